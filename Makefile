@@ -1,0 +1,29 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
+#   make demo   create .venv, install, match the embedded demo authority
+#   make test   create .venv, install with test extras, run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/placements match data/demo --out out/demo
+	$(BIN)/placements match data/demo --whole-cohort --out out/demo-whole-cohort
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

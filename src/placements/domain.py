@@ -1,0 +1,186 @@
+"""Frozen models of the two things a match is about: children and places.
+
+Field validators accept the case folder's spellings (``;``-separated lists, ``yes``/``no``,
+DD/MM/YYYY dates) so a CSV row can be validated as it stands, and every error names the field,
+which is the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from placements.codes import (
+    DEFAULT_SETTINGS_16_17,
+    DEFAULT_SETTINGS_UNDER_16,
+    Need,
+    PlaceSex,
+    Provider,
+    Route,
+    Setting,
+    Sex,
+    Status,
+    Urgency,
+)
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UK = re.compile(r"^\d{2}/\d{2}/\d{4}$")
+
+
+def parse_date(value: Any) -> Any:
+    """YYYY-MM-DD or DD/MM/YYYY (as in SSDA903); two-digit years and impossible dates are errors."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if text == "":
+        return None
+    try:
+        if _ISO.match(text):
+            return dt.date.fromisoformat(text)
+        if _UK.match(text):
+            day, month, year = text.split("/")
+            return dt.date(int(year), int(month), int(day))
+    except ValueError as exc:
+        raise ValueError(f"impossible date {text!r}: {exc}") from None
+    raise ValueError(f"date {text!r} is not YYYY-MM-DD or DD/MM/YYYY")
+
+
+def _split(value: Any) -> Any:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(";") if part.strip())
+    return value
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("yes", "y", "true", "1"):
+            return True
+        if text in ("no", "n", "false", "0"):
+            return False
+        if text == "":
+            return None
+        raise ValueError(f"{value!r} is not yes or no")
+    return value
+
+
+def _blank_none(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+Date = Annotated[dt.date | None, BeforeValidator(parse_date)]
+OptStr = Annotated[str | None, BeforeValidator(_blank_none)]
+OptFloat = Annotated[float | None, BeforeValidator(_blank_none)]
+
+
+def _unique(values: tuple[Any, ...], what: str) -> tuple[Any, ...]:
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} listed twice")
+    return values
+
+
+class Child(BaseModel):
+    """A looked-after child, as the placement team sees them today. No names."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", use_enum_values=False)
+
+    child_id: str = Field(min_length=1)
+    date_of_birth: Annotated[dt.date, BeforeValidator(parse_date)]
+    sex: Sex
+    status: Status
+    current_place_id: OptStr = None
+    urgency: Annotated[Urgency, BeforeValidator(lambda v: _blank_none(v) or "planned")] = Urgency.PLANNED
+    sibling_group: OptStr = None
+    needs: Annotated[frozenset[Need], BeforeValidator(_split)] = frozenset()
+    settings: Annotated[tuple[Setting, ...], BeforeValidator(_split)] = ()
+    lives_with_others: Annotated[bool, BeforeValidator(lambda v: True if _yes_no(v) is None else _yes_no(v))] = True
+    home_postcode: OptStr = None
+    home_easting: OptFloat = None
+    home_northing: OptFloat = None
+    home_la: OptStr = None
+    max_distance_miles: Annotated[Annotated[float, Field(gt=0)] | None, BeforeValidator(_blank_none)] = None
+    permanence_plan: Annotated[tuple[Route, ...], BeforeValidator(_split)] = ()
+    plan_date: Date = None
+    last_review_date: Date = None
+    entered_care_date: Date = None
+    assessment_date: Date = None
+
+    # Cross-field checks are field validators so that the error names a column.
+    @field_validator("settings")
+    @classmethod
+    def _settings_unique(cls, v: tuple[Setting, ...]) -> tuple[Setting, ...]:
+        return _unique(v, "a setting")
+
+    @field_validator("permanence_plan")
+    @classmethod
+    def _routes_unique(cls, v: tuple[Route, ...]) -> tuple[Route, ...]:
+        return _unique(v, "a permanence route")
+
+    @field_validator("home_northing")
+    @classmethod
+    def _both_coordinates(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if (info.data.get("home_easting") is None) != (v is None):
+            raise ValueError("home_easting and home_northing must be given together")
+        return v
+
+    @field_validator("max_distance_miles")
+    @classmethod
+    def _distance_needs_home(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if v is not None and info.data.get("home_easting") is None:
+            raise ValueError("a maximum distance needs a home location (home_postcode or home_easting/home_northing)")
+        return v
+
+    def age_on(self, day: dt.date) -> int:
+        """Age in whole years on ``day``."""
+        dob = self.date_of_birth
+        years = day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return years
+
+    def suitable_settings(self, day: dt.date) -> tuple[Setting, ...]:
+        """The social worker's list, or the default for the child's age, most preferred first."""
+        if self.settings:
+            return self.settings
+        return DEFAULT_SETTINGS_16_17 if self.age_on(day) >= 16 else DEFAULT_SETTINGS_UNDER_16
+
+    @property
+    def has_home_location(self) -> bool:
+        return self.home_easting is not None
+
+
+class Place(BaseModel):
+    """A fostering household, children's home or supported-accommodation setting."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    place_id: str = Field(min_length=1)
+    setting: Setting
+    provider: Provider
+    postcode: OptStr = None
+    easting: float
+    northing: float
+    la_code: OptStr = None
+    vacancies: int = Field(ge=0)
+    children_in_placement: Annotated[int, BeforeValidator(lambda v: _blank_none(v) or 0), Field(ge=0)] = 0
+    age_min: int = Field(ge=0, le=25)
+    age_max: int = Field(ge=0, le=25)
+    sex: Annotated[PlaceSex, BeforeValidator(lambda v: _blank_none(v) or "any")] = PlaceSex.ANY
+    meets_needs: Annotated[frozenset[Need], BeforeValidator(_split)] = frozenset()
+    weekly_cost: float = Field(ge=0)
+    long_term: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
+    sibling_exemption: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
+    kinship_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
+
+    @field_validator("age_max")
+    @classmethod
+    def _age_range(cls, v: int, info: ValidationInfo) -> int:
+        lo = info.data.get("age_min")
+        if lo is not None and lo > v:
+            raise ValueError(f"age_max {v} is below age_min {lo}")
+        return v

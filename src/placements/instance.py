@@ -1,0 +1,112 @@
+"""Instance: the immutable, cross-checked bundle of children and places a match works on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from placements.codes import Status
+from placements.domain import Child, Place
+
+
+@dataclass(frozen=True)
+class CrossProblem:
+    """A problem between rows: which table, which row (0-based), which column."""
+
+    table: str  # "children" or "places"
+    index: int
+    column: str
+    message: str
+
+
+def cross_check(children: tuple[Child, ...], places: tuple[Place, ...]) -> list[CrossProblem]:
+    """Checks that need more than one row: unique ids, references, occupancy."""
+    problems: list[CrossProblem] = []
+    seen: dict[str, int] = {}
+    for i, c in enumerate(children):
+        if c.child_id in seen:
+            problems.append(CrossProblem("children", i, "child_id", f"duplicate child_id {c.child_id!r}"))
+        seen.setdefault(c.child_id, i)
+    place_ids: dict[str, int] = {}
+    for j, p in enumerate(places):
+        if p.place_id in place_ids:
+            problems.append(CrossProblem("places", j, "place_id", f"duplicate place_id {p.place_id!r}"))
+        place_ids.setdefault(p.place_id, j)
+    living_there: Counter[str] = Counter()
+    for i, c in enumerate(children):
+        if c.current_place_id is not None:
+            if c.current_place_id not in place_ids:
+                problems.append(
+                    CrossProblem("children", i, "current_place_id", f"place {c.current_place_id!r} is not in places.csv")
+                )
+            elif c.status is Status.PLACED:
+                living_there[c.current_place_id] += 1
+    for j, p in enumerate(places):
+        for kid in sorted(p.kinship_for):
+            if kid not in seen:
+                problems.append(CrossProblem("places", j, "kinship_for", f"child {kid!r} is not in children.csv"))
+        if living_there[p.place_id] > p.children_in_placement:
+            problems.append(
+                CrossProblem(
+                    "places",
+                    j,
+                    "children_in_placement",
+                    f"{p.children_in_placement} children in placement, but children.csv places "
+                    f"{living_there[p.place_id]} children here",
+                )
+            )
+    return problems
+
+
+class Instance(BaseModel):
+    """Children and places, checked against each other. Build a variant with ``replace``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    children: tuple[Child, ...]
+    places: tuple[Place, ...]
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Instance:
+        problems = cross_check(self.children, self.places)
+        if problems:
+            raise ValueError("; ".join(f"{p.table}[{p.index}].{p.column}: {p.message}" for p in problems))
+        return self
+
+    def replace(self, **changes: Any) -> Instance:
+        """A new instance with some fields replaced (and checked again)."""
+        return Instance(**{"children": self.children, "places": self.places, **changes})
+
+    @cached_property
+    def child_index(self) -> dict[str, int]:
+        return {c.child_id: i for i, c in enumerate(self.children)}
+
+    @cached_property
+    def place_index(self) -> dict[str, int]:
+        return {p.place_id: j for j, p in enumerate(self.places)}
+
+    @cached_property
+    def sibling_groups(self) -> dict[str, tuple[str, ...]]:
+        """Sibling group label -> child ids (groups of two or more only)."""
+        groups: dict[str, list[str]] = {}
+        for c in self.children:
+            if c.sibling_group is not None:
+                groups.setdefault(c.sibling_group, []).append(c.child_id)
+        return {g: tuple(ids) for g, ids in groups.items() if len(ids) > 1}
+
+    def siblings_of(self, child_id: str) -> tuple[str, ...]:
+        c = self.children[self.child_index[child_id]]
+        if c.sibling_group is None:
+            return ()
+        return tuple(k for k in self.sibling_groups.get(c.sibling_group, ()) if k != child_id)
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> Instance:
+        return cls.model_validate_json(text)

@@ -1,0 +1,194 @@
+"""Read a case folder (children.csv, places.csv, policy.toml) into an Instance and a Policy.
+
+Everything wrong is collected before giving up, and each problem names file, line and column
+(see ``docs/case-folder.md`` for the contract). Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from placements.domain import Child, Place
+from placements.errors import InputError, Problem
+from placements.instance import Instance, cross_check
+from placements.io import postcodes
+from placements.policy import Policy, load_policy
+
+CHILDREN_REQUIRED = ("child_id", "date_of_birth", "sex", "status")
+PLACES_REQUIRED = ("place_id", "setting", "provider", "vacancies", "age_min", "age_max", "weekly_cost")
+
+
+@dataclass(frozen=True)
+class CaseFolder:
+    instance: Instance
+    policy: Policy
+
+
+@dataclass
+class _Table:
+    path: Path
+    header: list[str]
+    rows: list[dict[str, str]]  # row i is on line i + 2
+
+
+def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) -> _Table | None:
+    name = str(path)
+    if not path.exists():
+        problems.append(Problem(name, None, None, "file not found"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, None, None, f"not UTF-8 text: {exc}"))
+        return None
+    reader = csv.reader(text.splitlines())
+    try:
+        lines = list(reader)
+    except csv.Error as exc:
+        problems.append(Problem(name, reader.line_num, None, f"malformed CSV: {exc}"))
+        return None
+    if not lines:
+        problems.append(Problem(name, None, None, "empty file: expected a header row"))
+        return None
+    header = [h.strip() for h in lines[0]]
+    ok = True
+    for col in sorted({h for h in header if header.count(h) > 1}):
+        problems.append(Problem(name, 1, col, "column appears more than once in the header"))
+        ok = False
+    for col in required:
+        if col not in header:
+            problems.append(Problem(name, 1, col, "required column is missing"))
+            ok = False
+    rows: list[dict[str, str]] = []
+    for n, values in enumerate(lines[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue  # blank line
+        if len(values) != len(header):
+            problems.append(
+                Problem(name, n, None, f"has {len(values)} fields but the header has {len(header)}")
+            )
+            ok = False
+            continue
+        row = dict(zip(header, (v.strip() for v in values), strict=True))
+        row["__line__"] = str(n)
+        rows.append(row)
+    return _Table(path, header, rows) if ok else None
+
+
+def _validate(model: type[BaseModel], table: _Table, data: list[dict[str, Any]], problems: list[Problem]) -> list[Any]:
+    out = []
+    for row, values in zip(table.rows, data, strict=True):
+        line = int(row["__line__"])
+        try:
+            out.append(model.model_validate(values))
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else None
+                column = _COLUMN_ALIASES.get(column, column) if column else None
+                value = row.get(column, "") if column else ""
+                msg = err["msg"].removeprefix("Value error, ")
+                shown = f" (value {value!r})" if value and "value" not in msg.lower() else ""
+                problems.append(Problem(str(table.path), line, column, msg + shown))
+    return out
+
+
+_COLUMN_ALIASES = {"la_code": "local_authority"}
+
+
+def _resolve_postcodes(
+    tables: list[tuple[_Table, str]], problems: list[Problem]
+) -> dict[str, postcodes.Location]:
+    """Normalise and look up every postcode in one pass; bad or unknown ones are problems."""
+    wanted: list[str] = []
+    for table, column in tables:
+        for row in table.rows:
+            raw = row.get(column, "")
+            if raw:
+                norm = postcodes.normalise(raw)
+                if norm is None:
+                    problems.append(Problem(str(table.path), int(row["__line__"]), column, f"{raw!r} is not a postcode"))
+                else:
+                    wanted.append(norm)
+    found = postcodes.lookup(wanted)
+    for table, column in tables:
+        for row in table.rows:
+            raw = row.get(column, "")
+            norm = postcodes.normalise(raw) if raw else None
+            if norm is not None and norm not in found:
+                problems.append(
+                    Problem(
+                        str(table.path),
+                        int(row["__line__"]),
+                        column,
+                        f"postcode {raw!r} is not in the ONS Postcode Directory",
+                    )
+                )
+    return found
+
+
+def _child_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> dict[str, Any]:
+    values: dict[str, Any] = dict(row)
+    norm = postcodes.normalise(row["home_postcode"]) if row.get("home_postcode") else None
+    if norm is not None and norm in found:
+        loc = found[norm]
+        values.update(home_postcode=norm, home_easting=loc.easting, home_northing=loc.northing, home_la=loc.la_code)
+    return values
+
+
+def _place_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> dict[str, Any]:
+    values: dict[str, Any] = dict(row)
+    values["la_code"] = row.get("local_authority") or None
+    norm = postcodes.normalise(row["postcode"]) if row.get("postcode") else None
+    if norm is not None and norm in found:
+        loc = found[norm]
+        values.update(postcode=norm, easting=loc.easting, northing=loc.northing, la_code=loc.la_code)
+    return values
+
+
+def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = None) -> CaseFolder:
+    """Read and check a whole case folder; raise ``InputError`` listing every problem."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), None, None, "case folder not found")])
+    try:
+        policy = load_policy(folder / "policy.toml")
+    except InputError as exc:
+        problems.extend(exc.problems)
+        policy = Policy()
+    if policy_overrides:
+        policy = policy.replace(**{k: v for k, v in policy_overrides.items() if v is not None})
+
+    children_t = _read_csv(folder / "children.csv", CHILDREN_REQUIRED, problems)
+    places_t = _read_csv(folder / "places.csv", PLACES_REQUIRED, problems)
+    if places_t is not None:
+        has_pc = "postcode" in places_t.header
+        has_en = "easting" in places_t.header and "northing" in places_t.header
+        if not (has_pc or has_en):
+            problems.append(Problem(str(places_t.path), 1, "postcode", "required column is missing (or easting and northing)"))
+            places_t = None
+        else:
+            for row in places_t.rows:
+                if not row.get("postcode") and not (row.get("easting") and row.get("northing")):
+                    problems.append(
+                        Problem(str(places_t.path), int(row["__line__"]), "postcode", "a place needs a postcode or easting and northing")
+                    )
+    if children_t is None or places_t is None:
+        raise InputError(problems)
+
+    found = _resolve_postcodes([(children_t, "home_postcode"), (places_t, "postcode")], problems)
+    children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
+    places = _validate(Place, places_t, [_place_values(r, found) for r in places_t.rows], problems)
+    if problems:
+        raise InputError(problems)
+    for cp in cross_check(tuple(children), tuple(places)):
+        table = children_t if cp.table == "children" else places_t
+        problems.append(Problem(str(table.path), int(table.rows[cp.index]["__line__"]), cp.column, cp.message))
+    if problems:
+        raise InputError(problems)
+    return CaseFolder(Instance(children=tuple(children), places=tuple(places)), policy)

@@ -1,0 +1,115 @@
+"""``match(instance, policy) -> MatchResult``: the one solve entry point."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from placements.codes import Setting, Urgency
+from placements.eligibility import PENALTY_PARTS, Eligibility, make_scope
+from placements.explain import shortlist, unplaced_reasons
+from placements.instance import Instance
+from placements.model.cpsat import PatternModel
+from placements.model.patterns import build_patterns
+from placements.policy import Policy
+from placements.result import MatchResult
+
+OVER_MILES = 20.0
+
+
+def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool = False) -> MatchResult:
+    """Propose the best lawful home for every child needing one (or every child, ``whole_cohort``).
+
+    Tiers in strict priority: emergency children placed; children placed; fewest extra homes for
+    split sibling groups; then the quality score of ``policy.weights``. Tiers (1)-(3) are proven
+    optimal; the score is optimal or reported with its gap when ``policy.time_limit_seconds`` stops it.
+    """
+    policy = policy or Policy()
+    as_of = policy.as_of_date()
+    t0 = time.perf_counter()
+    scope = make_scope(instance, whole_cohort)
+    elig = Eligibility(instance, policy, scope, as_of)
+    pats = build_patterns(elig)
+    t_pairs = time.perf_counter() - t0
+    model = PatternModel(pats, len(elig.kids))
+    sol = model.solve(policy.time_limit_seconds, policy.workers, policy.seed)
+
+    places = instance.places
+    assignment: dict[str, str] = {}
+    home_of_row: dict[int, int] = {}
+    for i in sol.chosen:
+        for r in pats.members[i]:
+            home_of_row[r] = int(pats.place[i])
+            assignment[elig.kids[r].child_id] = places[int(pats.place[i])].place_id
+
+    # Sibling groups and whether each is split (members in two homes, or some without one).
+    split_groups: set[int] = set()
+    multi = [g for g in pats.groups if len(g) > 1]
+    for g in multi:
+        homes = {home_of_row.get(r) for r in g}
+        if len(homes) > 1:
+            split_groups.update(g)
+    rows = np.array(sorted(home_of_row), dtype=np.int64)
+    cols = np.array([home_of_row[r] for r in rows], dtype=np.int64)
+    parts = elig.penalty_parts(rows, cols) if len(rows) else pd.DataFrame(columns=list(PENALTY_PARTS))
+    matches = pd.DataFrame(
+        {
+            "child_id": [elig.kids[r].child_id for r in rows],
+            "place_id": [places[c].place_id for c in cols],
+            "setting": [places[c].setting.value for c in cols],
+            "provider": [places[c].provider.value for c in cols],
+            "age": elig.ages[rows] if len(rows) else [],
+            "urgency": [elig.kids[r].urgency.value for r in rows],
+            "distance_miles": elig.distance[rows, cols] if len(rows) else [],
+            "in_area": elig.in_area[cols] if len(rows) else [],
+            "weekly_cost": [places[c].weekly_cost for c in cols],
+            "sibling_group": [elig.kids[r].sibling_group or "" for r in rows],
+            "split": [r in split_groups for r in rows],
+        }
+    )
+    matches = pd.concat([matches, parts.reset_index(drop=True)], axis=1)
+    matches["score_penalty"] = parts.sum(axis=1).astype(np.int64).to_numpy() if len(rows) else []
+
+    taken_by: dict[int, list[str]] = defaultdict(list)
+    for r, c in home_of_row.items():
+        taken_by[c].append(elig.kids[r].child_id)
+    unplaced = unplaced_reasons(elig, set(home_of_row), taken_by)
+    short = shortlist(elig, policy.shortlist_size)
+    seconds = time.perf_counter() - t0
+
+    dist = matches["distance_miles"].to_numpy(dtype=float)
+    emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
+    gap = (sol.penalty - sol.penalty_bound) / sol.penalty if sol.penalty > 0 else 0.0
+    summary = {
+        "status": sol.status,
+        "tiers_1_3_optimal": sol.tiers_optimal,
+        "objective": sol.penalty,
+        "bound": sol.penalty_bound,
+        "gap": round(gap, 6),
+        "seconds": round(seconds, 3),
+        "seconds_pairs": round(t_pairs, 3),
+        "seconds_build": round(model.build_seconds, 3),
+        "seconds_solve": round(sum(s.solve_seconds for s in sol.stages), 3),
+        "seed": policy.seed,
+        "workers": policy.workers,
+        "as_of": as_of.isoformat(),
+        "whole_cohort": whole_cohort,
+        "needing_placement": len(elig.kids),
+        "placed": sol.placed,
+        "unplaced": len(elig.kids) - sol.placed,
+        "emergency_needing": int(emergency.sum()),
+        "emergency_placed": sol.emergency_placed,
+        "sibling_groups": len(multi),
+        "sibling_groups_split": sum(1 for g in multi if g[0] in split_groups),
+        "extra_homes_for_split_groups": sol.extra_homes,
+        "under12_in_residential": int(((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()),
+        "out_of_area": int((~matches["in_area"].astype(bool)).sum()) if policy.la_code else None,
+        "over_20_miles": int((dist > OVER_MILES).sum()),
+        "total_weekly_cost": round(float(matches["weekly_cost"].sum()), 2),
+        "admissible_pairs": len(elig.pairs),
+        "patterns": len(pats),
+    }
+    return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)

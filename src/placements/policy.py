@@ -1,0 +1,84 @@
+"""The authority's policy: as-of date, area code, weights of the quality score, solver limits.
+
+Loadable from ``policy.toml`` in a case folder; every field has a documented default
+(see ``docs/case-folder.md``). Unknown keys are errors, so a typo never silently falls
+back to a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from placements.errors import InputError, Problem
+
+
+class Weights(BaseModel):
+    """Penalty points of the quality score (tier 4), per child and home; lower is better.
+
+    The defaults put the law's preferences first: a setting lower in the child's list, or a
+    non-family setting for an under-12, costs more than 100 miles of distance.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    setting_rank: int = Field(150, ge=0, description="per step down the child's list of suitable settings")
+    under12_not_family: int = Field(400, ge=0, description="an under-12 anywhere but a foster family")
+    plan_fit: int = Field(150, ge=0, description="a long-term foster plan with a carer not approved long-term")
+    not_kinship: int = Field(120, ge=0, description="a child with an approved connected-person carer placed elsewhere")
+    apart_from_placed_sibling: int = Field(
+        100, ge=0, description="a child whose sibling already lives in a home, placed in another"
+    )
+    per_mile: int = Field(3, ge=0, description="per mile from the family home, up to distance_cap_miles")
+    distance_cap_miles: float = Field(100.0, gt=0)
+    out_of_area: int = Field(60, ge=0, description="a home outside the authority's area")
+    per_100_gbp_week: int = Field(4, ge=0, description="per GBP 100 of weekly cost")
+
+
+class Policy(BaseModel):
+    """Everything about a match that is a choice rather than a fact about children and homes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
+    la_code: str | None = Field(
+        None, description="the authority's ONS code (e.g. E06000018) for in/out of area"
+    )
+    weights: Weights = Field(default_factory=Weights)
+    time_limit_seconds: float = Field(60.0, gt=0, description="wall-clock limit for the whole solve")
+    workers: int = Field(2, ge=1, le=64, description="CP-SAT search workers")
+    seed: int = Field(0, ge=0, description="random seed of the solver")
+    shortlist_size: int = Field(5, ge=1, le=50)
+
+    def as_of_date(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+    def replace(self, **changes: Any) -> Policy:
+        return self.model_validate({**self.model_dump(), **changes})
+
+
+def load_policy(path: Path) -> Policy:
+    """Read ``policy.toml``; a missing file gives the defaults."""
+    if not path.exists():
+        return Policy()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(file=str(path), row=None, column=None, message=f"not valid TOML: {exc}")]) from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                file=str(path),
+                row=None,
+                column=".".join(str(p) for p in err["loc"]),
+                message=err["msg"],
+            )
+            for err in exc.errors()
+        ]
+        raise InputError(problems) from None

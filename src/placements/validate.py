@@ -1,0 +1,121 @@
+"""Solver-independent check of every hard rule: the executable specification.
+
+Written deliberately in plain Python, one rule at a time, sharing no code with the vectorised
+eligibility masks or the model, so that a mistake in either shows up here. Every test that
+solves also calls :func:`validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from placements.codes import (
+    DEFAULT_SETTINGS_16_17,
+    DEFAULT_SETTINGS_UNDER_16,
+    USUAL_FOSTERING_LIMIT,
+    PlaceSex,
+    Rule,
+    Setting,
+    Status,
+)
+from placements.instance import Instance
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: Rule | str
+    child_id: str | None
+    place_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] child {self.child_id} at {self.place_id}: {self.message}"
+
+
+def _age(dob: dt.date, day: dt.date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def validate(
+    instance: Instance,
+    assignment: dict[str, str],
+    as_of: dt.date,
+    whole_cohort: bool = False,
+) -> list[Violation]:
+    """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful."""
+    out: list[Violation] = []
+    children = {c.child_id: c for c in instance.children}
+    places = {p.place_id: p for p in instance.places}
+
+    if whole_cohort:
+        matched = set(children)
+    else:
+        matched = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
+    # Children living in each home who are not being matched stay where they are.
+    staying: dict[str, int] = {pid: p.children_in_placement for pid, p in places.items()}
+    room: dict[str, int] = {pid: p.vacancies for pid, p in places.items()}
+    if whole_cohort:
+        for c in instance.children:
+            if c.status is Status.PLACED and c.current_place_id is not None:
+                staying[c.current_place_id] -= 1
+                room[c.current_place_id] += 1
+
+    new_at: dict[str, list[str]] = defaultdict(list)
+    for kid, pid in assignment.items():
+        if kid not in children:
+            out.append(Violation("unknown", kid, pid, "no such child"))
+            continue
+        if kid not in matched:
+            out.append(Violation("scope", kid, pid, "child is not among those being matched"))
+            continue
+        if pid not in places:
+            out.append(Violation("unknown", kid, pid, "no such place"))
+            continue
+        new_at[pid].append(kid)
+        c, p = children[kid], places[pid]
+        age = _age(c.date_of_birth, as_of)
+        settings = c.settings or (DEFAULT_SETTINGS_16_17 if age >= 16 else DEFAULT_SETTINGS_UNDER_16)
+        if p.setting not in settings:
+            out.append(Violation(Rule.SETTING, kid, pid, f"{p.setting} is not among {list(settings)}"))
+        if not p.age_min <= age <= p.age_max:
+            out.append(Violation(Rule.AGE, kid, pid, f"age {age} outside {p.age_min}-{p.age_max}"))
+        if p.sex is not PlaceSex.ANY and p.sex.value != c.sex.value:
+            out.append(Violation(Rule.SEX, kid, pid, f"home takes {p.sex.value} only, child is {c.sex.value}"))
+        unmet = c.needs - p.meets_needs
+        if unmet:
+            out.append(Violation(Rule.NEEDS, kid, pid, f"needs not met: {sorted(unmet)}"))
+        if p.kinship_for and kid not in p.kinship_for:
+            out.append(Violation(Rule.KINSHIP, kid, pid, "connected-person carer approved for other children only"))
+        if p.setting is Setting.SUPPORTED and not 16 <= age <= 17:
+            out.append(Violation(Rule.SUPPORTED_AGE, kid, pid, f"supported accommodation at age {age}"))
+        if c.max_distance_miles is not None:
+            assert c.home_easting is not None and c.home_northing is not None
+            d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)
+            if d > c.max_distance_miles:
+                out.append(Violation(Rule.MAX_DISTANCE, kid, pid, f"{d} miles, limit {c.max_distance_miles}"))
+
+    for pid, kids in new_at.items():
+        p = places[pid]
+        if len(kids) > room[pid]:
+            out.append(Violation(Rule.CAPACITY, None, pid, f"{len(kids)} children for {room[pid]} places"))
+        groups = {children[k].sibling_group or f"\0{k}" for k in kids}
+        one_group = len(groups) == 1
+        if p.setting is Setting.FOSTER and not p.sibling_exemption:
+            total = staying[pid] + len(kids)
+            if total > USUAL_FOSTERING_LIMIT and not (staying[pid] == 0 and one_group):
+                out.append(
+                    Violation(Rule.FOSTERING_LIMIT, None, pid, f"{total} fostered children and not one sibling group")
+                )
+        for k in kids:
+            if not children[k].lives_with_others:
+                mates = [o for o in kids if o != k and children[o].sibling_group != children[k].sibling_group]
+                if children[k].sibling_group is None:
+                    mates = [o for o in kids if o != k]
+                if staying[pid] > 0 or mates:
+                    out.append(
+                        Violation(Rule.LIVES_ALONE, k, pid, f"must live without other children; {staying[pid]} stay, new: {mates}")
+                    )
+    return out
