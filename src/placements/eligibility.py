@@ -134,8 +134,8 @@ class Eligibility:
                 suitable[i, _SETTINGS.index(s)] = True
         age_min = np.array([p.age_min for p in places])[None, :]
         age_max = np.array([p.age_max for p in places])[None, :]
-        p_sex = np.array([p.sex.value for p in places])[None, :]
-        c_sex = np.array([c.sex.value for c in kids])[:, None]
+        p_sex = np.array([p.sex.value for p in places], dtype=object)[None, :]
+        c_sex = np.array([c.sex.value for c in kids], dtype=object)[:, None]
         c_needs = np.array([_bits(c.needs) for c in kids], dtype=np.int64)[:, None]
         p_needs = np.array([_bits(p.meets_needs) for p in places], dtype=np.int64)[None, :]
         kinship = np.ones((n, m), dtype=bool)
@@ -145,7 +145,7 @@ class Eligibility:
         supported = (p_setting == _SETTINGS.index(Setting.SUPPORTED))[None, :]
         max_d = np.array([np.inf if c.max_distance_miles is None else c.max_distance_miles for c in kids])[:, None]
         limit_applies = self.fostering_limit_applies[None, :]
-        lone = np.array([not c.lives_with_others for c in kids])[:, None]
+        lone = np.array([not c.lives_with_others for c in kids], dtype=bool)[:, None]
         others = self.scope.others[None, :]
         with np.errstate(invalid="ignore"):
             within = ~(self.distance > max_d)  # unknown distance never breaks a limit it cannot measure
@@ -182,6 +182,8 @@ class Eligibility:
 
     def penalty_parts(self, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
         """Score parts (penalty points, lower is better) for the given (row, place) pairs."""
+        if len(rows) == 0:
+            return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in PENALTY_PARTS})
         w = self.policy.weights
         kids, places = self._kids, self.instance.places
         p_setting = np.array([p.setting for p in places], dtype=object)
@@ -192,9 +194,9 @@ class Eligibility:
             rank[k] = s.index(p_setting[c]) if p_setting[c] in s else len(s)
         is_foster = np.array([p.setting is Setting.FOSTER for p in places])[cols]
         long_term = np.array([p.long_term for p in places])[cols]
-        ltf_plan = np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in kids])[rows]
+        ltf_plan = np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in kids], dtype=bool)[rows]
         kin_named = set().union(*(p.kinship_for for p in places)) if places else set()
-        has_kin = np.array([c.child_id in kin_named for c in kids])[rows]
+        has_kin = np.array([c.child_id in kin_named for c in kids], dtype=bool)[rows]
         kin_here = np.array([kids[r].child_id in places[c].kinship_for for r, c in zip(rows, cols, strict=True)], dtype=bool)
         sibling_homes = self._placed_sibling_homes()
         apart = np.array(

@@ -12,12 +12,25 @@ from placements.codes import Setting, Urgency
 from placements.eligibility import PENALTY_PARTS, Eligibility, make_scope
 from placements.explain import shortlist, unplaced_reasons
 from placements.instance import Instance
-from placements.model.cpsat import PatternModel
-from placements.model.patterns import build_patterns
+from placements.model.cpsat import CpSatModel
+from placements.model.mip import MipModel
+from placements.model.patterns import Patterns, build_patterns
+from placements.model.solution import Solution, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult
 
 OVER_MILES = 20.0
+
+
+def _solve(pats: Patterns, n_rows: int, policy: Policy) -> tuple[Solution, float]:
+    """Run the chosen back end; with no admissible pattern the empty proposal is optimal."""
+    if len(pats) == 0:
+        return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
+    if policy.backend == "cpsat":
+        model: CpSatModel | MipModel = CpSatModel(pats, n_rows)
+    else:
+        model = MipModel(pats, n_rows, policy.backend)
+    return model.solve(policy.time_limit_seconds, policy.workers, policy.seed), model.build_seconds
 
 
 def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool = False) -> MatchResult:
@@ -34,8 +47,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     elig = Eligibility(instance, policy, scope, as_of)
     pats = build_patterns(elig)
     t_pairs = time.perf_counter() - t0
-    model = PatternModel(pats, len(elig.kids))
-    sol = model.solve(policy.time_limit_seconds, policy.workers, policy.seed)
+    sol, build_seconds = _solve(pats, len(elig.kids), policy)
 
     places = instance.places
     assignment: dict[str, str] = {}
@@ -70,7 +82,13 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
             "split": [r in split_groups for r in rows],
         }
     )
-    matches = pd.concat([matches, parts.reset_index(drop=True)], axis=1)
+    parts = parts.reset_index(drop=True)
+    group_of = {r: g for g in pats.groups for r in g}
+    parts["siblings_apart"] = [
+        policy.weights.sibling_apart * sum(1 for o in group_of[r] if o != r and home_of_row.get(o) != home_of_row[r])
+        for r in rows
+    ]
+    matches = pd.concat([matches, parts], axis=1)
     matches["score_penalty"] = parts.sum(axis=1).astype(np.int64).to_numpy() if len(rows) else []
 
     taken_by: dict[int, list[str]] = defaultdict(list)
@@ -91,8 +109,9 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         "gap": round(gap, 6),
         "seconds": round(seconds, 3),
         "seconds_pairs": round(t_pairs, 3),
-        "seconds_build": round(model.build_seconds, 3),
+        "seconds_build": round(build_seconds, 3),
         "seconds_solve": round(sum(s.solve_seconds for s in sol.stages), 3),
+        "backend": sol.backend,
         "seed": policy.seed,
         "workers": policy.workers,
         "as_of": as_of.isoformat(),

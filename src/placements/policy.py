@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,6 +30,9 @@ class Weights(BaseModel):
     under12_not_family: int = Field(400, ge=0, description="an under-12 anywhere but a foster family")
     plan_fit: int = Field(150, ge=0, description="a long-term foster plan with a carer not approved long-term")
     not_kinship: int = Field(120, ge=0, description="a child with an approved connected-person carer placed elsewhere")
+    sibling_apart: int = Field(
+        200, ge=0, description="per sibling being matched who does not share the child's home (or has none)"
+    )
     apart_from_placed_sibling: int = Field(
         100, ge=0, description="a child whose sibling already lives in a home, placed in another"
     )
@@ -49,8 +52,11 @@ class Policy(BaseModel):
         None, description="the authority's ONS code (e.g. E06000018) for in/out of area"
     )
     weights: Weights = Field(default_factory=Weights)
+    backend: Literal["scip", "highs", "cpsat"] = Field(
+        "scip", description="solver: SCIP or HiGHS (MIP, shipped in OR-Tools) or CP-SAT; see docs/solvers.md"
+    )
     time_limit_seconds: float = Field(60.0, gt=0, description="wall-clock limit for the whole solve")
-    workers: int = Field(2, ge=1, le=64, description="CP-SAT search workers")
+    workers: int = Field(2, ge=1, le=64, description="CP-SAT search workers (the MIP back ends use one)")
     seed: int = Field(0, ge=0, description="random seed of the solver")
     shortlist_size: int = Field(5, ge=1, le=50)
 

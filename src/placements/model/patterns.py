@@ -64,6 +64,7 @@ def build_patterns(elig: Eligibility) -> Patterns:
     for r, p in zip(pairs["row"].to_numpy(), pairs["place"].to_numpy(), strict=True):
         by_row.setdefault(int(r), []).append(int(p))
     groups = group_rows(elig)
+    apart_weight = elig.policy.weights.sibling_apart
 
     g_l, p_l, s_l, e_l, pen_l, x_l, m_l = [], [], [], [], [], [], []
     for gi, rows in enumerate(groups):
@@ -83,7 +84,9 @@ def build_patterns(elig: Eligibility) -> Patterns:
                     p_l.append(p)
                     s_l.append(k)
                     e_l.append(int(emergency[list(subset)].sum()))
-                    pen_l.append(sum(penalty[(r, p)] for r in subset))
+                    # Each member pays for every sibling in scope who is not in this home.
+                    apart = k * (len(rows) - k) * apart_weight
+                    pen_l.append(sum(penalty[(r, p)] for r in subset) + apart)
                     x_l.append(is_lone or too_many)
                     m_l.append(subset)
     return Patterns(
@@ -98,3 +101,53 @@ def build_patterns(elig: Eligibility) -> Patterns:
         limit=limit.astype(np.int64),
         capacity=capacity.astype(np.int64),
     )
+
+
+@dataclass(frozen=True)
+class PatternIndex:
+    """Which patterns each constraint of the model ranges over; shared by every back end."""
+
+    by_row: list[list[int]]  # per child in scope: patterns containing them (at most one chosen)
+    by_group_place: list[list[int]]  # per (multi-child group, home) with 2+ patterns: at most one chosen
+    by_place: dict[int, list[int]]  # per home: patterns there (capacity, limit, exclusivity)
+    by_multi_group: dict[int, list[int]]  # per group of 2+ children in scope: its patterns (extra homes)
+
+
+def index_patterns(pats: Patterns) -> PatternIndex:
+    by_row: dict[int, list[int]] = {}
+    by_place: dict[int, list[int]] = {}
+    by_gp: dict[tuple[int, int], list[int]] = {}
+    by_group: dict[int, list[int]] = {}
+    for i, (g, p, members) in enumerate(zip(pats.group.tolist(), pats.place.tolist(), pats.members, strict=True)):
+        for r in members:
+            by_row.setdefault(r, []).append(i)
+        by_place.setdefault(p, []).append(i)
+        by_gp.setdefault((g, p), []).append(i)
+        by_group.setdefault(g, []).append(i)
+    multi = {g for g, rows in enumerate(pats.groups) if len(rows) > 1}
+    return PatternIndex(
+        by_row=[idx for idx in by_row.values() if len(idx) > 1],
+        by_group_place=[idx for (g, _), idx in by_gp.items() if g in multi and len(idx) > 1],
+        by_place=by_place,
+        by_multi_group={g: idx for g, idx in by_group.items() if g in multi},
+    )
+
+
+def place_rows(pats: Patterns, p: int, idx: list[int]) -> list[tuple[dict[int, int], int]]:
+    """Linear rows ``sum coef_i * w_i <= rhs`` for one home: capacity, then limit with exclusivity.
+
+    Rows that can never bind are left out. An exclusive pattern (a child who must live without
+    other children, or a sibling group above the fostering limit) counts as the whole limit, so
+    choosing it leaves no room for any other pattern, and at most one exclusive pattern fits.
+    """
+    size = pats.size[idx]
+    excl = pats.exclusive[idx]
+    cap, lim = int(pats.capacity[p]), int(pats.limit[p])
+    rows: list[tuple[dict[int, int], int]] = []
+    if int(size.sum()) > cap:
+        rows.append(({i: int(s) for i, s in zip(idx, size, strict=True)}, cap))
+    if excl.any():
+        rows.append(({i: (lim if x else int(s)) for i, s, x in zip(idx, size, excl, strict=True)}, lim))
+    elif int(size.sum()) > lim:
+        rows.append(({i: int(s) for i, s in zip(idx, size, strict=True)}, lim))
+    return rows

@@ -1,0 +1,153 @@
+"""Command line: thin typer commands over the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from placements.errors import InputError, Problem
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Foster placement sufficiency matching for English local-authority children's services.",
+)
+console = Console()
+err = Console(stderr=True)
+
+DEMO_DIR = Path("data/demo")
+MAX_SHOWN_PROBLEMS = 50
+
+
+def _fail(problems: list[Problem]) -> None:
+    err.print(f"[bold red]The input cannot be used ({len(problems)} problem(s)); nothing was written.[/]")
+    for p in problems[:MAX_SHOWN_PROBLEMS]:
+        err.print(f"  {p}", markup=False, highlight=False)
+    if len(problems) > MAX_SHOWN_PROBLEMS:
+        err.print(f"  ... and {len(problems) - MAX_SHOWN_PROBLEMS} more")
+    raise typer.Exit(code=2)
+
+
+def _check_out(case_dir: Path, out: Path) -> None:
+    if out.resolve() == case_dir.resolve():
+        _fail([Problem(str(out), None, None, "--out is the case folder itself; choose another folder so no input is touched")])
+
+
+@app.command("match")
+def match_cmd(
+    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    out: Annotated[Path, typer.Option(help="folder for matches.csv, shortlist.csv, unplaced.csv, summary.json")] = Path("out"),
+    as_of: Annotated[Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
+    time_limit: Annotated[Optional[float], typer.Option(help="seconds for the whole solve (default: policy, else 60)")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="solver threads (default: policy, else 2)")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="scip, highs or cpsat (default: policy, else scip)")] = None,
+    whole_cohort: Annotated[bool, typer.Option("--whole-cohort", help="match every child as if all needed a home")] = False,
+    show: Annotated[int, typer.Option(help="rows of each table to print")] = 25,
+) -> None:
+    """Match children needing a home against today's vacancies, and write the four result files."""
+    from placements.io.case_folder import read_case_folder
+    from placements.io.writers import write_result
+    from placements.match import match
+
+    case_dir = case_dir or DEMO_DIR
+    _check_out(case_dir, out)
+    overrides: dict[str, object] = {"seed": seed, "time_limit_seconds": time_limit, "workers": workers, "backend": backend}
+    if as_of is not None:
+        from placements.domain import parse_date
+
+        try:
+            overrides["as_of"] = parse_date(as_of)
+        except ValueError as exc:
+            _fail([Problem("--as-of", None, None, str(exc))])
+    try:
+        folder = read_case_folder(case_dir, overrides)
+    except InputError as exc:
+        _fail(exc.problems)
+        return
+    with console.status("Matching...", spinner="dots"):
+        result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
+    written = write_result(result, out)
+    _print_result(result, show)
+    console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+def _print_result(result, show: int) -> None:  # type: ignore[no-untyped-def]
+    s = result.summary()
+    title = "Whole-cohort match" if s["whole_cohort"] else "Daily match"
+    head = Table(title=f"{title} as of {s['as_of']}", show_header=False)
+    for key in (
+        "status",
+        "needing_placement",
+        "placed",
+        "unplaced",
+        "emergency_placed",
+        "sibling_groups",
+        "sibling_groups_split",
+        "under12_in_residential",
+        "out_of_area",
+        "over_20_miles",
+        "total_weekly_cost",
+        "objective",
+        "bound",
+        "gap",
+        "seconds",
+    ):
+        head.add_row(key.replace("_", " "), str(s[key]))
+    console.print(head)
+    m = result.matches
+    if len(m):
+        t = Table(title=f"Proposed homes (first {min(show, len(m))} of {len(m)})")
+        for col in ("child", "home", "setting", "provider", "miles", "GBP/week", "siblings", "penalty"):
+            t.add_column(col)
+        for row in m.head(show).itertuples():
+            sib = f"{row.sibling_group}{' (split)' if row.split else ''}"
+            t.add_row(
+                row.child_id, row.place_id, row.setting, row.provider,
+                "" if row.distance_miles != row.distance_miles else f"{row.distance_miles:.1f}",
+                f"{row.weekly_cost:,.0f}", sib, str(row.score_penalty),
+            )
+        console.print(t)
+    u = result.unplaced
+    if len(u):
+        t = Table(title=f"No home proposed ({len(u)})")
+        t.add_column("child")
+        t.add_column("reason")
+        t.add_column("what would help")
+        for row in u.head(show).itertuples():
+            t.add_row(row.child_id, row.reason_code, row.explanation)
+        console.print(t)
+
+
+@app.command("synth")
+def synth_cmd(
+    out: Annotated[Path, typer.Option(help="folder to write the case folder into")],
+    profile: Annotated[str, typer.Option(help="authority profile: nottingham")] = "nottingham",
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    as_of: Annotated[str, typer.Option(help="as-of date of the synthetic authority")] = "2026-11-23",
+) -> None:
+    """Write a synthetic case folder (children.csv, places.csv, policy.toml). No real child's data."""
+    from placements.domain import parse_date
+    from placements.io.writers import write_files
+    from placements.synth.demo import PROFILES, generate_case_folder
+
+    if profile not in PROFILES:
+        _fail([Problem("--profile", None, None, f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")])
+    try:
+        day = parse_date(as_of)
+    except ValueError as exc:
+        _fail([Problem("--as-of", None, None, str(exc))])
+        return
+    files = generate_case_folder(profile=profile, seed=seed, as_of=day)
+    for p in write_files(out, files):
+        console.print(f"wrote {p}")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,60 @@
+"""Result writers. Outputs are written atomically, all or nothing.
+
+Every file of a run is first written into a temporary folder beside the target; only when all
+are complete are they moved into place. A failure part-way leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from placements.result import MatchResult
+
+
+def write_files(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
+    """Write ``name -> content`` into ``out_dir`` atomically; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name, content in files.items():
+            target = staging / name
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in files:
+            final = out_dir / name
+            os.replace(staging / name, final)
+            written.append(final)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def result_files(result: MatchResult) -> dict[str, str]:
+    """The four files of a match: matches.csv, shortlist.csv, unplaced.csv, summary.json."""
+    summary: dict[str, Any] = result.summary()
+    return {
+        "matches.csv": _csv(result.matches),
+        "shortlist.csv": _csv(result.shortlist),
+        "unplaced.csv": _csv(result.unplaced),
+        "summary.json": json.dumps(summary, indent=2) + "\n",
+    }
+
+
+def write_result(result: MatchResult, out_dir: Path) -> list[Path]:
+    return write_files(out_dir, result_files(result))

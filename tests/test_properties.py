@@ -1,0 +1,94 @@
+"""Invariants on random instances larger than brute force can reach."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+
+from builders import AS_OF, child, instance, place, policy
+from placements.codes import Rule, UnplacedReason
+from placements.eligibility import Eligibility, make_scope
+from placements.instance import Instance
+from placements.match import match
+from placements.validate import validate
+from strategies import tiny_instances
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=12, max_places=6))
+def test_result_is_lawful_and_accounts_for_every_child(inst: Instance) -> None:
+    for whole in (False, True):
+        result = match(inst, policy(), whole_cohort=whole)
+        assert validate(inst, result.assignment, AS_OF, whole) == []
+        s = result.summary()
+        scope = make_scope(inst, whole)
+        in_scope = {inst.children[i].child_id for i in scope.children}
+        placed = set(result.matches["child_id"])
+        unplaced = set(result.unplaced["child_id"])
+        assert placed | unplaced == in_scope and not placed & unplaced
+        assert s["placed"] == len(placed) == len(result.assignment)
+        assert s["placed"] + s["unplaced"] == s["needing_placement"] == len(in_scope)
+        assert set(result.unplaced["reason_code"]) <= {r.value for r in UnplacedReason}
+        assert set(result.unplaced["binding_rule"]) <= {r.value for r in Rule}
+        assert (result.shortlist.groupby("child_id")["rank"].max() <= policy().shortlist_size).all()
+        assert result.matches["score_penalty"].sum() == s["objective"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=8, max_places=5))
+def test_eligibility_masks_agree_with_validator(inst: Instance) -> None:
+    """Every single-child assignment is admissible exactly when the validator finds nothing wrong."""
+    elig = Eligibility(inst, policy(), make_scope(inst, False), AS_OF)
+    for r, kid in enumerate(elig.kids):
+        for j, home in enumerate(inst.places):
+            lawful = validate(inst, {kid.child_id: home.place_id}, AS_OF) == []
+            assert bool(elig.admissible[r, j]) == lawful, (kid.child_id, home.place_id)
+
+
+def random_instance(seed: int, n_children: int = 80, n_places: int = 60) -> Instance:
+    rng = np.random.default_rng(seed)
+    kids = []
+    for i in range(n_children):
+        group = f"G{rng.integers(0, n_children // 4)}" if rng.random() < 0.4 else None
+        kids.append(
+            child(
+                f"C{i:03d}",
+                age=int(rng.integers(0, 18)),
+                sex=str(rng.choice(["M", "F"])),
+                sibling_group=group,
+                urgency="emergency" if rng.random() < 0.15 else "planned",
+                needs=str(rng.choice(["", "", "disability", "exploitation"])),
+                home_easting=float(rng.uniform(0, 30)) * 1609.3,
+                home_northing=float(rng.uniform(0, 30)) * 1609.3,
+            )
+        )
+    homes = []
+    for j in range(n_places):
+        setting = str(rng.choice(["foster", "foster", "foster", "residential"]))
+        lo = int(rng.choice([0, 0, 5, 11]))
+        homes.append(
+            place(
+                f"P{j:03d}",
+                miles=float(rng.uniform(0, 40)),
+                setting=setting,
+                provider="in_house" if setting == "foster" else "private",
+                vacancies=int(rng.integers(1, 4)),
+                age_min=lo,
+                age_max=int(rng.integers(max(lo, 4), 18)),
+                meets_needs=str(rng.choice(["", "disability", "exploitation", "disability;exploitation"])),
+                weekly_cost=float(rng.choice([400, 820, 4200])),
+            )
+        )
+    return instance(kids, homes)
+
+
+def test_same_seed_same_result_on_one_and_two_workers() -> None:
+    inst = random_instance(7)
+    runs = [match(inst, policy(workers=w, seed=3)) for w in (1, 2, 2, 1)]
+    assert all(r.status == "OPTIMAL" for r in runs)
+    first = runs[0]
+    for r in runs[1:]:
+        assert r.assignment == first.assignment
+        assert r.matches.equals(first.matches)
+        assert r.unplaced.equals(first.unplaced)
+    assert validate(inst, first.assignment, AS_OF) == []
