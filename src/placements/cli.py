@@ -28,7 +28,7 @@ MAX_SHOWN_PROBLEMS = 50
 def _fail(problems: list[Problem]) -> None:
     err.print(f"[bold red]The input cannot be used ({len(problems)} problem(s)); nothing was written.[/]")
     for p in problems[:MAX_SHOWN_PROBLEMS]:
-        err.print(f"  {p}", markup=False, highlight=False)
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
     if len(problems) > MAX_SHOWN_PROBLEMS:
         err.print(f"  ... and {len(problems) - MAX_SHOWN_PROBLEMS} more")
     raise typer.Exit(code=2)
@@ -71,6 +71,8 @@ def match_cmd(
     except InputError as exc:
         _fail(exc.problems)
         return
+    for w in folder.warnings:
+        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
     with console.status("Matching...", spinner="dots"):
         result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
     written = write_result(result, out)

@@ -127,7 +127,7 @@ class Eligibility:
         kids, places, as_of = self._kids, self.instance.places, self.as_of
         n, m = len(kids), len(places)
         ages = self.ages[:, None]
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in places])
+        p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
         suitable = np.zeros((n, len(_SETTINGS)), dtype=bool)
         for i, c in enumerate(kids):
             for s in c.suitable_settings(as_of):
@@ -165,7 +165,7 @@ class Eligibility:
     @cached_property
     def fostering_limit_applies(self) -> np.ndarray:
         """Per place: foster homes without an exemption are bound by the usual limit of three."""
-        return np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in self.instance.places])
+        return np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in self.instance.places], dtype=bool)
 
     @cached_property
     def admissible(self) -> np.ndarray:
@@ -178,7 +178,7 @@ class Eligibility:
     def in_area(self) -> np.ndarray:
         """Per place: inside the authority (False when no authority code is set or known)."""
         la = self.policy.la_code
-        return np.array([la is not None and p.la_code == la for p in self.instance.places])
+        return np.array([la is not None and p.la_code == la for p in self.instance.places], dtype=bool)
 
     def penalty_parts(self, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
         """Score parts (penalty points, lower is better) for the given (row, place) pairs."""

@@ -7,6 +7,8 @@ Everything wrong is collected before giving up, and each problem names file, lin
 from __future__ import annotations
 
 import csv
+import difflib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ PLACES_REQUIRED = ("place_id", "setting", "provider", "vacancies", "age_min", "a
 class CaseFolder:
     instance: Instance
     policy: Policy
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass
@@ -46,16 +49,20 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) ->
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, None, None, f"not UTF-8 text: {exc}"))
         return None
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines: list[tuple[int, list[str]]] = []  # (line the record starts on, fields)
     try:
-        lines = list(reader)
+        start = 1
+        for record in reader:
+            lines.append((start, record))
+            start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(name, reader.line_num, None, f"malformed CSV: {exc}"))
         return None
     if not lines:
         problems.append(Problem(name, None, None, "empty file: expected a header row"))
         return None
-    header = [h.strip() for h in lines[0]]
+    header = [h.strip() for h in lines[0][1]]
     ok = True
     for col in sorted({h for h in header if header.count(h) > 1}):
         problems.append(Problem(name, 1, col, "column appears more than once in the header"))
@@ -65,7 +72,7 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) ->
             problems.append(Problem(name, 1, col, "required column is missing"))
             ok = False
     rows: list[dict[str, str]] = []
-    for n, values in enumerate(lines[1:], start=2):
+    for n, values in lines[1:]:
         if not any(v.strip() for v in values):
             continue  # blank line
         if len(values) != len(header):
@@ -78,6 +85,17 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) ->
         row["__line__"] = str(n)
         rows.append(row)
     return _Table(path, header, rows) if ok else None
+
+
+def near_miss_columns(table: _Table, known: set[str]) -> list[Problem]:
+    """Warnings for unknown headers that look like a misspelt known column (extra columns are allowed)."""
+    out = []
+    for col in table.header:
+        if col not in known:
+            close = difflib.get_close_matches(col, sorted(known), n=1, cutoff=0.8)
+            if close:
+                out.append(Problem(str(table.path), 1, col, f"unknown column is ignored; did you mean {close[0]!r}?"))
+    return out
 
 
 def _validate(model: type[BaseModel], table: _Table, data: list[dict[str, Any]], problems: list[Problem]) -> list[Any]:
@@ -137,6 +155,8 @@ def _child_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> 
     if norm is not None and norm in found:
         loc = found[norm]
         values.update(home_postcode=norm, home_easting=loc.easting, home_northing=loc.northing, home_la=loc.la_code)
+    elif row.get("home_postcode"):  # already a problem; a placeholder keeps it from causing more
+        values.update(home_easting=0.0, home_northing=0.0)
     return values
 
 
@@ -147,6 +167,8 @@ def _place_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> 
     if norm is not None and norm in found:
         loc = found[norm]
         values.update(postcode=norm, easting=loc.easting, northing=loc.northing, la_code=loc.la_code)
+    elif not (row.get("easting") and row.get("northing")):  # already a problem: no knock-on ones
+        values.update(easting=0.0, northing=0.0)
     return values
 
 
@@ -162,7 +184,13 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
         problems.extend(exc.problems)
         policy = Policy()
     if policy_overrides:
-        policy = policy.replace(**{k: v for k, v in policy_overrides.items() if v is not None})
+        given = {k: v for k, v in policy_overrides.items() if v is not None}
+        try:
+            policy = policy.replace(**given)
+        except ValidationError as exc:
+            for e in exc.errors():
+                option = "--" + str(e["loc"][0]).replace("_seconds", "").replace("_", "-") if e["loc"] else "option"
+                problems.append(Problem(option, None, None, e["msg"]))
 
     children_t = _read_csv(folder / "children.csv", CHILDREN_REQUIRED, problems)
     places_t = _read_csv(folder / "places.csv", PLACES_REQUIRED, problems)
@@ -180,6 +208,8 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
                     )
     if children_t is None or places_t is None:
         raise InputError(problems)
+    warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"})
+    warnings += near_miss_columns(places_t, set(Place.model_fields) | {"local_authority"})
 
     found = _resolve_postcodes([(children_t, "home_postcode"), (places_t, "postcode")], problems)
     children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
@@ -191,4 +221,4 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
         problems.append(Problem(str(table.path), int(table.rows[cp.index]["__line__"]), cp.column, cp.message))
     if problems:
         raise InputError(problems)
-    return CaseFolder(Instance(children=tuple(children), places=tuple(places)), policy)
+    return CaseFolder(Instance(children=tuple(children), places=tuple(places)), policy, tuple(warnings))
