@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from placements.explain import shortlist, unplaced_reasons
 from placements.instance import Instance
 from placements.model.cpsat import CpSatModel
 from placements.model.mip import MipModel
-from placements.model.patterns import Patterns, build_patterns
+from placements.model.patterns import Patterns, build_patterns, group_rows
 from placements.model.solution import Solution, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult
@@ -49,17 +50,40 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     t_pairs = time.perf_counter() - t0
     sol, build_seconds = _solve(pats, len(elig.kids), policy)
 
+    home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
+    solver = {
+        "status": sol.status,
+        "tiers_1_3_optimal": sol.tiers_optimal,
+        "objective": sol.penalty,
+        "bound": sol.penalty_bound,
+        "gap": round((sol.penalty - sol.penalty_bound) / sol.penalty, 6) if sol.penalty > 0 else 0.0,
+        "seconds_pairs": round(t_pairs, 3),
+        "seconds_build": round(build_seconds, 3),
+        "seconds_solve": round(sum(s.solve_seconds for s in sol.stages), 3),
+        "backend": sol.backend,
+        "seed": policy.seed,
+        "workers": policy.workers,
+        "patterns": len(pats),
+    }
+    result = build_result(elig, home_of_row, solver, t0)
+    assert result.summary_data["placed"] == sol.placed and result.summary_data["objective"] == sol.penalty
+    return result
+
+
+def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: dict[str, Any], t0: float) -> MatchResult:
+    """Officer's tables and the summary for a proposal (row in scope -> place index), however it was found.
+
+    Used for the optimiser's answer and for the baselines, so both are measured by the same code.
+    """
+    instance, policy, as_of = elig.instance, elig.policy, elig.as_of
+    whole_cohort = elig.scope.whole_cohort
     places = instance.places
-    assignment: dict[str, str] = {}
-    home_of_row: dict[int, int] = {}
-    for i in sol.chosen:
-        for r in pats.members[i]:
-            home_of_row[r] = int(pats.place[i])
-            assignment[elig.kids[r].child_id] = places[int(pats.place[i])].place_id
+    assignment = {elig.kids[r].child_id: places[p].place_id for r, p in sorted(home_of_row.items())}
+    groups = group_rows(elig)
 
     # Sibling groups and whether each is split (members in two homes, or some without one).
     split_groups: set[int] = set()
-    multi = [g for g in pats.groups if len(g) > 1]
+    multi = [g for g in groups if len(g) > 1]
     for g in multi:
         homes = {home_of_row.get(r) for r in g}
         if len(homes) > 1:
@@ -83,7 +107,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         }
     )
     parts = parts.reset_index(drop=True)
-    group_of = {r: g for g in pats.groups for r in g}
+    group_of = {r: g for g in groups for r in g}
     parts["siblings_apart"] = [
         policy.weights.sibling_apart * sum(1 for o in group_of[r] if o != r and home_of_row.get(o) != home_of_row[r])
         for r in rows
@@ -96,39 +120,29 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         taken_by[c].append(elig.kids[r].child_id)
     unplaced = unplaced_reasons(elig, set(home_of_row), taken_by)
     short = shortlist(elig, policy.shortlist_size)
-    seconds = time.perf_counter() - t0
 
     dist = matches["distance_miles"].to_numpy(dtype=float)
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
-    gap = (sol.penalty - sol.penalty_bound) / sol.penalty if sol.penalty > 0 else 0.0
+    homes_used = [len({home_of_row[r] for r in g if r in home_of_row}) for g in multi]
     summary = {
-        "status": sol.status,
-        "tiers_1_3_optimal": sol.tiers_optimal,
-        "objective": sol.penalty,
-        "bound": sol.penalty_bound,
-        "gap": round(gap, 6),
-        "seconds": round(seconds, 3),
-        "seconds_pairs": round(t_pairs, 3),
-        "seconds_build": round(build_seconds, 3),
-        "seconds_solve": round(sum(s.solve_seconds for s in sol.stages), 3),
-        "backend": sol.backend,
-        "seed": policy.seed,
-        "workers": policy.workers,
+        **{k: v for k, v in solver.items() if k not in ("patterns",)},
+        "objective": int(matches["score_penalty"].sum()) if len(matches) else 0,
+        "seconds": round(time.perf_counter() - t0, 3),
         "as_of": as_of.isoformat(),
         "whole_cohort": whole_cohort,
         "needing_placement": len(elig.kids),
-        "placed": sol.placed,
-        "unplaced": len(elig.kids) - sol.placed,
+        "placed": len(home_of_row),
+        "unplaced": len(elig.kids) - len(home_of_row),
         "emergency_needing": int(emergency.sum()),
-        "emergency_placed": sol.emergency_placed,
+        "emergency_placed": int(sum(emergency[r] for r in home_of_row)),
         "sibling_groups": len(multi),
         "sibling_groups_split": sum(1 for g in multi if g[0] in split_groups),
-        "extra_homes_for_split_groups": sol.extra_homes,
+        "extra_homes_for_split_groups": sum(max(h - 1, 0) for h in homes_used),
         "under12_in_residential": int(((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()),
         "out_of_area": int((~matches["in_area"].astype(bool)).sum()) if policy.la_code else None,
         "over_20_miles": int((dist > OVER_MILES).sum()),
         "total_weekly_cost": round(float(matches["weekly_cost"].sum()), 2),
         "admissible_pairs": len(elig.pairs),
-        "patterns": len(pats),
+        "patterns": solver.get("patterns"),
     }
     return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)
