@@ -157,3 +157,9 @@ def test_whole_cohort_counts_cohort_children_as_room() -> None:
     whole = match(inst, policy(), whole_cohort=True)
     assert set(whole.assignment) == {"C1", "C2"}
     assert validate(inst, whole.assignment, AS_OF, whole_cohort=True) == []
+
+
+def test_explanation_mentions_living_alone_only_for_children_who_must() -> None:
+    inst = instance([child("C1", needs="disability")], [place("F1")])
+    text = match(inst, policy()).unplaced.iloc[0]["explanation"]
+    assert "no other children" not in text and "meeting disability" in text

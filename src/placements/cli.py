@@ -151,5 +151,10 @@ def synth_cmd(
         console.print(f"wrote {p}")
 
 
+from placements.reports.conflicts.command import conflicts_cmd  # noqa: E402
+
+app.command("conflicts")(conflicts_cmd)
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

@@ -75,6 +75,15 @@ def _blank_none(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _dates(value: Any) -> Any:
+    """A ``;``-separated list of dates in any order, returned sorted (each parsed by ``parse_date``)."""
+    items = _split(value)
+    if isinstance(items, tuple | list):
+        items = tuple(parse_date(v) for v in items)
+        return tuple(sorted(d for d in items if d is not None))
+    return items
+
+
 Date = Annotated[dt.date | None, BeforeValidator(parse_date)]
 OptStr = Annotated[str | None, BeforeValidator(_blank_none)]
 OptFloat = Annotated[float | None, BeforeValidator(_blank_none)]
@@ -111,6 +120,10 @@ class Child(BaseModel):
     last_review_date: Date = None
     entered_care_date: Date = None
     assessment_date: Date = None
+    # Optional columns read by the permanence-plan conflict report (placements.reports.conflicts).
+    review_dates: Annotated[tuple[dt.date, ...], BeforeValidator(_dates)] = ()
+    siblings_apart_reason: OptStr = None
+    residential_rationale: OptStr = None
 
     # Cross-field checks are field validators so that the error names a column.
     @field_validator("settings")
@@ -122,6 +135,11 @@ class Child(BaseModel):
     @classmethod
     def _routes_unique(cls, v: tuple[Route, ...]) -> tuple[Route, ...]:
         return _unique(v, "a permanence route")
+
+    @field_validator("review_dates")
+    @classmethod
+    def _review_dates_unique(cls, v: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        return _unique(v, "a review date")
 
     @field_validator("home_northing")
     @classmethod

@@ -41,7 +41,7 @@ def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
     if rule is Rule.KINSHIP:
         return "open to this child (connected-person carers are approved for named children only)"
     if rule is Rule.LIVES_ALONE:
-        return "with no other children living there"
+        return "" if c.lives_with_others else "with no other children living there"
     if rule is Rule.FOSTERING_LIMIT:
         return "within the usual fostering limit of three"
     if rule is Rule.CAPACITY:

@@ -1,0 +1,88 @@
+"""``placements conflicts [CASE_DIR] [--out DIR] [--as-of DATE]``: write conflicts.csv.
+
+Registered in ``placements.cli`` with ``app.command("conflicts")(conflicts_cmd)``. ``placements.cli``
+is imported inside the function, so this module can be imported by cli.py without a cycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+SHOW_ROWS = 20
+
+
+def conflicts_csv(frame: Any) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def conflicts_cmd(
+    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    out: Annotated[Path, typer.Option(help="folder for conflicts.csv")] = Path("out"),
+    as_of: Annotated[
+        Optional[str], typer.Option(help="date the checks are made on, YYYY-MM-DD (default: policy, else today)")
+    ] = None,
+) -> None:
+    """List permanence-plan conflicts (dual plans, overdue reviews, siblings apart, ...) in conflicts.csv."""
+    from rich.table import Table
+
+    from placements.cli import DEMO_DIR, _check_out, _fail, console, err
+    from placements.domain import parse_date
+    from placements.errors import InputError, Problem
+    from placements.io.case_folder import read_case_folder
+    from placements.io.writers import write_files
+    from placements.reports.conflicts.config import load_conflicts_config
+    from placements.reports.conflicts.registry import active_rules, run_rules
+
+    case_dir = case_dir or DEMO_DIR
+    _check_out(case_dir, out)
+    overrides: dict[str, object] = {}
+    if as_of is not None:
+        try:
+            overrides["as_of"] = parse_date(as_of)
+        except ValueError as exc:
+            _fail([Problem("--as-of", None, None, str(exc))])
+    problems: list[Problem] = []
+    folder = None
+    try:
+        folder = read_case_folder(case_dir, overrides)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    settings = None
+    if Path(case_dir).is_dir():
+        try:
+            settings = load_conflicts_config(case_dir)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems or folder is None or settings is None:
+        _fail(problems)
+        return
+    for w in folder.warnings:
+        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
+
+    day = folder.policy.as_of_date()
+    rules = active_rules(settings.disabled, settings.extra)
+    frame = run_rules(folder.instance, day, settings.disabled, settings.extra)
+    written = write_files(out, {"conflicts.csv": conflicts_csv(frame)})
+
+    counts = frame.groupby("rule").size().to_dict() if len(frame) else {}
+    summary = Table(title=f"Permanence-plan conflicts as of {day.isoformat()} ({len(folder.instance.children)} children)")
+    summary.add_column("rule")
+    summary.add_column("severity")
+    summary.add_column("findings", justify="right")
+    for rule in rules:
+        summary.add_row(rule.code, rule.severity, str(counts.get(rule.code, 0)))
+    summary.add_section()
+    by_sev = frame.groupby("severity").size().to_dict() if len(frame) else {}
+    summary.add_row("total", " / ".join(f"{s} {by_sev.get(s, 0)}" for s in ("high", "medium", "low")), str(len(frame)))
+    console.print(summary)
+    if len(frame):
+        rows = Table(title=f"Findings (first {min(SHOW_ROWS, len(frame))} of {len(frame)})")
+        for col in ("child", "rule", "severity", "evidence", "suggested action"):
+            rows.add_column(col)
+        for r in frame.head(SHOW_ROWS).itertuples():
+            rows.add_row(r.child_id, r.rule, r.severity, r.evidence, r.suggested_action)
+        console.print(rows)
+    console.print("Wrote " + ", ".join(str(p) for p in written))

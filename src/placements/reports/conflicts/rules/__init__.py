@@ -1,0 +1,1 @@
+"""The built-in conflict rules, one per module. ``placements.reports.conflicts.registry`` lists them."""
