@@ -14,6 +14,7 @@ from placements.eligibility import PENALTY_PARTS, Eligibility, make_scope
 from placements.explain import shortlist, unplaced_reasons
 from placements.instance import Instance
 from placements.model.cpsat import CpSatModel
+from placements.model.greedy import greedy_rows, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns, group_rows
 from placements.model.solution import Solution, make_solution
@@ -23,15 +24,17 @@ from placements.result import MatchResult
 OVER_MILES = 20.0
 
 
-def _solve(pats: Patterns, n_rows: int, policy: Policy) -> tuple[Solution, float]:
-    """Run the chosen back end; with no admissible pattern the empty proposal is optimal."""
+def _solve(elig: Eligibility, pats: Patterns, policy: Policy) -> tuple[Solution, float]:
+    """Run the chosen back end from the greedy's proposal; with no pattern the empty proposal is optimal."""
+    n_rows = len(elig.kids)
     if len(pats) == 0:
         return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
+    start = rows_to_patterns(pats, greedy_rows(elig, "hardest"))
     if policy.backend == "cpsat":
         model: CpSatModel | MipModel = CpSatModel(pats, n_rows)
     else:
         model = MipModel(pats, n_rows, policy.backend)
-    return model.solve(policy.time_limit_seconds, policy.workers, policy.seed), model.build_seconds
+    return model.solve(policy.time_limit_seconds, policy.workers, policy.seed, start), model.build_seconds
 
 
 def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool = False) -> MatchResult:
@@ -48,7 +51,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     elig = Eligibility(instance, policy, scope, as_of)
     pats = build_patterns(elig)
     t_pairs = time.perf_counter() - t0
-    sol, build_seconds = _solve(pats, len(elig.kids), policy)
+    sol, build_seconds = _solve(elig, pats, policy)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
     solver = {

@@ -62,9 +62,13 @@ class CpSatModel:
         s.parameters.random_seed = seed
         return s
 
-    def solve(self, time_limit: float, workers: int, seed: int) -> Solution:
+    def solve(self, time_limit: float, workers: int, seed: int, hint: np.ndarray | None = None) -> Solution:
         pats, m, w = self.pats, self.model, self.w
         start = time.perf_counter()
+        if hint is not None:
+            on = set(hint.tolist())
+            for i, v in enumerate(w):
+                m.add_hint(v, i in on)
         m.maximize(self.tiers)
         sa = self._solver(time_limit, workers, seed)
         t = time.perf_counter()
@@ -76,6 +80,7 @@ class CpSatModel:
         values_a = [sa.boolean_value(v) for v in w]
 
         t = time.perf_counter()
+        m.clear_hints()
         for v, val in zip(w, values_a, strict=True):
             m.add_hint(v, val)
         for z in self.used.values():

@@ -1,0 +1,84 @@
+"""Greedy matching, the way matches are made today: a baseline, and the optimiser's first incumbent.
+
+``greedy_rows(eligibility, order="arrival")`` is today's practice: one child at a time, in
+referral order, each given the best home still free (by the same score), a sibling joining a
+brother or sister already placed when that home can take them. ``order="hardest"`` takes the
+children with the fewest admissible homes first, a fairer and stronger baseline.
+
+Steps, for each child in the chosen order:
+1. Candidate homes are the child's admissible homes (every pair-level hard rule holds).
+2. Drop homes without room left, homes at the fostering limit (unless the newcomers are one
+   sibling group alone in an empty home), and homes where a child who must live alone is, or
+   where this child, if they must live alone, would not be alone with their siblings.
+3. If a sibling was already placed and that home is still a candidate, take it.
+4. Otherwise take the candidate with the lowest score penalty (ties: lower place index).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from placements.codes import USUAL_FOSTERING_LIMIT, Urgency
+from placements.eligibility import Eligibility
+from placements.model.patterns import Patterns, group_rows
+
+
+def greedy_rows(elig: Eligibility, order: Literal["arrival", "hardest"] = "arrival") -> dict[int, int]:
+    """Row in scope -> place index, one child at a time (see the module docstring for the steps)."""
+    n = len(elig.kids)
+    admissible = elig.admissible
+    penalty = np.full(admissible.shape, np.iinfo(np.int64).max, dtype=np.int64)
+    pairs = elig.pairs
+    penalty[pairs["row"].to_numpy(), pairs["place"].to_numpy()] = pairs["penalty"].to_numpy()
+    group_of = {r: gi for gi, g in enumerate(group_rows(elig)) for r in g}
+    lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
+
+    if order == "arrival":
+        sequence = list(range(n))
+    else:
+        options = admissible.sum(axis=1)
+        sequence = sorted(range(n), key=lambda r: (not emergency[r], int(options[r]), r))
+
+    room = elig.scope.capacity.copy()
+    others = elig.scope.others
+    limit_applies = elig.fostering_limit_applies
+    new_at: dict[int, list[int]] = {}
+    home_of_row: dict[int, int] = {}
+
+    def fits(r: int, p: int) -> bool:
+        if room[p] < 1:
+            return False
+        here = new_at.get(p, [])
+        groups_here = {group_of[o] for o in here} | {group_of[r]}
+        if limit_applies[p] and others[p] + len(here) + 1 > USUAL_FOSTERING_LIMIT:
+            if not (others[p] == 0 and len(groups_here) == 1):
+                return False
+        if (lone[r] or any(lone[o] for o in here)) and len(groups_here) > 1:
+            return False
+        return True
+
+    for r in sequence:
+        candidates = [int(p) for p in np.flatnonzero(admissible[r]) if fits(r, int(p))]
+        if not candidates:
+            continue
+        sibling_homes = {home_of_row[o] for o, g in group_of.items() if g == group_of[r] and o in home_of_row}
+        with_sibling = [p for p in candidates if p in sibling_homes]
+        chosen = min(with_sibling or candidates, key=lambda p: (penalty[r, p], p))
+        home_of_row[r] = chosen
+        new_at.setdefault(chosen, []).append(r)
+        room[chosen] -= 1
+
+    return home_of_row
+
+
+def rows_to_patterns(pats: Patterns, home_of_row: dict[int, int]) -> np.ndarray:
+    """The pattern indices that express a proposal (each group's members per home)."""
+    lookup = {(int(p), tuple(m)): i for i, (p, m) in enumerate(zip(pats.place.tolist(), pats.members, strict=True))}
+    by_home: dict[tuple[int, int], list[int]] = {}
+    group_of = {r: g for g, rows in enumerate(pats.groups) for r in rows}
+    for r, p in home_of_row.items():
+        by_home.setdefault((group_of[r], p), []).append(r)
+    return np.array(sorted(lookup[(p, tuple(sorted(rows)))] for (_, p), rows in by_home.items()), dtype=np.int64)
