@@ -20,7 +20,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/placements match data/demo --out out/demo
-	$(BIN)/placements match data/demo --whole-cohort --out out/demo-whole-cohort
+	$(BIN)/placements match data/demo --whole-cohort --time-limit 120 --show 10 --out out/demo-whole-cohort
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

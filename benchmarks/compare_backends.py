@@ -25,11 +25,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", default="scip,highs,cpsat")
     ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--modes", default="daily,whole-cohort")
     args = ap.parse_args()
     folder = read_case_folder(Path(args.case_dir))
     print(f"{'mode':<13} {'backend':<7} {'status':<9} {'placed':>6} {'split':>5} {'objective':>9} "
           f"{'bound':>9} {'pairs s':>8} {'build s':>8} {'solve s':>8} {'total s':>8}")
-    for whole in (False, True):
+    for whole in [m == "whole-cohort" for m in args.modes.split(",")]:
         for backend in args.backends.split(","):
             pol = folder.policy.replace(backend=backend, time_limit_seconds=args.time_limit)
             runs = [match(folder.instance, pol, whole_cohort=whole) for _ in range(args.repeats)]
