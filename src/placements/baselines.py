@@ -1,17 +1,8 @@
 """Baselines: the way matches are made today, measured by the same code as the optimiser.
 
-``greedy(instance, policy, order="arrival")`` is today's practice: one child at a time, in
-referral order, each given the best home still free (by the same score), a sibling joining a
-brother or sister already placed when that home can take them. ``order="hardest"`` takes the
-children with the fewest admissible homes first, a fairer and stronger baseline.
-
-Steps, for each child in the chosen order:
-1. Candidate homes are the child's admissible homes (every pair-level hard rule holds).
-2. Drop homes without room left, homes at the fostering limit (unless the newcomers are one
-   sibling group alone in an empty home), and homes where a child who must live alone is, or
-   where this child, if they must live alone, would not be alone with their siblings.
-3. If a sibling was already placed and that home is still a candidate, take it.
-4. Otherwise take the candidate with the lowest score penalty (ties: lower place index).
+``greedy(instance, policy, order="arrival")`` is today's practice, one child at a time in referral
+order; ``order="hardest"`` takes the children with the fewest admissible homes first, a fairer and
+stronger baseline. The steps are listed once, in ``placements.model.greedy``.
 """
 
 from __future__ import annotations
