@@ -42,6 +42,7 @@ class _Built:
     w: list[pywraplp.Variable]
     tiers: pywraplp.LinearExpr
     penalty: pywraplp.LinearExpr
+    parts: tuple[pywraplp.LinearExpr, pywraplp.LinearExpr, pywraplp.LinearExpr]  # emergency, placed, extra
 
 
 def _build(pats: Patterns, n_rows: int, name: str, integer: bool) -> _Built:
@@ -58,14 +59,17 @@ def _build(pats: Patterns, n_rows: int, name: str, integer: bool) -> _Built:
         for coefs, rhs in place_rows(pats, p, idx):
             s.Add(s.Sum([c * w[i] for i, c in coefs.items()]) <= rhs)
     we, wp, wx = tier_weights(n_rows)
-    terms = [int(we * e + wp * k) * w[i] for i, (e, k) in enumerate(zip(pats.emergency.tolist(), pats.size.tolist()))]
+    emergency = s.Sum([int(e) * w[i] for i, e in enumerate(pats.emergency.tolist()) if e])
+    placed = s.Sum([int(k) * w[i] for i, k in enumerate(pats.size.tolist())])
+    extra_terms = []
     for g, idx in ix.by_multi_group.items():  # extra homes = homes used - (group placed at all)
         z = s.BoolVar(f"z{g}") if integer else s.NumVar(0.0, 1.0, f"z{g}")
         s.Add(z <= s.Sum([w[i] for i in idx]))
-        terms.extend(-wx * w[i] for i in idx)
-        terms.append(wx * z)
+        extra_terms.extend(w[i] for i in idx)
+        extra_terms.append(-z)
+    extra = s.Sum(extra_terms)
     penalty = s.Sum([int(p) * w[i] for i, p in enumerate(pats.penalty.tolist())])
-    return _Built(s, w, s.Sum(terms), penalty)
+    return _Built(s, w, we * emergency + wp * placed - wx * extra, penalty, (emergency, placed, extra))
 
 
 class MipModel:
@@ -148,10 +152,17 @@ class MipModel:
         deadline = time.perf_counter() + time_limit
         start = np.zeros(0, dtype=np.int64) if start is None else start
         stage_a, chosen_a, value_a, proven_a = self._stage("tiers", True, start, deadline, seed)
-        # Stage B keeps tiers (1)-(3) at stage A's value: in the MIP "-0.5" is exact for an integer
-        # objective; the LP gets the value itself, less only a floating-point tolerance.
-        self.mip.solver.Add(self.mip.tiers >= value_a - 0.5)
-        self.lp.solver.Add(self.lp.tiers >= value_a - REL_EPS * max(1.0, abs(value_a)))
+        # Stage B holds each of tiers (1)-(3) at its stage-A level. Equivalent to holding their weighted
+        # sum for integer solutions, and a tighter LP: with every child placed, no fractional trade
+        # between a child less and a home fewer is left.
+        e_a = int(pats.emergency[chosen_a].sum())
+        p_a = int(pats.size[chosen_a].sum())
+        x_a = extra_homes(pats, chosen_a)
+        for built in (self.lp, self.mip):
+            emergency, placed, extra = built.parts
+            built.solver.Add(emergency >= e_a - 1e-6)
+            built.solver.Add(placed >= p_a - 1e-6)
+            built.solver.Add(extra <= x_a + 1e-6)
         stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen_a, deadline, seed)
         chosen = chosen_b
         bound = int(np.ceil(stage_b.bound - 1e-6)) if not proven_b else int(round(value_b))
