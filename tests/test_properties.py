@@ -103,3 +103,20 @@ def test_cpsat_same_seed_same_result_on_one_and_two_workers() -> None:
     assert runs[0].matches.equals(runs[1].matches)
     # The MIP back ends reach the same optimal score (ties may be broken differently).
     assert match(inst, policy()).summary()["objective"] == runs[0].summary()["objective"]
+
+
+def test_time_out_returns_the_greedy_proposal_not_an_empty_one() -> None:
+    """With no time to solve, the MIP back end keeps its lawful starting proposal."""
+    from placements.eligibility import Eligibility, make_scope
+    from placements.model.greedy import greedy_rows, rows_to_patterns
+    from placements.model.mip import MipModel
+    from placements.model.patterns import build_patterns
+
+    inst = random_instance(5, n_children=30, n_places=20)
+    elig = Eligibility(inst, policy(), make_scope(inst, False), AS_OF)
+    pats = build_patterns(elig)
+    start = rows_to_patterns(pats, greedy_rows(elig, "hardest"))
+    assert len(start) > 0
+    sol = MipModel(pats, len(elig.kids)).solve(0.0, 1, 0, start)
+    assert sol.status == "FEASIBLE" and not sol.tiers_optimal
+    assert sorted(sol.chosen.tolist()) == sorted(start.tolist())

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from placements.errors import InputError, Problem
+from placements.io.case_folder import CaseFolder
 
 app = typer.Typer(
     add_completion=False,
@@ -21,8 +22,14 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
+#: The embedded demo authority: ./data/demo when run from the repository, else the source tree's copy.
 DEMO_DIR = Path("data/demo")
+_SOURCE_DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 MAX_SHOWN_PROBLEMS = 50
+
+
+def _demo_dir() -> Path:
+    return DEMO_DIR if DEMO_DIR.is_dir() or not _SOURCE_DEMO.is_dir() else _SOURCE_DEMO
 
 
 def _fail(problems: list[Problem]) -> None:
@@ -39,6 +46,36 @@ def _check_out(case_dir: Path, out: Path) -> None:
         _fail([Problem(str(out), None, None, "--out is the case folder itself; choose another folder so no input is touched")])
 
 
+def read_case(
+    case_dir: Path | None, out: Path, as_of: str | None, overrides: dict[str, object] | None = None
+) -> tuple[Path, CaseFolder | None, list[Problem]]:
+    """What every command does first: default folder, --out check, --as-of, read and check the folder.
+
+    Returns the folder's path, the case (None when unusable) and the problems, so a command can add
+    its own checks before failing once with everything it found.
+    """
+    from placements.domain import parse_date
+    from placements.io.case_folder import read_case_folder
+
+    case_dir = case_dir or _demo_dir()
+    _check_out(case_dir, out)
+    overrides = dict(overrides or {})
+    if as_of is not None:
+        try:
+            overrides["as_of"] = parse_date(as_of)
+        except ValueError as exc:
+            _fail([Problem("--as-of", None, None, str(exc))])
+    try:
+        return case_dir, read_case_folder(case_dir, overrides), []
+    except InputError as exc:
+        return case_dir, None, exc.problems
+
+
+def warn(folder: CaseFolder) -> None:
+    for w in folder.warnings:
+        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command("match")
 def match_cmd(
     case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
@@ -50,29 +87,23 @@ def match_cmd(
     backend: Annotated[Optional[str], typer.Option(help="scip, highs or cpsat (default: policy, else scip)")] = None,
     whole_cohort: Annotated[bool, typer.Option("--whole-cohort", help="match every child as if all needed a home")] = False,
     show: Annotated[int, typer.Option(help="rows of each table to print")] = 25,
+    verbose: Annotated[bool, typer.Option("--verbose", help="log each solver stage (counts and seconds only)")] = False,
 ) -> None:
     """Match children needing a home against today's vacancies, and write the four result files."""
-    from placements.io.case_folder import read_case_folder
+    if verbose:
+        import logging
+
+        logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+        logging.getLogger("placements").setLevel(logging.DEBUG)
     from placements.io.writers import write_result
     from placements.match import match
 
-    case_dir = case_dir or DEMO_DIR
-    _check_out(case_dir, out)
-    overrides: dict[str, object] = {"seed": seed, "time_limit_seconds": time_limit, "workers": workers, "backend": backend}
-    if as_of is not None:
-        from placements.domain import parse_date
-
-        try:
-            overrides["as_of"] = parse_date(as_of)
-        except ValueError as exc:
-            _fail([Problem("--as-of", None, None, str(exc))])
-    try:
-        folder = read_case_folder(case_dir, overrides)
-    except InputError as exc:
-        _fail(exc.problems)
+    overrides = {"seed": seed, "time_limit_seconds": time_limit, "workers": workers, "backend": backend}
+    _, folder, problems = read_case(case_dir, out, as_of, overrides)
+    if folder is None:
+        _fail(problems)
         return
-    for w in folder.warnings:
-        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
+    warn(folder)
     with console.status("Matching...", spinner="dots"):
         result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
     written = write_result(result, out)

@@ -97,8 +97,10 @@ def _nearest(elig: Eligibility, row: int, candidates: np.ndarray, rule: Rule) ->
         Rule.SUPPORTED_AGE: "is supported accommodation (16-17 only)",
         Rule.KINSHIP: "is approved for other named children",
     }[rule]
-    dist = "" if rule is Rule.MAX_DISTANCE or np.isnan(elig.distance[row, j]) else f" at {elig.distance[row, j]:.1f} miles"
-    return f"; nearest that would: {place.place_id}{dist}, which {what}" if rule is not Rule.MAX_DISTANCE else f"; nearest that would: {place.place_id} {what}"
+    if rule is Rule.MAX_DISTANCE:
+        return f"; nearest that would: {place.place_id} {what}"
+    dist = "" if np.isnan(elig.distance[row, j]) else f" at {elig.distance[row, j]:.1f} miles"
+    return f"; nearest that would: {place.place_id}{dist}, which {what}"
 
 
 def unplaced_reasons(elig: Eligibility, placed_rows: set[int], taken_by: dict[int, list[str]]) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         "patterns": len(pats),
     }
     result = build_result(elig, home_of_row, solver, t0)
-    assert result.summary_data["placed"] == sol.placed and result.summary_data["objective"] == sol.penalty
+    if result.summary_data["placed"] != sol.placed or result.summary_data["objective"] != sol.penalty:
+        raise RuntimeError("the result tables disagree with the solver's solution; this is a bug")
     return result
 
 

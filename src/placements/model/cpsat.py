@@ -62,11 +62,12 @@ class CpSatModel:
         s.parameters.random_seed = seed
         return s
 
-    def solve(self, time_limit: float, workers: int, seed: int, hint: np.ndarray | None = None) -> Solution:
+    def solve(self, time_limit: float, workers: int, seed: int, start: np.ndarray | None = None) -> Solution:
+        """Two stages; ``start`` is a lawful proposal (pattern indices) given to CP-SAT as a hint."""
         pats, m, w = self.pats, self.model, self.w
-        start = time.perf_counter()
-        if hint is not None:
-            on = set(hint.tolist())
+        began = time.perf_counter()
+        if start is not None:
+            on = set(start.tolist())
             for i, v in enumerate(w):
                 m.add_hint(v, i in on)
         m.maximize(self.tiers)
@@ -90,7 +91,7 @@ class CpSatModel:
         tie = rng.integers(0, max(1, TIE_SCALE // max(1, sum(map(len, pats.groups)))), size=len(pats))
         m.minimize(cp_model.LinearExpr.weighted_sum(w, (pats.penalty * TIE_SCALE + tie).tolist()))
         b_build = time.perf_counter() - t
-        sb = self._solver(time_limit - (time.perf_counter() - start), workers, seed)
+        sb = self._solver(time_limit - (time.perf_counter() - began), workers, seed)
         t = time.perf_counter()
         status_b = sb.solve(m)
         b_secs = time.perf_counter() - t

@@ -28,28 +28,13 @@ def conflicts_cmd(
     """List permanence-plan conflicts (dual plans, overdue reviews, siblings apart, ...) in conflicts.csv."""
     from rich.table import Table
 
-    from placements.cli import DEMO_DIR, _check_out, _fail, console, err
-    from placements.domain import parse_date
-    from placements.errors import InputError, Problem
-    from placements.io.case_folder import read_case_folder
+    from placements.cli import _fail, console, read_case, warn
+    from placements.errors import InputError
     from placements.io.writers import write_files
     from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
 
-    case_dir = case_dir or DEMO_DIR
-    _check_out(case_dir, out)
-    overrides: dict[str, object] = {}
-    if as_of is not None:
-        try:
-            overrides["as_of"] = parse_date(as_of)
-        except ValueError as exc:
-            _fail([Problem("--as-of", None, None, str(exc))])
-    problems: list[Problem] = []
-    folder = None
-    try:
-        folder = read_case_folder(case_dir, overrides)
-    except InputError as exc:
-        problems.extend(exc.problems)
+    case_dir, folder, problems = read_case(case_dir, out, as_of)
     settings = None
     if Path(case_dir).is_dir():
         try:
@@ -59,8 +44,7 @@ def conflicts_cmd(
     if problems or folder is None or settings is None:
         _fail(problems)
         return
-    for w in folder.warnings:
-        err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)
+    warn(folder)
 
     day = folder.policy.as_of_date()
     rules = active_rules(settings.disabled, settings.extra)
