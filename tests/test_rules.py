@@ -163,3 +163,15 @@ def test_explanation_mentions_living_alone_only_for_children_who_must() -> None:
     inst = instance([child("C1", needs="disability")], [place("F1")])
     text = match(inst, policy()).unplaced.iloc[0]["explanation"]
     assert "no other children" not in text and "meeting disability" in text
+
+
+def test_out_of_area_is_judged_against_each_childs_own_authority() -> None:
+    """In a regional folder a Derby child in a Derby home is in area, a Nottingham child there is not."""
+    derby = "E06000015"
+    kids = [child("C1"), child("C2", local_authority=derby)]
+    homes = [place("F1", la_code=derby), place("F2", miles=30.0, la_code=derby)]
+    result = match(instance(kids, homes), policy())
+    assert validate(instance(kids, homes), policy(), result.assignment) == []
+    in_area = dict(zip(result.matches["child_id"], result.matches["in_area"], strict=True))
+    assert in_area == {"C1": False, "C2": True}
+    assert result.summary()["out_of_area"] == 1

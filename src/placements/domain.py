@@ -114,6 +114,9 @@ class Child(BaseModel):
     home_easting: OptFloat = None
     home_northing: OptFloat = None
     home_la: OptStr = None
+    #: The responsible authority (ONS code) when a case folder holds several authorities' children;
+    #: blank means the policy's ``la_code``. "Out of area" is judged against it.
+    local_authority: OptStr = None
     max_distance_miles: Annotated[Annotated[float, Field(gt=0)] | None, BeforeValidator(_blank_none)] = None
     permanence_plan: Annotated[tuple[Route, ...], BeforeValidator(_split)] = ()
     plan_date: Date = None

@@ -175,10 +175,26 @@ class Eligibility:
         return ok
 
     @cached_property
-    def in_area(self) -> np.ndarray:
-        """Per place: inside the authority (False when no authority code is set or known)."""
-        la = self.policy.la_code
-        return np.array([la is not None and p.la_code == la for p in self.instance.places], dtype=bool)
+    def child_la(self) -> np.ndarray:
+        """Per child in scope: the responsible authority (its own column, else the policy's code)."""
+        return np.array([c.local_authority or self.policy.la_code for c in self._kids], dtype=object)
+
+    @cached_property
+    def place_la(self) -> np.ndarray:
+        return np.array([p.la_code for p in self.instance.places], dtype=object)
+
+    def in_area(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per (row, place) pair: the home lies inside the child's responsible authority.
+
+        False when the authority is not known (no code for the child, none in the policy).
+        """
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        la = self.child_la[rows]
+        return (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+
+    def knows_area(self) -> bool:
+        """Whether any child in scope has a responsible authority, so out-of-area counts mean something."""
+        return self.policy.la_code is not None or any(la is not None for la in self.child_la)
 
     def penalty_parts(self, rows: np.ndarray, cols: np.ndarray) -> pd.DataFrame:
         """Score parts (penalty points, lower is better) for the given (row, place) pairs."""
@@ -206,7 +222,7 @@ class Eligibility:
         dist = self.distance[rows, cols]
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
         cost = np.array([p.weekly_cost for p in places])[cols]
-        out_area = ~self.in_area[cols] if self.policy.la_code is not None else np.zeros(len(cols), dtype=bool)
+        out_area = (self.child_la[rows] != None) & ~self.in_area(rows, cols)  # noqa: E711
         parts = pd.DataFrame(
             {
                 "setting_rank": rank * w.setting_rank,
