@@ -171,7 +171,7 @@ def test_out_of_area_is_judged_against_each_childs_own_authority() -> None:
     kids = [child("C1"), child("C2", local_authority=derby)]
     homes = [place("F1", la_code=derby), place("F2", miles=30.0, la_code=derby)]
     result = match(instance(kids, homes), policy())
-    assert validate(instance(kids, homes), policy(), result.assignment) == []
+    assert validate(instance(kids, homes), result.assignment, AS_OF) == []
     in_area = dict(zip(result.matches["child_id"], result.matches["in_area"], strict=True))
     assert in_area == {"C1": False, "C2": True}
     assert result.summary()["out_of_area"] == 1
