@@ -14,10 +14,10 @@ from placements.eligibility import PENALTY_PARTS, Eligibility, make_scope
 from placements.explain import shortlist, unplaced_reasons
 from placements.instance import Instance
 from placements.model.cpsat import CpSatModel
-from placements.model.greedy import greedy_rows, rows_to_patterns
+from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns, group_rows
-from placements.model.solution import Solution, make_solution
+from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult
 
@@ -29,12 +29,26 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy) -> tuple[Solution,
     n_rows = len(elig.kids)
     if len(pats) == 0:
         return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
-    start = rows_to_patterns(pats, greedy_rows(elig, "hardest"))
+    start = _best_start(pats, [rows_to_patterns(pats, greedy_rows(elig, "hardest")), group_greedy(pats)])
     if policy.backend == "cpsat":
         model: CpSatModel | MipModel = CpSatModel(pats, n_rows)
     else:
         model = MipModel(pats, n_rows, policy.backend)
     return model.solve(policy.time_limit_seconds, policy.workers, policy.seed, start), model.build_seconds
+
+
+def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
+    """The lexicographically best of several lawful proposals, by the engine's own tiers."""
+
+    def key(chosen: np.ndarray) -> tuple[int, int, int, int]:
+        return (
+            -int(pats.emergency[chosen].sum()),
+            -int(pats.size[chosen].sum()),
+            extra_homes(pats, chosen),
+            int(pats.penalty[chosen].sum()),
+        )
+
+    return min(proposals, key=key)
 
 
 def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool = False) -> MatchResult:

@@ -82,3 +82,50 @@ def rows_to_patterns(pats: Patterns, home_of_row: dict[int, int]) -> np.ndarray:
     for r, p in home_of_row.items():
         by_home.setdefault((group_of[r], p), []).append(r)
     return np.array(sorted(lookup[(p, tuple(sorted(rows)))] for (_, p), rows in by_home.items()), dtype=np.int64)
+
+
+def group_greedy(pats: Patterns) -> np.ndarray:
+    """Whole sibling groups first: a starting proposal for the optimiser, not a baseline.
+
+    Groups are taken emergency first, then larger groups, then those with fewer patterns. Each
+    group is housed by repeatedly choosing, among the patterns that still fit, the one housing
+    most of its unhoused members (then the lowest penalty per child), so a group that fits whole
+    somewhere is kept whole. Returns pattern indices; every home's rows (``place_rows``) hold.
+    """
+    n_groups = len(pats.groups)
+    by_group: list[list[int]] = [[] for _ in range(n_groups)]
+    for i, g in enumerate(pats.group.tolist()):
+        by_group[g].append(i)
+    emergency_in = np.zeros(n_groups, dtype=np.int64)
+    for g, idx in enumerate(by_group):
+        emergency_in[g] = max((int(pats.emergency[i]) for i in idx), default=0)
+    order = sorted(range(n_groups), key=lambda g: (-emergency_in[g], -len(pats.groups[g]), len(by_group[g]), g))
+    used = np.zeros(len(pats.capacity), dtype=np.int64)  # new children per home
+    weighted = np.zeros(len(pats.capacity), dtype=np.int64)  # counted against the limit (exclusive = all of it)
+    chosen: list[int] = []
+    for g in order:
+        left = set(pats.groups[g])
+        homes_used: set[int] = set()
+        while left:
+            best, key = -1, None
+            for i in by_group[g]:
+                members = pats.members[i]
+                p = int(pats.place[i])
+                if p in homes_used or not left.issuperset(members):
+                    continue
+                size = int(pats.size[i])
+                lw = int(pats.limit[p]) if pats.exclusive[i] else size
+                if used[p] + size > pats.capacity[p] or weighted[p] + lw > max(int(pats.limit[p]), 0):
+                    continue
+                k = (-size, int(pats.penalty[i]) / size, i)
+                if key is None or k < key:
+                    best, key = i, k
+            if best < 0:
+                break
+            p = int(pats.place[best])
+            used[p] += int(pats.size[best])
+            weighted[p] += int(pats.limit[p]) if pats.exclusive[best] else int(pats.size[best])
+            homes_used.add(p)
+            left.difference_update(pats.members[best])
+            chosen.append(best)
+    return np.array(sorted(chosen), dtype=np.int64)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from placements.model.patterns import Patterns, index_patterns, place_rows
+from placements.model.patterns import Patterns, fewest_homes, index_patterns, place_rows
 from placements.model.solution import Solution, StageStats, extra_homes, make_solution, tier_weights
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,7 @@ REL_EPS = 1e-7
 class _Built:
     solver: pywraplp.Solver
     w: list[pywraplp.Variable]
-    tiers: pywraplp.LinearExpr
-    penalty: pywraplp.LinearExpr
+    objectives: dict[str, pywraplp.LinearExpr]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
     parts: tuple[pywraplp.LinearExpr, pywraplp.LinearExpr, pywraplp.LinearExpr]  # emergency, placed, extra
 
 
@@ -61,7 +60,7 @@ def _build(pats: Patterns, n_rows: int, name: str, integer: bool) -> _Built:
     for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
         for coefs, rhs in place_rows(pats, p, idx):
             s.Add(s.Sum([c * w[i] for i, c in coefs.items()]) <= rhs)
-    we, wp, wx = tier_weights(n_rows)
+    we, wp, _ = tier_weights(n_rows)
     emergency = s.Sum([int(e) * w[i] for i, e in enumerate(pats.emergency.tolist()) if e])
     placed = s.Sum([int(k) * w[i] for i, k in enumerate(pats.size.tolist())])
     extra_terms = []
@@ -72,7 +71,8 @@ def _build(pats: Patterns, n_rows: int, name: str, integer: bool) -> _Built:
         extra_terms.append(-z)
     extra = s.Sum(extra_terms)
     penalty = s.Sum([int(p) * w[i] for i, p in enumerate(pats.penalty.tolist())])
-    return _Built(s, w, we * emergency + wp * placed - wx * extra, penalty, (emergency, placed, extra))
+    objectives = {"placed": (we // wp) * emergency + placed, "homes": extra, "quality": penalty}
+    return _Built(s, w, objectives, (emergency, placed, extra))
 
 
 class MipModel:
@@ -83,31 +83,52 @@ class MipModel:
         self.mip = _build(pats, n_rows, SOLVERS[backend], integer=True)
         self.build_seconds = time.perf_counter() - t0
 
-    def _stage(
-        self, name: str, maximise: bool, incumbent: np.ndarray, deadline: float, seed: int
-    ) -> tuple[StageStats, np.ndarray, float, bool]:
-        """One lexicographic stage; returns stats, chosen columns, objective value and whether proven."""
-        t0 = time.perf_counter()
-        lp, mip = self.lp, self.mip
-        lp_obj = lp.tiers if name == "tiers" else lp.penalty
-        (lp.solver.Maximize if maximise else lp.solver.Minimize)(lp_obj)
+    def _lp(self, name: str, maximise: bool) -> tuple[float, np.ndarray]:
+        """The stage's LP relaxation over every column: its value and the reduced costs.
+
+        Reduced costs are signed as the improvement per unit in the objective's direction (<= 0 at
+        the LP optimum).
+        """
+        lp = self.lp
+        (lp.solver.Maximize if maximise else lp.solver.Minimize)(lp.objectives[name])
         if lp.solver.Solve() != pywraplp.Solver.OPTIMAL:  # pragma: no cover - the LP is always feasible and bounded
             raise RuntimeError(f"LP relaxation of stage {name} did not solve")
-        z_lp = lp.solver.Objective().Value()
-        log.debug("stage %s: LP %.1f in %.2f s", name, z_lp, time.perf_counter() - t0)
-        # Improvement per unit of each column, in the direction of the objective (<= 0 at the LP optimum).
         d = np.array([v.reduced_cost() for v in lp.w]) * (1.0 if maximise else -1.0)
+        return lp.solver.Objective().Value(), d
+
+    def _stage(
+        self, name: str, maximise: bool, incumbent: np.ndarray | None, deadline: float, seed: int
+    ) -> tuple[StageStats, np.ndarray | None, float, bool]:
+        """One lexicographic stage; returns stats, chosen columns, objective value and whether proven.
+
+        ``incumbent`` is a lawful proposal under the rows held so far, or None when there is none
+        (then the chosen columns come back None if the MIP finds nothing in time).
+        """
+        t0 = time.perf_counter()
+        mip = self.mip
+        z_lp, d = self._lp(name, maximise)
+        log.debug("stage %s: LP %.1f in %.2f s", name, z_lp, time.perf_counter() - t0)
         eps = REL_EPS * max(1.0, abs(z_lp))
         sign = 1.0 if maximise else -1.0
 
-        mip_obj = mip.tiers if name == "tiers" else mip.penalty
+        mip_obj = mip.objectives[name]
         (mip.solver.Maximize if maximise else mip.solver.Minimize)(mip_obj)
         tau = FIRST_TAU
         # The incumbent is lawful and its columns are always kept: start from its value, so a
         # time-limited MIP answer is taken only when it is at least as good.
-        chosen, z_inc, proven, status = incumbent, self._value(name, incumbent), False, "FEASIBLE"
-        for _attempt in range(2):
-            keep = (d >= -tau - eps) | np.isin(np.arange(len(d)), incumbent)
+        chosen, proven, status = incumbent, False, "FEASIBLE" if incumbent is not None else "NOT_FOUND"
+        z_inc = self._value(name, incumbent) if incumbent is not None else -sign * np.inf
+        if incumbent is not None and sign * (z_lp - z_inc) < 1.0 - eps:
+            # The LP cannot beat the incumbent by a whole unit and objectives are integers: the
+            # incumbent is optimal, no MIP needed (often so for tiers 1-2, which a greedy meets).
+            log.debug("stage %s: incumbent %.1f meets the LP bound", name, z_inc)
+            stats = StageStats(name, "OPTIMAL", float(z_inc), z_lp, 0.0, time.perf_counter() - t0)
+            return stats, chosen, float(z_inc), True
+        kept = np.zeros(len(d), dtype=bool)
+        if incumbent is not None:
+            kept[incumbent] = True
+        for _attempt in range(3):
+            keep = (d >= -tau - eps) | kept
             for v, k in zip(mip.w, keep.tolist(), strict=True):
                 v.SetUb(1.0 if k else 0.0)
             remaining = deadline - time.perf_counter()
@@ -119,12 +140,16 @@ class MipModel:
             code = mip.solver.Solve()
             log.debug("stage %s: tau %.1f, %d of %d columns, %s in %.2f s", name, tau, int(keep.sum()), len(keep),
                       code, time.perf_counter() - t0)
+            if code == pywraplp.Solver.INFEASIBLE and chosen is None and not keep.all():
+                tau = np.inf  # no lawful answer in the window and none held: open every column
+                continue
             if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
                 break  # no answer in time: keep the incumbent
             if sign * (mip_obj.solution_value() - z_inc) < -1e-6:
                 break  # a time-limited answer worse than the one we hold
             chosen = np.array([i for i, v in enumerate(mip.w) if v.solution_value() > 0.5], dtype=np.int64)
             z_inc = mip_obj.solution_value()
+            status = "FEASIBLE"
             if code != pywraplp.Solver.OPTIMAL:
                 break
             gap = sign * (z_lp - z_inc)  # how much better the LP is than the restricted optimum
@@ -143,30 +168,73 @@ class MipModel:
         pats = self.pats
         if name == "quality":
             return float(pats.penalty[chosen].sum())
-        we, wp, wx = tier_weights(self.n_rows)
-        homes = extra_homes(pats, chosen)
-        return float(we * pats.emergency[chosen].sum() + wp * pats.size[chosen].sum() - wx * homes)
+        if name == "homes":
+            return float(extra_homes(pats, chosen))
+        we, wp, _ = tier_weights(self.n_rows)
+        return float((we // wp) * pats.emergency[chosen].sum() + pats.size[chosen].sum())
 
     def solve(
         self, time_limit: float, workers: int, seed: int, start: np.ndarray | None = None  # noqa: ARG002
     ) -> Solution:
-        """Two stages; ``start`` is a lawful proposal (pattern indices) to improve on, e.g. the greedy's."""
+        """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
+
+        1. "placed": emergency children placed, then children placed (exact weights, n+1).
+        2. "homes": fewest extra homes for split sibling groups, holding (1).
+        3. "quality": the score, holding (1) and (2).
+
+        Each later stage holds each earlier tier with its own row, which for integer solutions is
+        the same as holding their weighted sum and gives a tighter LP. When every child in scope
+        is placed, each sibling group must be housed in full, so the group needs at least the
+        fewest homes that can take it (``fewest_homes``): a valid row that keeps the LP from
+        splitting many groups by halves, and the reason stages 2-3 prove quickly.
+        """
         pats = self.pats
         deadline = time.perf_counter() + time_limit
         start = np.zeros(0, dtype=np.int64) if start is None else start
-        stage_a, chosen_a, value_a, proven_a = self._stage("tiers", True, start, deadline, seed)
-        # Stage B holds each of tiers (1)-(3) at its stage-A level. Equivalent to holding their weighted
-        # sum for integer solutions, and a tighter LP: with every child placed, no fractional trade
-        # between a child less and a home fewer is left.
-        e_a = int(pats.emergency[chosen_a].sum())
-        p_a = int(pats.size[chosen_a].sum())
-        x_a = extra_homes(pats, chosen_a)
+        stage_p, chosen, _, proven_p = self._stage("placed", True, start, deadline, seed)
+        e_a = int(pats.emergency[chosen].sum())
+        p_a = int(pats.size[chosen].sum())
         for built in (self.lp, self.mip):
-            emergency, placed, extra = built.parts
+            emergency, placed, _ = built.parts
             built.solver.Add(emergency >= e_a - 1e-6)
             built.solver.Add(placed >= p_a - 1e-6)
-            built.solver.Add(extra <= x_a + 1e-6)
-        stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen_a, deadline, seed)
-        chosen = chosen_b
+        if p_a == self.n_rows:
+            ix = index_patterns(pats)
+            for g, fewest in fewest_homes(pats, ix.by_multi_group).items():
+                if fewest > 1:
+                    for built in (self.lp, self.mip):
+                        built.solver.Add(built.solver.Sum([built.w[i] for i in ix.by_multi_group[g]]) >= fewest)
+        # Tier 3. Its LP is massively degenerate (a lone child's homes all look alike to it), so a
+        # MIP on it alone struggles to find what the LP promises. Instead, hold the extra homes at
+        # the LP's bound and go straight to the score, whose LP is not degenerate and prunes most
+        # columns: any answer found there meets the bound, so proves tier 3 as well. Only when no
+        # such answer exists is tier 3 solved on its own.
+        x_start = extra_homes(pats, chosen)
+        z_h, _ = self._lp("homes", False)
+        x_lb = int(np.ceil(z_h - REL_EPS * max(1.0, abs(z_h))))
+        holds = [built.solver.Add(built.parts[2] <= x_start + 1e-6) for built in (self.lp, self.mip)]
+        stage_h = StageStats("homes", "OPTIMAL", float(x_start), z_h, 0.0, 0.0)
+        proven_h = x_lb >= x_start
+        stage_b = None
+        if not proven_h:
+            for row in holds:
+                row.SetUb(x_lb + 1e-6)
+            stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, None, deadline, seed)
+            if chosen_b is not None:
+                proven_h = True
+                stage_h = StageStats("homes", "OPTIMAL", float(x_lb), z_h, 0.0, 0.0)
+            else:
+                log.debug("stage homes: nothing found at the LP bound %d; solving tier 3 on its own", x_lb)
+                for row in holds:
+                    row.SetUb(x_start + 1e-6)
+                stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, deadline, seed)
+                x_a = extra_homes(pats, chosen)
+                for row in holds:
+                    row.SetUb(x_a + 1e-6)
+                stage_b = None
+        if stage_b is None:
+            stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
         bound = int(np.ceil(stage_b.bound - 1e-6)) if not proven_b else int(round(value_b))
-        return make_solution(pats, chosen, proven_a, proven_b, bound, (stage_a, stage_b), self.backend)
+        return make_solution(
+            pats, chosen_b, proven_p and proven_h, proven_b, bound, (stage_p, stage_h, stage_b), self.backend
+        )

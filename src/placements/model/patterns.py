@@ -151,3 +151,31 @@ def place_rows(pats: Patterns, p: int, idx: list[int]) -> list[tuple[dict[int, i
     elif int(size.sum()) > lim:
         rows.append(({i: int(s) for i, s in zip(idx, size, strict=True)}, lim))
     return rows
+
+
+def fewest_homes(pats: Patterns, by_multi_group: dict[int, list[int]]) -> dict[int, int]:
+    """Per multi-child group: the fewest homes that can take every member, competition aside.
+
+    A set-partition over the group's members (at most a handful) by the subsets its patterns
+    offer, solved exactly by a bitmask recursion. When every child must be placed, a group needs
+    at least this many homes, so ``sum of its patterns >= fewest`` is a valid row; it stops the LP
+    relaxation from spreading the extra-homes budget thinly over many half-split groups.
+    Groups that cannot be placed whole anywhere (no partition) are left out.
+    """
+    out: dict[int, int] = {}
+    for g, idx in by_multi_group.items():
+        rows = pats.groups[g]
+        bit = {r: 1 << k for k, r in enumerate(rows)}
+        subsets = sorted({sum(bit[r] for r in pats.members[i]) for i in idx})
+        full = (1 << len(rows)) - 1
+        inf = len(rows) + 1
+        best = [inf] * (full + 1)
+        best[0] = 0
+        for mask in range(1, full + 1):
+            low = mask & -mask  # the lowest member still to house must be in some subset
+            for s in subsets:
+                if s & low and s & mask == s and best[mask ^ s] + 1 < best[mask]:
+                    best[mask] = best[mask ^ s] + 1
+        if best[full] < inf:
+            out[g] = best[full]
+    return out

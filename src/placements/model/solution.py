@@ -12,7 +12,7 @@ from placements.model.patterns import Patterns
 
 @dataclass(frozen=True)
 class StageStats:
-    name: str  # "tiers" (1)-(3) or "quality" (4)
+    name: str  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4); CP-SAT: "tiers" (1-3)
     status: str
     objective: float
     bound: float
