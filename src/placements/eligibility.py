@@ -202,23 +202,25 @@ class Eligibility:
             return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in PENALTY_PARTS})
         w = self.policy.weights
         kids, places = self._kids, self.instance.places
-        p_setting = np.array([p.setting for p in places], dtype=object)
-        rank = np.zeros(len(rows), dtype=np.int64)
-        settings_of = [c.suitable_settings(self.as_of) for c in kids]
-        for k, (r, c) in enumerate(zip(rows, cols, strict=True)):
-            s = settings_of[r]
-            rank[k] = s.index(p_setting[c]) if p_setting[c] in s else len(s)
-        is_foster = np.array([p.setting is Setting.FOSTER for p in places])[cols]
+        p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
+        rank_of = np.zeros((len(kids), len(_SETTINGS)), dtype=np.int64)  # child x setting -> preference rank
+        for i, c in enumerate(kids):
+            s = c.suitable_settings(self.as_of)
+            rank_of[i] = [s.index(x) if x in s else len(s) for x in _SETTINGS]
+        rank = rank_of[rows, p_setting[cols]]
+        is_foster = (p_setting == _SETTINGS.index(Setting.FOSTER))[cols]
         long_term = np.array([p.long_term for p in places])[cols]
         ltf_plan = np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in kids], dtype=bool)[rows]
         kin_named = set().union(*(p.kinship_for for p in places)) if places else set()
         has_kin = np.array([c.child_id in kin_named for c in kids], dtype=bool)[rows]
-        kin_here = np.array([kids[r].child_id in places[c].kinship_for for r, c in zip(rows, cols, strict=True)], dtype=bool)
+        kin_here = np.zeros(len(rows), dtype=bool)
+        for k in np.flatnonzero(has_kin):  # only children with a named carer can be with one
+            kin_here[k] = kids[rows[k]].child_id in places[cols[k]].kinship_for
         sibling_homes = self._placed_sibling_homes()
-        apart = np.array(
-            [bool(sibling_homes[r]) and places[c].place_id not in sibling_homes[r] for r, c in zip(rows, cols, strict=True)],
-            dtype=bool,
-        )
+        has_placed_sibling = np.array([bool(h) for h in sibling_homes], dtype=bool)
+        apart = np.zeros(len(rows), dtype=bool)
+        for k in np.flatnonzero(has_placed_sibling[rows] if len(kids) else np.zeros(0, dtype=bool)):
+            apart[k] = places[cols[k]].place_id not in sibling_homes[rows[k]]
         dist = self.distance[rows, cols]
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
         cost = np.array([p.weekly_cost for p in places])[cols]
@@ -252,9 +254,44 @@ class Eligibility:
         return out
 
     @cached_property
+    def candidates(self) -> np.ndarray:
+        """The admissible pairs the model considers (children in scope x places).
+
+        All of them by default. With ``policy.candidates_per_setting = K``, per child the K nearest
+        admissible homes of each setting, plus any connected-person carer named for them: the lever
+        that keeps region and national instances to a size a solver can hold (see
+        ``../shared/reference/performance.md``). Explanations still use every admissible pair.
+        """
+        ok = self.admissible
+        k = self.policy.candidates_per_setting
+        if k is None or ok.shape[1] <= k:
+            return ok
+        keep = np.zeros_like(ok)
+        p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
+        dist = np.where(np.isnan(self.distance), 0.0, self.distance)
+        for s in range(len(_SETTINGS)):
+            cols = np.flatnonzero(p_setting == s)
+            if len(cols) == 0:
+                continue
+            sub = np.where(ok[:, cols], dist[:, cols], np.inf)
+            if len(cols) <= k:
+                keep[:, cols] = ok[:, cols]
+                continue
+            # Ties at the K-th distance are broken by column order (argpartition is not stable):
+            # a stable sort on (distance, column) keeps the choice deterministic.
+            order = np.argsort(sub, axis=1, kind="stable")[:, :k]
+            rows = np.repeat(np.arange(ok.shape[0]), k)
+            chosen = cols[order.ravel()]
+            keep[rows, chosen] = True
+        keep &= ok
+        kin = np.array([bool(p.kinship_for) for p in self.instance.places], dtype=bool)
+        keep[:, kin] |= ok[:, kin]
+        return keep
+
+    @cached_property
     def pairs(self) -> pd.DataFrame:
-        """Admissible pairs: row (position in scope), place (index), distance, penalty parts, penalty."""
-        rows, cols = np.nonzero(self.admissible)
+        """Candidate pairs: row (position in scope), place (index), distance, penalty parts, penalty."""
+        rows, cols = np.nonzero(self.candidates)
         parts = self.penalty_parts(rows, cols)
         frame = pd.DataFrame({"row": rows, "place": cols, "miles": self.distance[rows, cols]})
         frame = pd.concat([frame, parts], axis=1)

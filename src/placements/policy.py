@@ -59,6 +59,15 @@ class Policy(BaseModel):
     workers: int = Field(2, ge=1, le=64, description="CP-SAT search workers (the MIP back ends use one)")
     seed: int = Field(0, ge=0, description="random seed of the solver")
     shortlist_size: int = Field(5, ge=1, le=50)
+    candidates_per_setting: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "at region or national scale, consider per child only the nearest this-many admissible homes of each "
+            "setting (and any connected-person carer named for them); blank = every admissible home. The answer and "
+            "its bound are then those of the pruned model: see docs/solvers.md"
+        ),
+    )
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()

@@ -28,7 +28,7 @@ from placements.model.patterns import Patterns, group_rows
 def greedy_rows(elig: Eligibility, order: Literal["arrival", "hardest"] = "arrival") -> dict[int, int]:
     """Row in scope -> place index, one child at a time (see the module docstring for the steps)."""
     n = len(elig.kids)
-    admissible = elig.admissible
+    admissible = elig.candidates
     penalty = np.full(admissible.shape, np.iinfo(np.int64).max, dtype=np.int64)
     pairs = elig.pairs
     penalty[pairs["row"].to_numpy(), pairs["place"].to_numpy()] = pairs["penalty"].to_numpy()

@@ -50,53 +50,90 @@ def group_rows(elig: Eligibility) -> list[tuple[int, ...]]:
 
 
 def build_patterns(elig: Eligibility) -> Patterns:
+    """Every lawful (group, subset, home) column.
+
+    Lone children (most of any cohort) get their columns straight from the candidate pairs with
+    array operations; only sibling groups enumerate subsets. The order is by group (input order),
+    then home, then subset size and members, as the constraints and tie-breaks expect.
+    """
     pairs = elig.pairs
-    penalty = {(int(r), int(p)): int(v) for r, p, v in zip(pairs["row"], pairs["place"], pairs["penalty"], strict=True)}
-    emergency = elig.emergency()
+    pr, pp, pv = pairs["row"].to_numpy(), pairs["place"].to_numpy(), pairs["penalty"].to_numpy()
+    emergency = elig.emergency().astype(np.int64)
     lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     capacity = elig.scope.capacity
     others = elig.scope.others
     foster_limit = elig.fostering_limit_applies
     # New children allowed at a home when they are not one sibling group alone in it.
     limit = np.where(foster_limit, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
-
-    by_row: dict[int, list[int]] = {}
-    for r, p in zip(pairs["row"].to_numpy(), pairs["place"].to_numpy(), strict=True):
-        by_row.setdefault(int(r), []).append(int(p))
+    # A whole sibling group may exceed the fostering limit only in a home with no other children.
+    top = np.where(others == 0, capacity, limit)
     groups = group_rows(elig)
     apart_weight = elig.policy.weights.sibling_apart
+    group_of = np.zeros(len(elig.kids), dtype=np.int64)
+    size_of = np.zeros(len(elig.kids), dtype=np.int64)
+    for gi, rows in enumerate(groups):
+        group_of[list(rows)] = gi
+        size_of[list(rows)] = len(rows)
 
+    # Lone children: one column per candidate pair that the home has room for.
+    single = (size_of[pr] == 1) & (top[pp] >= 1) if len(pr) else np.zeros(0, dtype=bool)
+    s_rows, s_places = pr[single], pp[single]
+    cols = {
+        "group": [group_of[s_rows]],
+        "place": [s_places],
+        "size": [np.ones(len(s_rows), dtype=np.int64)],
+        "emergency": [emergency[s_rows]],
+        "penalty": [pv[single].astype(np.int64)],
+        "exclusive": [lone[s_rows] | (1 > limit[s_places])],
+    }
+    members: list[tuple[int, ...]] = [(int(r),) for r in s_rows]
+
+    # Sibling groups: every subset that fits at each home that can take all of its members.
+    multi = size_of[pr] > 1 if len(pr) else np.zeros(0, dtype=bool)
+    penalty = {(int(r), int(p)): int(v) for r, p, v in zip(pr[multi], pp[multi], pv[multi], strict=True)}
+    by_row: dict[int, list[int]] = {}
+    for r, p in zip(pr[multi].tolist(), pp[multi].tolist(), strict=True):
+        by_row.setdefault(r, []).append(p)
     g_l, p_l, s_l, e_l, pen_l, x_l, m_l = [], [], [], [], [], [], []
     for gi, rows in enumerate(groups):
+        if len(rows) == 1:
+            continue
         homes: dict[int, list[int]] = {}
         for r in rows:
             for p in by_row.get(r, ()):
                 homes.setdefault(p, []).append(r)
         for p in sorted(homes):
             able = homes[p]
-            # A whole sibling group may exceed the fostering limit only in a home with no other children.
-            top = int(capacity[p]) if (others[p] == 0) else int(limit[p])
-            for k in range(1, min(len(able), top) + 1):
+            for k in range(1, min(len(able), int(top[p])) + 1):
                 for subset in combinations(able, k):
-                    is_lone = bool(lone[list(subset)].any())
-                    too_many = k > limit[p]  # allowed only as the one group in the home
                     g_l.append(gi)
                     p_l.append(p)
                     s_l.append(k)
-                    e_l.append(int(emergency[list(subset)].sum()))
+                    e_l.append(sum(int(emergency[r]) for r in subset))
                     # Each member pays for every sibling in scope who is not in this home.
                     apart = k * (len(rows) - k) * apart_weight
                     pen_l.append(sum(penalty[(r, p)] for r in subset) + apart)
-                    x_l.append(is_lone or too_many)
+                    # allowed only as the one group in the home: a lone child, or above the limit
+                    x_l.append(any(lone[r] for r in subset) or k > limit[p])
                     m_l.append(subset)
+    cols["group"].append(np.array(g_l, dtype=np.int64))
+    cols["place"].append(np.array(p_l, dtype=np.int64))
+    cols["size"].append(np.array(s_l, dtype=np.int64))
+    cols["emergency"].append(np.array(e_l, dtype=np.int64))
+    cols["penalty"].append(np.array(pen_l, dtype=np.int64))
+    cols["exclusive"].append(np.array(x_l, dtype=bool))
+    members.extend(m_l)
+
+    joined = {k: np.concatenate(v) for k, v in cols.items()}
+    order = np.argsort(joined["group"], kind="stable")  # singles come sorted by place already
     return Patterns(
-        group=np.array(g_l, dtype=np.int64),
-        place=np.array(p_l, dtype=np.int64),
-        size=np.array(s_l, dtype=np.int64),
-        emergency=np.array(e_l, dtype=np.int64),
-        penalty=np.array(pen_l, dtype=np.int64),
-        exclusive=np.array(x_l, dtype=bool),
-        members=m_l,
+        group=joined["group"][order].astype(np.int64),
+        place=joined["place"][order].astype(np.int64),
+        size=joined["size"][order],
+        emergency=joined["emergency"][order],
+        penalty=joined["penalty"][order],
+        exclusive=joined["exclusive"][order].astype(bool),
+        members=[members[i] for i in order.tolist()],
         groups=groups,
         limit=limit.astype(np.int64),
         capacity=capacity.astype(np.int64),
