@@ -1,0 +1,270 @@
+"""Large instances in pieces: split by geography, match each piece, join the answers.
+
+Why: a national instance (about 83,600 children x 60,000 homes) is 5 billion child-home pairs,
+far beyond one model, and the prototype's full MIP never answered (``performance.md``). Children
+are matched near home in practice, so the instance splits along geography with little lost:
+
+1. Children are grouped by responsible authority (``local_authority``, else the policy's code),
+   sibling groups kept with their first member's authority.
+2. Authorities are bisected recursively at the child-weighted median of their centres, along the
+   longer side, until each piece holds at most ``max_children`` children (region-sized pieces).
+3. Each home goes to the piece of the authority it stands in, or, when no child of that
+   authority is in the instance, to the piece whose centre is nearest. A connected-person carer
+   goes with the first child named for them.
+
+Each home belongs to exactly one piece, so the union of the pieces' lawful answers is lawful for
+the whole instance (the tests validate it). The pieces' bounds hold piece by piece only: a child
+might have been better off in a home of the next piece, so their sum is *not* a bound for the
+whole instance, and the joined summary says so (``bound_scope``).
+
+Pieces run in a local process pool, or as Ray tasks (``engine="ray"``, with ``placements[ray]``);
+each piece is solved single-threaded with the policy's seed, so the answer is the same whatever
+the engine or the number of processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from placements.instance import Instance
+from placements.policy import Policy
+from placements.result import MatchResult
+
+Engine = Literal["local", "ray", "serial"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    children: np.ndarray  # instance indices
+    places: np.ndarray  # instance indices
+
+
+def _centre(es: list[float], ns: list[float]) -> tuple[float, float]:
+    return (float(np.mean(es)), float(np.mean(ns))) if es else (np.nan, np.nan)
+
+
+def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[Piece]:
+    """Partition children and homes into pieces of at most ``max_children`` children (see module doc)."""
+    kids, places = instance.children, instance.places
+    la_of_group: dict[str, str] = {}
+    la_of: list[str] = []
+    for c in kids:
+        la = c.local_authority or policy.la_code or "?"
+        if c.sibling_group is not None:
+            la = la_of_group.setdefault(c.sibling_group, la)
+        la_of.append(la)
+    las = sorted(set(la_of))
+    count = {la: 0 for la in las}
+    pts: dict[str, tuple[list[float], list[float]]] = {la: ([], []) for la in las}
+    for c, la in zip(kids, la_of, strict=True):
+        count[la] += 1
+        if c.home_easting is not None:
+            pts[la][0].append(c.home_easting)
+            pts[la][1].append(c.home_northing)
+    # An authority's centre: its children's family homes, else its homes', else the country's.
+    home_pts: dict[str, tuple[list[float], list[float]]] = {}
+    for p in places:
+        e, n = home_pts.setdefault(p.la_code or "?", ([], []))
+        e.append(p.easting)
+        n.append(p.northing)
+    fallback = _centre([p.easting for p in places], [p.northing for p in places])
+    centre = {}
+    for la in las:
+        c = _centre(*pts[la])
+        if np.isnan(c[0]) and la in home_pts:
+            c = _centre(*home_pts[la])
+        centre[la] = fallback if np.isnan(c[0]) else c
+
+    def split(group: list[str]) -> list[list[str]]:
+        total = sum(count[la] for la in group)
+        if total <= max_children or len(group) == 1:
+            return [group]
+        es = [centre[la][0] for la in group]
+        ns = [centre[la][1] for la in group]
+        axis = 0 if (max(es) - min(es)) >= (max(ns) - min(ns)) else 1
+        ordered = sorted(group, key=lambda la: (centre[la][axis], la))
+        running, cut = 0, 1
+        for k, la in enumerate(ordered[:-1], start=1):
+            running += count[la]
+            cut = k
+            if running * 2 >= total:
+                break
+        return split(ordered[:cut]) + split(ordered[cut:])
+
+    groups = split(las)
+    piece_of_la = {la: k for k, g in enumerate(groups) for la in g}
+    centres = np.array(
+        [
+            [
+                np.average([centre[la][0] for la in g], weights=[max(count[la], 1) for la in g]),
+                np.average([centre[la][1] for la in g], weights=[max(count[la], 1) for la in g]),
+            ]
+            for g in groups
+        ]
+    )
+    child_piece = np.array([piece_of_la[la] for la in la_of], dtype=np.int64)
+    child_index = instance.child_index
+    place_piece = np.empty(len(places), dtype=np.int64)
+    for j, p in enumerate(places):
+        named = sorted(p.kinship_for)
+        if named and named[0] in child_index:
+            place_piece[j] = child_piece[child_index[named[0]]]
+        elif p.la_code in piece_of_la:
+            place_piece[j] = piece_of_la[p.la_code]
+        else:
+            d = np.hypot(centres[:, 0] - p.easting, centres[:, 1] - p.northing)
+            place_piece[j] = int(np.argmin(d))
+    return [
+        Piece(np.flatnonzero(child_piece == k), np.flatnonzero(place_piece == k)) for k in range(len(groups))
+    ]
+
+
+def sub_instance(instance: Instance, piece: Piece) -> Instance:
+    """The piece as an instance of its own.
+
+    A child living in a home of another piece keeps their status but not the reference (that
+    home's count of children living there still includes them, so its room is unchanged); a
+    kinship carer keeps only the named children of its own piece.
+    """
+    place_ids = {instance.places[j].place_id for j in piece.places}
+    child_ids = {instance.children[i].child_id for i in piece.children}
+    children = []
+    for i in piece.children:
+        c = instance.children[i]
+        if c.current_place_id is not None and c.current_place_id not in place_ids:
+            c = c.model_copy(update={"current_place_id": None})
+        children.append(c)
+    places = []
+    for j in piece.places:
+        p = instance.places[j]
+        if p.kinship_for and not p.kinship_for <= child_ids:
+            p = p.model_copy(update={"kinship_for": frozenset(p.kinship_for & child_ids)})
+        places.append(p)
+    return Instance.model_construct(children=tuple(children), places=tuple(places))
+
+
+def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
+    from placements.match import match
+
+    instance, policy, whole_cohort = args
+    return match(instance, policy, whole_cohort=whole_cohort)
+
+
+def _run(tasks: list[Any], fn: Callable[[Any], Any], engine: Engine, workers: int, address: str | None,
+         progress: Callable[[int], None] | None) -> list[Any]:
+    out: list[Any] = [None] * len(tasks)
+    if engine == "serial" or workers <= 1 or len(tasks) <= 1:
+        for k, t in enumerate(tasks):
+            out[k] = fn(t)
+            if progress:
+                progress(k)
+        return out
+    if engine == "ray":
+        try:
+            import ray
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise RuntimeError("the ray engine needs Ray: pip install 'placements[ray]'") from exc
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=False) if address else ray.init(
+                include_dashboard=False, log_to_driver=False
+            )
+        remote = ray.remote(num_cpus=1)(fn)
+        refs = [remote.remote(t) for t in tasks]
+        pending = dict(zip(refs, range(len(refs)), strict=True))
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                k = pending.pop(ref)
+                out[k] = ray.get(ref)
+                if progress:
+                    progress(k)
+        return out
+    mp = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
+        futures = {pool.submit(fn, t): k for k, t in enumerate(tasks)}
+        for fut, k in futures.items():
+            out[k] = fut.result()
+            if progress:
+                progress(k)
+    return out
+
+
+def match_in_pieces(
+    instance: Instance,
+    policy: Policy | None = None,
+    whole_cohort: bool = False,
+    max_children: int = 6000,
+    engine: Engine = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MatchResult:
+    """Match a large instance piece by piece (see the module docstring) and join the answers."""
+    policy = policy or Policy()
+    t0 = time.perf_counter()
+    pieces = plan_pieces(instance, policy, max_children)
+    piece_policy = policy.replace(workers=1)
+    tasks = [(sub_instance(instance, pc), piece_policy, whole_cohort) for pc in pieces]
+    workers = workers or os.cpu_count() or 1
+    done = [0]
+
+    def tick(_k: int) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], len(tasks))
+
+    results: list[MatchResult] = _run(tasks, _match_piece, engine, min(workers, len(tasks)), address, tick)
+    return join_results(results, policy, whole_cohort, time.perf_counter() - t0)
+
+
+_SUMMED = (
+    "needing_placement", "placed", "unplaced", "emergency_needing", "emergency_placed", "sibling_groups",
+    "sibling_groups_split", "extra_homes_for_split_groups", "under12_in_residential", "out_of_area",
+    "over_20_miles", "admissible_pairs", "patterns", "objective", "bound",
+)
+
+
+def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool, seconds: float) -> MatchResult:
+    """One result from the pieces': tables concatenated, counts summed, bound scope stated."""
+    assignment: dict[str, str] = {}
+    for r in results:
+        assignment.update(r.assignment)
+    summaries = [r.summary() for r in results]
+    joined: dict[str, Any] = {}
+    for key in _SUMMED:
+        vals = [s.get(key) for s in summaries]
+        joined[key] = None if any(v is None for v in vals) else sum(vals)
+    joined["total_weekly_cost"] = round(sum(s["total_weekly_cost"] for s in summaries), 2)
+    optimal = sum(1 for s in summaries if s["status"] == "OPTIMAL")
+    joined.update(
+        status="OPTIMAL_PER_PIECE" if optimal == len(summaries) else "FEASIBLE",
+        tiers_1_3_optimal=all(s["tiers_1_3_optimal"] for s in summaries),
+        gap=round((joined["objective"] - joined["bound"]) / joined["objective"], 6) if joined["objective"] else 0.0,
+        seconds=round(seconds, 3),
+        seconds_pairs=round(sum(s["seconds_pairs"] for s in summaries), 3),
+        seconds_build=round(sum(s["seconds_build"] for s in summaries), 3),
+        seconds_solve=round(sum(s["seconds_solve"] for s in summaries), 3),
+        as_of=summaries[0]["as_of"] if summaries else policy.as_of_date().isoformat(),
+        whole_cohort=whole_cohort,
+        backend=summaries[0]["backend"] if summaries else policy.backend,
+        seed=policy.seed,
+        workers=policy.workers,
+        pieces=len(results),
+        pieces_optimal=optimal,
+        bound_scope="per piece: the sum of the pieces' bounds, not a bound for the whole instance",
+    )
+    matches = pd.concat([r.matches for r in results], ignore_index=True) if results else pd.DataFrame()
+    shortlist = pd.concat([r.shortlist for r in results], ignore_index=True) if results else pd.DataFrame()
+    unplaced = pd.concat([r.unplaced for r in results], ignore_index=True) if results else pd.DataFrame()
+    as_of = results[0].as_of if results else policy.as_of_date()
+    return MatchResult(assignment, joined, matches, shortlist, unplaced, as_of, whole_cohort)
+
