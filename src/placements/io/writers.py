@@ -26,6 +26,7 @@ def write_files(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
     try:
         for name, content in files.items():
             target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)  # names may hold a subfolder ("ssda903/Header.csv")
             if isinstance(content, bytes):
                 target.write_bytes(content)
             else:
@@ -34,6 +35,7 @@ def write_files(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
         written = []
         for name in files:
             final = out_dir / name
+            final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, final)
             written.append(final)
         return written

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from placements.privacy.options import KeyFileOption, PseudonymiseOption
+
 SHOW_ROWS = 20
 
 
@@ -24,17 +26,22 @@ def conflicts_cmd(
     as_of: Annotated[
         Optional[str], typer.Option(help="date the checks are made on, YYYY-MM-DD (default: policy, else today)")
     ] = None,
+    pseudonymise: PseudonymiseOption = False,
+    key_file: KeyFileOption = None,
 ) -> None:
     """List permanence-plan conflicts (dual plans, overdue reviews, siblings apart, ...) in conflicts.csv."""
     from rich.table import Table
 
     from placements.cli import _fail, console, read_case, warn
     from placements.errors import InputError
-    from placements.io.writers import write_files
+    from placements.privacy import Privacy
+    from placements.privacy.options import pseudonymiser_from_options, write_guarded
     from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
 
+    pseudonymiser, key_problems = pseudonymiser_from_options(pseudonymise, key_file)
     case_dir, folder, problems = read_case(case_dir, out, as_of)
+    problems = key_problems + problems
     settings = None
     if Path(case_dir).is_dir():
         try:
@@ -48,11 +55,12 @@ def conflicts_cmd(
 
     day = folder.policy.as_of_date()
     rules = active_rules(settings.disabled, settings.extra)
-    frame = run_rules(folder.instance, day, settings.disabled, settings.extra)
-    written = write_files(out, {"conflicts.csv": conflicts_csv(frame)})
+    privacy = Privacy(folder.instance, pseudonymiser)
+    frame = privacy.frame(run_rules(folder.instance, day, settings.disabled, settings.extra))
+    written = write_guarded(out, {"conflicts.csv": conflicts_csv(frame)}, privacy)
 
     counts = frame.groupby("rule").size().to_dict() if len(frame) else {}
-    summary = Table(title=f"Permanence-plan conflicts as of {day.isoformat()} ({len(folder.instance.children)} children)")
+    summary = Table(title=f"Permanence-plan conflicts as of {privacy.text(day.isoformat())} ({len(folder.instance.children)} children)")
     summary.add_column("rule")
     summary.add_column("severity")
     summary.add_column("findings", justify="right")
