@@ -85,7 +85,7 @@ class MipModel:
         self.mip = _build(pats, n_rows, SOLVERS[backend], integer=True)
         self.build_seconds = time.perf_counter() - t0
 
-    def _lp(self, name: str, maximise: bool) -> tuple[float, np.ndarray]:
+    def _lp(self, name: str, maximise: bool, deadline: float | None = None) -> tuple[float, np.ndarray] | None:
         """The stage's LP relaxation over every column: its value and the reduced costs.
 
         Reduced costs are signed as the improvement per unit in the objective's direction (<= 0 at
@@ -93,9 +93,18 @@ class MipModel:
         """
         lp = self.lp
         (lp.solver.Maximize if maximise else lp.solver.Minimize)(lp.objectives[name])
-        if lp.solver.Solve() != pywraplp.Solver.OPTIMAL:  # pragma: no cover - the LP is always feasible and bounded
-            raise RuntimeError(f"LP relaxation of stage {name} did not solve")
+        if deadline is not None:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0.05:
+                return None
+            lp.solver.SetTimeLimit(max(1, int(remaining * 1000)))
+        code = lp.solver.Solve()
+        if code != pywraplp.Solver.OPTIMAL:
+            if deadline is not None and time.perf_counter() >= deadline - 0.1:
+                return None  # out of time: the caller keeps what it holds
+            raise RuntimeError(f"LP relaxation of stage {name} did not solve ({code})")  # pragma: no cover
         d = np.array([v.reduced_cost() for v in lp.w]) * (1.0 if maximise else -1.0)
+        self.lp_values = np.array([v.solution_value() for v in lp.w])
         return lp.solver.Objective().Value(), d
 
     def _stage(
@@ -108,7 +117,15 @@ class MipModel:
         """
         t0 = time.perf_counter()
         mip = self.mip
-        z_lp, d = self._lp(name, maximise)
+        lp_answer = self._lp(name, maximise, deadline)
+        if lp_answer is None:
+            log.debug("stage %s: no time left for its LP; keeping the incumbent", name)
+            value = self._value(name, incumbent) if incumbent is not None else float("nan")
+            bound = np.inf if maximise else -np.inf
+            stats = StageStats(name, "FEASIBLE" if incumbent is not None else "NOT_FOUND", value, bound, 0.0,
+                               time.perf_counter() - t0)
+            return stats, incumbent, value, False
+        z_lp, d = lp_answer
         log.debug("stage %s: LP %.1f in %.2f s", name, z_lp, time.perf_counter() - t0)
         eps = REL_EPS * max(1.0, abs(z_lp))
         sign = 1.0 if maximise else -1.0
@@ -129,6 +146,19 @@ class MipModel:
         kept = np.zeros(len(d), dtype=bool)
         if incumbent is not None:
             kept[incumbent] = True
+        # A quick incumbent from the LP's own support (the columns it uses, plus the incumbent's):
+        # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
+        # region scale it finds what a window over every column does not in minutes.
+        support = (self.lp_values > 1e-6) | kept
+        if support.sum() < len(d):
+            found = self._solve_window(name, support, deadline, seed, t0)
+            if found is not None and sign * (found[1] - z_inc) > 1e-6:
+                chosen, z_inc, status = found[0], found[1], "FEASIBLE"
+                kept[:] = False
+                kept[chosen] = True
+                if sign * (z_lp - z_inc) < 1.0 - eps:
+                    stats = StageStats(name, "OPTIMAL", float(z_inc), z_lp, 0.0, time.perf_counter() - t0)
+                    return stats, chosen, float(z_inc), True
         for _attempt in range(MAX_WINDOWS):
             keep = (d >= -tau - eps) | kept
             for v, k in zip(mip.w, keep.tolist(), strict=True):
@@ -168,6 +198,26 @@ class MipModel:
         stats = StageStats(name, status, value, z_lp, 0.0, time.perf_counter() - t0)
         return stats, chosen, value, proven
 
+    def _solve_window(
+        self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float
+    ) -> tuple[np.ndarray, float] | None:
+        """The MIP over the kept columns only: its chosen columns and value, or None."""
+        mip = self.mip
+        for v, k in zip(mip.w, keep.tolist(), strict=True):
+            v.SetUb(1.0 if k else 0.0)
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.05:
+            return None
+        mip.solver.SetTimeLimit(max(1, int(remaining * 1000)))
+        if self.backend == "scip":
+            mip.solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed % 2**31}\n")
+        code = mip.solver.Solve()
+        log.debug("stage %s: LP support, %d columns, %s in %.2f s", name, int(keep.sum()), code, time.perf_counter() - t0)
+        if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return None
+        chosen = np.array([i for i, v in enumerate(mip.w) if v.solution_value() > 0.5], dtype=np.int64)
+        return chosen, float(mip.objectives[name].solution_value())
+
     def _value(self, name: str, chosen: np.ndarray) -> float:
         """Objective of a set of patterns, computed from the arrays (not from a solver)."""
         pats = self.pats
@@ -196,7 +246,13 @@ class MipModel:
         pats = self.pats
         deadline = time.perf_counter() + time_limit
         start = np.zeros(0, dtype=np.int64) if start is None else start
-        stage_p, chosen, _, proven_p = self._stage("placed", True, start, deadline, seed)
+
+        def share(fraction: float) -> float:
+            """A stage's own deadline: a fraction of the time left, so later stages get their turn."""
+            now = time.perf_counter()
+            return now + fraction * max(deadline - now, 0.0)
+
+        stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
         for built in (self.lp, self.mip):
@@ -215,7 +271,8 @@ class MipModel:
         # columns: any answer found there meets the bound, so proves tier 3 as well. Only when no
         # such answer exists is tier 3 solved on its own.
         x_start = extra_homes(pats, chosen)
-        z_h, _ = self._lp("homes", False)
+        homes_lp = self._lp("homes", False, deadline)
+        z_h = homes_lp[0] if homes_lp is not None else 0.0
         x_lb = int(np.ceil(z_h - REL_EPS * max(1.0, abs(z_h))))
         holds = [built.solver.Add(built.parts[2] <= x_start + 1e-6) for built in (self.lp, self.mip)]
         stage_h = StageStats("homes", "OPTIMAL", float(x_start), z_h, 0.0, 0.0)
@@ -224,7 +281,7 @@ class MipModel:
         if not proven_h:
             for row in holds:
                 row.SetUb(x_lb + 1e-6)
-            stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, None, deadline, seed)
+            stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, None, share(0.5), seed)
             if chosen_b is not None:
                 proven_h = True
                 stage_h = StageStats("homes", "OPTIMAL", float(x_lb), z_h, 0.0, 0.0)
@@ -232,14 +289,19 @@ class MipModel:
                 log.debug("stage homes: nothing found at the LP bound %d; solving tier 3 on its own", x_lb)
                 for row in holds:
                     row.SetUb(x_start + 1e-6)
-                stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, deadline, seed)
+                stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
                 x_a = extra_homes(pats, chosen)
                 for row in holds:
                     row.SetUb(x_a + 1e-6)
                 stage_b = None
         if stage_b is None:
             stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
-        bound = int(np.ceil(stage_b.bound - 1e-6)) if not proven_b else int(round(value_b))
+        if proven_b:
+            bound = int(round(value_b))
+        elif np.isfinite(stage_b.bound):
+            bound = int(np.ceil(stage_b.bound - 1e-6))
+        else:
+            bound = 0  # no LP in time: every penalty is >= 0, the only bound known
         return make_solution(
             pats, chosen_b, proven_p and proven_h, proven_b, bound, (stage_p, stage_h, stage_b), self.backend
         )
