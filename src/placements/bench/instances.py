@@ -1,0 +1,139 @@
+"""The seeded instance set of each tier, generated once and cached.
+
+Why a cache: generating an authority and looking up its postcodes takes seconds (minutes at
+England's size), and every method runs in its own process. Each instance is written once as a
+case folder plus ``instance.json``/``policy.json`` under ``benchmarks/cache/`` (gitignored), in a
+folder named by profile, seed and generator version, the version being a hash of the generator's
+source. A changed generator therefore gets new folders instead of silently reusing old ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from placements.instance import Instance
+from placements.policy import Policy
+
+#: The as-of date of every generated instance (the demo authority's), so the set never moves.
+AS_OF = dt.date(2026, 11, 23)
+DEMO = "demo"  # the embedded demo authority, data/demo, as is
+REPO = Path(__file__).resolve().parents[3]
+CACHE = REPO / "benchmarks" / "cache"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One benchmark instance: where it comes from, what is matched, and the engine's time limit."""
+
+    name: str
+    size: str  # daily, city, region, england: the targets are per size
+    profile: str  # DEMO or a synthetic-authority profile
+    seed: int
+    whole_cohort: bool
+    time_limit: float  # the engine's limit (policy.time_limit_seconds)
+    timeout: float  # per method process, seconds; a method past it is reported as TIMEOUT
+
+
+def _daily(seed: int) -> Spec:
+    if seed == 1:
+        return Spec("daily-demo", "daily", DEMO, 1, False, 60.0, 300.0)
+    return Spec(f"daily-s{seed}", "daily", "nottingham", seed, False, 60.0, 300.0)
+
+
+TIERS: dict[str, list[Spec]] = {
+    "ci": [_daily(s) for s in (1, 2, 3, 4, 5)],
+    "full": [_daily(s) for s in (1, 2, 3, 4, 5)]
+    + [
+        Spec("city-demo", "city", DEMO, 1, True, 120.0, 900.0),
+        Spec("region-s1", "region", "region", 1, True, 300.0, 1800.0),
+        Spec("england-s1", "england", "england", 1, True, 300.0, 3600.0),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A cached instance: the folder holding it and what describes it."""
+
+    spec: Spec
+    folder: Path
+    fingerprint: str  # sha256 of instance and policy JSON, first 12 hex digits
+    children: int
+    places: int
+
+    def read(self) -> tuple[Instance, Policy]:
+        instance = Instance.from_json((self.folder / "instance.json").read_text(encoding="utf-8"))
+        policy = Policy.model_validate_json((self.folder / "policy.json").read_text(encoding="utf-8"))
+        return instance, policy.replace(time_limit_seconds=self.spec.time_limit)
+
+
+def generator_version() -> str:
+    """Hash of the synthetic-authority generator's source: a new generator, new cache folders."""
+    src = Path(__file__).resolve().parents[1] / "synth"
+    h = hashlib.sha256()
+    for f in sorted(src.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def available(spec: Spec) -> str | None:
+    """None when the instance can be made, else why not (said in the results, never hidden)."""
+    if spec.profile == DEMO:
+        return None if (REPO / "data" / "demo").is_dir() else "data/demo not found"
+    from placements.synth.demo import PROFILES
+
+    if spec.profile not in PROFILES:
+        return f"instance generator not available: profile {spec.profile!r} is not in placements.synth ({sorted(PROFILES)})"
+    return None
+
+
+def _demo_key() -> str:
+    h = hashlib.sha256()
+    demo = REPO / "data" / "demo"
+    for f in sorted(p for p in demo.rglob("*") if p.is_file()):  # the demo carries an ssda903/ folder
+        h.update(f.relative_to(demo).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def cache_folder(spec: Spec) -> Path:
+    if spec.profile == DEMO:
+        return CACHE / f"demo-{_demo_key()}"
+    return CACHE / f"{spec.profile}-s{spec.seed}-g{generator_version()}"
+
+
+def load(spec: Spec) -> Loaded:
+    """The cached instance of ``spec``, generating it first if needed (call ``available`` first)."""
+    from placements.io.case_folder import read_case_folder
+    from placements.io.writers import write_files
+
+    folder = cache_folder(spec)
+    meta_path = folder / "meta.json"
+    if not meta_path.exists():
+        if spec.profile == DEMO:
+            case = read_case_folder(REPO / "data" / "demo")
+        else:
+            from placements.synth.demo import generate_case_folder
+
+            files = generate_case_folder(profile=spec.profile, seed=spec.seed, as_of=AS_OF)
+            write_files(folder / "case", dict(files))
+            case = read_case_folder(folder / "case")
+        inst_json = case.instance.to_json()
+        pol_json = case.policy.model_dump_json()
+        fingerprint = hashlib.sha256((inst_json + "\0" + pol_json).encode()).hexdigest()[:12]
+        meta = {
+            "profile": spec.profile,
+            "seed": spec.seed,
+            "generator_version": None if spec.profile == DEMO else generator_version(),
+            "fingerprint": fingerprint,
+            "children": len(case.instance.children),
+            "places": len(case.instance.places),
+        }
+        # meta.json last: its presence means the folder is complete.
+        write_files(folder, {"instance.json": inst_json, "policy.json": pol_json})
+        write_files(folder, {"meta.json": json.dumps(meta, indent=2) + "\n"})
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return Loaded(spec, folder, meta["fingerprint"], meta["children"], meta["places"])
