@@ -36,6 +36,10 @@ class Spec:
     whole_cohort: bool
     time_limit: float  # the engine's limit (policy.time_limit_seconds)
     timeout: float  # per method process, seconds; a method past it is reported as TIMEOUT
+    #: The two levers for large instances (docs/solvers.md): K nearest homes per setting, and the
+    #: engine matching geographic pieces of at most this many children (None: one model).
+    candidates_per_setting: int | None = None
+    piece_children: int | None = None
 
 
 def _daily(seed: int) -> Spec:
@@ -49,8 +53,8 @@ TIERS: dict[str, list[Spec]] = {
     "full": [_daily(s) for s in (1, 2, 3, 4, 5)]
     + [
         Spec("city-demo", "city", DEMO, 1, True, 120.0, 900.0),
-        Spec("region-s1", "region", "region", 1, True, 300.0, 1800.0),
-        Spec("england-s1", "england", "england", 1, True, 300.0, 3600.0),
+        Spec("region-s1", "region", "region", 1, True, 300.0, 1800.0, candidates_per_setting=20),
+        Spec("england-s1", "england", "england", 1, True, 300.0, 3600.0, candidates_per_setting=20, piece_children=6000),
     ],
 }
 
@@ -68,7 +72,9 @@ class Loaded:
     def read(self) -> tuple[Instance, Policy]:
         instance = Instance.from_json((self.folder / "instance.json").read_text(encoding="utf-8"))
         policy = Policy.model_validate_json((self.folder / "policy.json").read_text(encoding="utf-8"))
-        return instance, policy.replace(time_limit_seconds=self.spec.time_limit)
+        return instance, policy.replace(
+            time_limit_seconds=self.spec.time_limit, candidates_per_setting=self.spec.candidates_per_setting
+        )
 
 
 def generator_version() -> str:

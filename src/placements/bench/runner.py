@@ -89,7 +89,8 @@ def run_tier(
             for method in order:
                 progress.update(task, description=f"{lo.spec.name}: {method}")
                 job = {"folder": str(lo.folder), "time_limit": d["time_limit"], "whole_cohort": lo.spec.whole_cohort,
-                       "method": method, "repeats": repeats, "tiers": tiers, "memory_cap_gib": memory_cap_gib}
+                       "method": method, "repeats": repeats, "tiers": tiers, "memory_cap_gib": memory_cap_gib,
+                       "candidates_per_setting": lo.spec.candidates_per_setting, "piece_children": lo.spec.piece_children}
                 out = _worker(job, lo.spec.timeout if time_limit is None else max(lo.spec.timeout, 3 * time_limit * repeats))
                 rows.append({"instance": lo.spec.name, "size": lo.spec.size, "method": method, **out})
                 q = out.get("quality") or {}

@@ -69,9 +69,12 @@ def work(job: dict[str, Any]) -> dict[str, Any]:
     folder = Path(job["folder"])
     instance = Instance.from_json((folder / "instance.json").read_text(encoding="utf-8"))
     policy = Policy.model_validate_json((folder / "policy.json").read_text(encoding="utf-8"))
-    policy = policy.replace(time_limit_seconds=job["time_limit"])
+    policy = policy.replace(time_limit_seconds=job["time_limit"], candidates_per_setting=job.get("candidates_per_setting"))
     loaded = _rss_mib()
-    runs = [run(job["method"], instance, policy, job["whole_cohort"], job.get("tiers")) for _ in range(job["repeats"])]
+    runs = [
+        run(job["method"], instance, policy, job["whole_cohort"], job.get("tiers"), job.get("piece_children"))
+        for _ in range(job["repeats"])
+    ]
     times = {k: [r["times"][k] for r in runs] for k in runs[0]["times"]}
     median = {k: (None if None in v else round(statistics.median(v), 4)) for k, v in times.items()}
     return {"quality": runs[0]["quality"], "violations": runs[0]["violations"], "times": median,
