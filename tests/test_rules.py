@@ -175,3 +175,12 @@ def test_out_of_area_is_judged_against_each_childs_own_authority() -> None:
     in_area = dict(zip(result.matches["child_id"], result.matches["in_area"], strict=True))
     assert in_area == {"C1": False, "C2": True}
     assert result.summary()["out_of_area"] == 1
+
+
+def test_a_county_childs_home_in_one_of_its_districts_is_in_area() -> None:
+    """Nottinghamshire (E10000024) is responsible for children placed in Ashfield (E07000170)."""
+    kids = [child("C1", local_authority="E10000024")]
+    homes = [place("F1", la_code="E07000170")]
+    result = match(instance(kids, homes), policy())
+    assert result.matches["in_area"].tolist() == [True]
+    assert result.summary()["out_of_area"] == 0

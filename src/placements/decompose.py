@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from placements.areas import upper_tier
 from placements.instance import Instance
 from placements.policy import Policy
 from placements.result import MatchResult
@@ -58,7 +59,7 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
     la_of_group: dict[str, str] = {}
     la_of: list[str] = []
     for c in kids:
-        la = c.local_authority or policy.la_code or "?"
+        la = upper_tier(c.local_authority or policy.la_code) or "?"
         if c.sibling_group is not None:
             la = la_of_group.setdefault(c.sibling_group, la)
         la_of.append(la)
@@ -73,7 +74,7 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
     # An authority's centre: its children's family homes, else its homes', else the country's.
     home_pts: dict[str, tuple[list[float], list[float]]] = {}
     for p in places:
-        e, n = home_pts.setdefault(p.la_code or "?", ([], []))
+        e, n = home_pts.setdefault(upper_tier(p.la_code) or "?", ([], []))
         e.append(p.easting)
         n.append(p.northing)
     fallback = _centre([p.easting for p in places], [p.northing for p in places])
@@ -118,8 +119,8 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
         named = sorted(p.kinship_for)
         if named and named[0] in child_index:
             place_piece[j] = child_piece[child_index[named[0]]]
-        elif p.la_code in piece_of_la:
-            place_piece[j] = piece_of_la[p.la_code]
+        elif upper_tier(p.la_code) in piece_of_la:
+            place_piece[j] = piece_of_la[upper_tier(p.la_code)]
         else:
             d = np.hypot(centres[:, 0] - p.easting, centres[:, 1] - p.northing)
             place_piece[j] = int(np.argmin(d))

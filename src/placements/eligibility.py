@@ -27,6 +27,7 @@ from placements.codes import (
     Status,
     Urgency,
 )
+from placements.areas import upper_tier
 from placements.instance import Instance
 from placements.io.postcodes import miles
 from placements.policy import Policy
@@ -176,12 +177,14 @@ class Eligibility:
 
     @cached_property
     def child_la(self) -> np.ndarray:
-        """Per child in scope: the responsible authority (its own column, else the policy's code)."""
-        return np.array([c.local_authority or self.policy.la_code for c in self._kids], dtype=object)
+        """Per child in scope: the responsible authority (its own column, else the policy's code),
+        as an upper-tier code (a county council, not one of its districts)."""
+        return np.array([upper_tier(c.local_authority or self.policy.la_code) for c in self._kids], dtype=object)
 
     @cached_property
     def place_la(self) -> np.ndarray:
-        return np.array([p.la_code for p in self.instance.places], dtype=object)
+        """Per place: the upper-tier authority it stands in (a district's county, see ``areas``)."""
+        return np.array([upper_tier(p.la_code) for p in self.instance.places], dtype=object)
 
     def in_area(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Per (row, place) pair: the home lies inside the child's responsible authority.
