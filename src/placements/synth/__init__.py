@@ -1,5 +1,8 @@
-"""Synthetic authorities: seeded generators of case folders with no real child's data in them.
+"""Synthetic authorities: seeded generators of case folders, SSDA903 histories and the conflicts
+they plant, with no real child's data in them.
 
-``demo`` builds the embedded demo authority (a city the size of Nottingham) that ``placements
-match`` runs on when no case folder is given.
+``profiles`` says what each named profile is; ``authority`` generates one authority's children,
+homes and plans; ``history`` its five years of SSDA903; ``groundtruth`` what it planted;
+``generate`` puts several authorities into one set of files; ``calibration`` checks a folder
+against national figures; ``command`` is ``placements synth``.
 """
