@@ -198,6 +198,25 @@ class MipModel:
         stats = StageStats(name, status, value, z_lp, 0.0, time.perf_counter() - t0)
         return stats, chosen, value, proven
 
+    def _add_cover_rows(self) -> None:
+        """Per sibling group: sum over its patterns of (size - 1) * w <= |g| - fewest homes.
+
+        A group whose members can be housed in no fewer than F homes (``fewest_homes``) uses at
+        least F - (members left without a home) homes, as leaving one member out lowers the fewest
+        by at most one. With homes = sum w and members housed = sum size * w this is the row above,
+        valid for every lawful answer. It stops the LP from splitting many groups by halves, which
+        is what made tier 3 and the score hard to prove.
+        """
+        ix = index_patterns(self.pats)
+        for g, fewest in fewest_homes(self.pats, ix.by_multi_group).items():
+            if fewest < 2:
+                continue
+            idx = ix.by_multi_group[g]
+            rhs = len(self.pats.groups[g]) - fewest
+            for built in (self.lp, self.mip):
+                terms = [int(self.pats.size[i] - 1) * built.w[i] for i in idx if self.pats.size[i] > 1]
+                built.solver.Add(built.solver.Sum(terms) <= rhs)
+
     def _solve_window(
         self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float
     ) -> tuple[np.ndarray, float] | None:
@@ -238,10 +257,9 @@ class MipModel:
         3. "quality": the score, holding (1) and (2).
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
-        the same as holding their weighted sum and gives a tighter LP. When every child in scope
-        is placed, each sibling group must be housed in full, so the group needs at least the
-        fewest homes that can take it (``fewest_homes``): a valid row that keeps the LP from
-        splitting many groups by halves, and the reason stages 2-3 prove quickly.
+        the same as holding their weighted sum and gives a tighter LP. Every stage also carries
+        the cover rows of ``_add_cover_rows`` (a group needs at least the fewest homes that can
+        take the members it houses), which keep the LP from splitting many groups by halves.
         """
         pats = self.pats
         deadline = time.perf_counter() + time_limit
@@ -252,6 +270,7 @@ class MipModel:
             now = time.perf_counter()
             return now + fraction * max(deadline - now, 0.0)
 
+        self._add_cover_rows()
         stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
@@ -259,12 +278,6 @@ class MipModel:
             emergency, placed, _ = built.parts
             built.solver.Add(emergency >= e_a - 1e-6)
             built.solver.Add(placed >= p_a - 1e-6)
-        if p_a == self.n_rows:
-            ix = index_patterns(pats)
-            for g, fewest in fewest_homes(pats, ix.by_multi_group).items():
-                if fewest > 1:
-                    for built in (self.lp, self.mip):
-                        built.solver.Add(built.solver.Sum([built.w[i] for i in ix.by_multi_group[g]]) >= fewest)
         # Tier 3. Its LP is massively degenerate (a lone child's homes all look alike to it), so a
         # MIP on it alone struggles to find what the LP promises. Instead, hold the extra homes at
         # the LP's bound and go straight to the score, whose LP is not degenerate and prunes most

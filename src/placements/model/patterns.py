@@ -194,9 +194,9 @@ def fewest_homes(pats: Patterns, by_multi_group: dict[int, list[int]]) -> dict[i
     """Per multi-child group: the fewest homes that can take every member, competition aside.
 
     A set-partition over the group's members (at most a handful) by the subsets its patterns
-    offer, solved exactly by a bitmask recursion. When every child must be placed, a group needs
-    at least this many homes, so ``sum of its patterns >= fewest`` is a valid row; it stops the LP
-    relaxation from spreading the extra-homes budget thinly over many half-split groups.
+    offer, solved exactly by a bitmask recursion. The model turns it into a valid row (see
+    ``MipModel._add_cover_rows``) that stops the LP relaxation from spreading the extra-homes
+    budget thinly over many half-split groups.
     Groups that cannot be placed whole anywhere (no partition) are left out.
     """
     out: dict[int, int] = {}
