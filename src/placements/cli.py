@@ -13,6 +13,7 @@ from rich.table import Table
 
 from placements.errors import InputError, Problem
 from placements.io.case_folder import CaseFolder
+from placements.privacy.options import KeyFileOption, PseudonymiseOption, write_guarded
 
 app = typer.Typer(
     add_completion=False,
@@ -88,6 +89,12 @@ def match_cmd(
     whole_cohort: Annotated[bool, typer.Option("--whole-cohort", help="match every child as if all needed a home")] = False,
     show: Annotated[int, typer.Option(help="rows of each table to print")] = 25,
     verbose: Annotated[bool, typer.Option("--verbose", help="log each solver stage (counts and seconds only)")] = False,
+    pseudonymise: PseudonymiseOption = False,
+    key_file: KeyFileOption = None,
+    ssda903: Annotated[Optional[Path], typer.Option(help="read the children from this SSDA903 folder instead of a case folder")] = None,
+    supplement: Annotated[Optional[Path], typer.Option(help="with --ssda903: CSV keyed by CHILD (needs, siblings, plans, status; docs/ssda903.md)")] = None,
+    places: Annotated[Optional[Path], typer.Option(help="with --ssda903: places.csv of the homes (a policy.toml beside it is read)")] = None,
+    la_code: Annotated[Optional[str], typer.Option(help="with --ssda903: responsible authority's ONS code (default: policy, else the LA column)")] = None,
 ) -> None:
     """Match children needing a home against today's vacancies, and write the four result files."""
     if verbose:
@@ -95,18 +102,29 @@ def match_cmd(
 
         logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
         logging.getLogger("placements").setLevel(logging.DEBUG)
-    from placements.io.writers import write_result
+    from placements.io.writers import result_files
     from placements.match import match
+    from placements.privacy import Privacy
+    from placements.privacy.options import pseudonymiser_from_options
+    from placements.privacy.results import protect_result
 
+    pseudonymiser, key_problems = pseudonymiser_from_options(pseudonymise, key_file)
     overrides = {"seed": seed, "time_limit_seconds": time_limit, "workers": workers, "backend": backend}
-    _, folder, problems = read_case(case_dir, out, as_of, overrides)
-    if folder is None:
-        _fail(problems)
+    if any(v is not None for v in (ssda903, supplement, places, la_code)):
+        from placements.io.ssda903.case import read_case_from_ssda903
+
+        folder, problems = read_case_from_ssda903(ssda903, supplement, places, out, as_of, la_code, overrides, case_dir)
+    else:
+        _, folder, problems = read_case(case_dir, out, as_of, overrides)
+    if folder is None or key_problems:
+        _fail(key_problems + problems)
         return
     warn(folder)
     with console.status("Matching...", spinner="dots"):
         result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
-    written = write_result(result, out)
+    privacy = Privacy(folder.instance, pseudonymiser)
+    result = protect_result(result, privacy)
+    written = write_guarded(out, result_files(result), privacy)
     _print_result(result, show)
     console.print("Wrote " + ", ".join(str(p) for p in written))
 
@@ -158,33 +176,40 @@ def _print_result(result, show: int) -> None:  # type: ignore[no-untyped-def]
         console.print(t)
 
 
-@app.command("synth")
-def synth_cmd(
-    out: Annotated[Path, typer.Option(help="folder to write the case folder into")],
-    profile: Annotated[str, typer.Option(help="authority profile: nottingham")] = "nottingham",
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
-    as_of: Annotated[str, typer.Option(help="as-of date of the synthetic authority")] = "2026-11-23",
-) -> None:
-    """Write a synthetic case folder (children.csv, places.csv, policy.toml). No real child's data."""
-    from placements.domain import parse_date
-    from placements.io.writers import write_files
-    from placements.synth.demo import PROFILES, generate_case_folder
+from placements.synth.command import synth_cmd  # noqa: E402
 
-    if profile not in PROFILES:
-        _fail([Problem("--profile", None, None, f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")])
-    try:
-        day = parse_date(as_of)
-    except ValueError as exc:
-        _fail([Problem("--as-of", None, None, str(exc))])
-        return
-    files = generate_case_folder(profile=profile, seed=seed, as_of=day)
-    for p in write_files(out, files):
-        console.print(f"wrote {p}")
+app.command("synth")(synth_cmd)
 
 
 from placements.reports.conflicts.command import conflicts_cmd  # noqa: E402
 
 app.command("conflicts")(conflicts_cmd)
+
+from placements.reports.html.command import report_cmd  # noqa: E402
+
+app.command("report")(report_cmd)
+
+from placements.reports.gaps_command import gaps_cmd  # noqa: E402
+
+app.command("gaps")(gaps_cmd)
+
+from placements.reports.recruit.command import recruit_cmd  # noqa: E402
+
+app.command("recruit")(recruit_cmd)
+
+from placements.io.ssda903.command import cohort_cmd  # noqa: E402
+
+app.command("cohort")(cohort_cmd)
+
+from placements.bench.command import bench_cmd  # noqa: E402
+
+app.command("bench")(bench_cmd)
+
+from placements.simulate.command import backtest_cmd, simulate_cmd, simulate_plot_cmd  # noqa: E402
+
+app.command("simulate")(simulate_cmd)
+app.command("simulate-plot")(simulate_plot_cmd)
+app.command("backtest")(backtest_cmd)
 
 
 def main() -> None:  # pragma: no cover

@@ -1,0 +1,248 @@
+"""``placements report``: the HTML page, its CSVs and its summary agree, and the page works in a real browser.
+
+The browser test opens the page in headless Chromium (the OS package, driven by Playwright) with the
+network cut off, checks every chart drew, reads every table and every number drawn on a chart and
+compares them with the CSVs written beside the page, and saves a screenshot to out/report.png.
+It skips only when no Chromium can be found, and fails instead when PLACEMENTS_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from placements.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+KEY = "report-test-key-0123456789"
+
+
+def small_case(folder: Path, n_children: int = 80) -> Path:
+    """The first ``n_children`` of the demo authority with all its homes: a small synthetic authority."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kids = pd.read_csv(DEMO / "children.csv", dtype=str, keep_default_na=False).iloc[:n_children]
+    homes = pd.read_csv(DEMO / "places.csv", dtype=str, keep_default_na=False)
+    keep = set(kids["child_id"])
+    homes["kinship_for"] = homes["kinship_for"].map(lambda v: ";".join(x for x in v.split(";") if x in keep))
+    kids.to_csv(folder / "children.csv", index=False)
+    homes.to_csv(folder / "places.csv", index=False)
+    shutil.copy(DEMO / "policy.toml", folder / "policy.toml")
+    return folder
+
+
+def _build(case: Path, out: Path, *extra: str) -> Path:
+    res = CliRunner().invoke(app, ["report", str(case), "--out", str(out / "report.html"), "--time-limit", "20", *extra])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("report")
+    return _build(small_case(base / "case"), base / "out")
+
+
+def _csv(out: Path, name: str) -> list[list[str]]:
+    with (out / name).open(newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _frame(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name, keep_default_na=False)
+
+
+def test_files_beside_the_page(report: Path) -> None:
+    html = (report / "report.html").read_text()
+    summary = json.loads((report / "report_summary.json").read_text())
+    for name in summary["tables"].values():
+        assert (report / name).is_file()
+        assert f'data-csv="{name}"' in html
+    bare = re.sub(r'xmlns(:\w+)?="[^"]*"', "", html)  # SVG namespace names are not fetched
+    for banned in ("<script", "<link ", "<img", "http://", "https://", "@import", "url(http"):
+        assert banned not in bare
+    assert html.count("<svg") >= 3
+
+
+def test_summary_csvs_and_page_agree(report: Path) -> None:
+    """Same run: the summary's key figures are the key-figure CSV, and the chart tables follow from the gaps."""
+    summary = json.loads((report / "report_summary.json").read_text())
+    kf = _csv(report, "key_figures.csv")
+    assert kf[0] == ["figure", "value"]
+    assert {r[0]: float(r[1]) for r in kf[1:]} == {k: float(v) for k, v in summary["key_figures"].items()}
+    k = summary["key_figures"]
+    mix = _frame(report, "placement_mix.csv").set_index("state")
+    gaps = _frame(report, "gaps_summary.csv").set_index("metric")
+    age = _frame(report, "gaps_age_band.csv")
+    by_rule = _frame(report, "conflicts_by_rule.csv")
+    for state in ("today", "best", "ideal"):
+        assert mix.loc[state, "foster"] == gaps.loc["in_family", state] == age[f"family_{state}"].sum()
+        assert mix.loc[state, ["foster", "supported", "residential", "other", "no home"]].sum() == k["children"]
+        assert mix.loc[state, "no home"] == gaps.loc["unplaced", state]
+    assert k["in_family_today"] == mix.loc["today", "foster"]
+    assert k["could_live_with_family_today"] == mix.loc["best", "foster"]
+    assert k["need_a_family"] == mix.loc["ideal", "foster"]
+    assert k["family_homes_missing_for"] == len(_frame(report, "gaps_missing.csv"))
+    assert k["weekly_cost_best"] == gaps.loc["weekly_cost", "best"]
+    assert k["conflicts"] == by_rule["findings"].sum()
+    assert k["conflicts_high"] == len(_frame(report, "conflicts_high.csv"))
+
+
+@pytest.mark.slow
+def test_same_run_same_bytes(report: Path, tmp_path: Path) -> None:
+    again = _build(small_case(tmp_path / "case"), tmp_path / "out")
+    for f in sorted(report.iterdir()):
+        assert (again / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_bad_out_and_missing_key_write_nothing(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.txt")])
+    assert res.exit_code == 2 and "not an .html file" in res.output
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.html"), "--pseudonymise"], env={})
+    assert res.exit_code == 2 and "--key-file" in res.output
+    bad = tmp_path / "profiles.toml"
+    bad.write_text("[profile.x]\nage_min = 3\nage_max = 1\n")
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.html"), "--profiles", str(bad)])
+    assert res.exit_code == 2 and str(bad) in res.output
+    assert not (tmp_path / "r").exists()
+
+
+# ------------------------------------------------------------------------------------- in a browser
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("PLACEMENTS_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _need_browser():  # type: ignore[no-untyped-def]
+    """Playwright and a Chromium, or a skip (a failure when PLACEMENTS_REQUIRE_BROWSER=1)."""
+    required = os.environ.get("PLACEMENTS_REQUIRE_BROWSER") == "1"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        msg = "playwright is not installed: pip install -e '.[test]'"
+        pytest.fail(msg) if required else pytest.skip(msg)
+    exe = _chromium()
+    if exe is None:
+        msg = "no Chromium found at /usr/bin/chromium (apt-get install -y chromium) or $PLACEMENTS_CHROMIUM"
+        pytest.fail(msg) if required else pytest.skip(msg)
+    return sync_playwright, exe
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "").replace("£", "").strip())
+
+
+def _chart_values(out: Path, chart: str) -> list[float]:
+    """The numbers a chart should draw, from its CSV."""
+    if chart == "chart-placement-mix":
+        mix = _frame(out, "placement_mix.csv")
+        return [float(v) for _, r in mix.iterrows() for c in ("foster", "supported", "residential", "other", "no home") if (v := r[c]) > 0]
+    if chart == "chart-gaps-age-band":
+        age = _frame(out, "gaps_age_band.csv")
+        return [float(v) for s in ("today", "best", "ideal") for v in age[f"family_{s}"]]
+    if chart == "chart-conflicts":
+        return [float(v) for v in _frame(out, "conflicts_by_rule.csv")["findings"]]
+    if chart == "chart-recruit":
+        opt = _frame(out, "recruit_options.csv")
+        return [float(v) for _, r in opt.iterrows() for v in (r["first_year_cost"], r["annual_saving"])]
+    raise AssertionError(f"unknown chart {chart}")
+
+
+def test_report_in_headless_chromium(report: Path) -> None:
+    sync_playwright, exe = _need_browser()
+    fetched: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900})
+            page = context.new_page()
+            page.on("request", lambda r: fetched.append(r.url))
+            page.goto((report / "report.html").as_uri(), wait_until="load")
+            assert page.title() == "Placement sufficiency report"
+            assert [u for u in fetched if not u.startswith("file://")] == []  # opens offline: nothing fetched
+            assert fetched == [(report / "report.html").as_uri()]
+
+            charts = page.locator("figure.chart")
+            ids = [charts.nth(i).get_attribute("id") for i in range(charts.count())]
+            assert set(ids) == {"chart-placement-mix", "chart-gaps-age-band", "chart-recruit", "chart-conflicts"}
+            for chart in ids:
+                svg = page.locator(f"#{chart} svg")
+                assert svg.count() == 1, chart
+                box = svg.bounding_box()
+                assert box is not None and box["width"] > 100 and box["height"] > 50, (chart, box)
+                assert page.locator(f"#{chart} svg path").count() > 5, chart
+                drawn = sorted(_num(t) for t in page.locator(f"#{chart} svg g[id^='{chart}-value-'] text").all_text_contents())
+                assert drawn == sorted(_chart_values(report, chart)), chart
+
+            tables = page.locator("table[data-csv]")
+            assert tables.count() >= 6
+            for i in range(tables.count()):
+                table = tables.nth(i)
+                name = table.get_attribute("data-csv")
+                rows = _csv(report, name)
+                head = [h.replace("_", " ") for h in rows[0]]
+                assert table.locator("thead th").all_text_contents() == head, name
+                body = table.locator("tbody tr")
+                assert body.count() == len(rows) - 1, name
+                cells = table.locator("tbody td")
+                values = [cells.nth(k).get_attribute("data-value") for k in range(cells.count())] if cells.count() < 400 else None
+                if values is not None:
+                    assert values == [v for r in rows[1:] for v in r], name
+                    shown = cells.all_text_contents()
+                    for v, s in zip(values, shown, strict=True):
+                        try:
+                            assert _num(s) == pytest.approx(float(v), abs=0.005), (name, v, s)
+                        except ValueError:
+                            assert s == v, (name, v, s)
+            figures = dict(_csv(report, "key_figures.csv")[1:])
+            summary = json.loads((report / "report_summary.json").read_text())
+            assert {k: float(v) for k, v in figures.items()} == {k: float(v) for k, v in summary["key_figures"].items()}
+
+            shot = ROOT / "out" / "report.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 20_000
+        finally:
+            browser.close()
+
+
+def test_pseudonymised_report_in_chromium(tmp_path: Path) -> None:
+    """The pseudonymised page opens too, and holds no child id (the full scan is in test_privacy.py)."""
+    sync_playwright, exe = _need_browser()
+    case = small_case(tmp_path / "case", 40)
+    key = tmp_path / "key"
+    key.write_text(KEY)
+    out = _build(case, tmp_path / "out", "--pseudonymise", "--key-file", str(key), "--no-recruit")
+    ids = set(pd.read_csv(case / "children.csv", dtype=str)["child_id"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(offline=True).new_page()
+            page.goto((out / "report.html").as_uri())
+            text = page.locator("body").inner_text()
+            assert "pseudonymised" in text
+            assert not [c for c in ids if c in text]
+            assert page.locator("figure.chart svg").count() >= 3
+        finally:
+            browser.close()
