@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+:
 #   make demo   create .venv, install, match the embedded demo authority
 #   make test   create .venv, install with test extras, run the test suite
+#   make report the demo authority's HTML report (a few minutes)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test report install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/placements match data/demo --out out/demo
 	$(BIN)/placements match data/demo --whole-cohort --time-limit 120 --show 10 --out out/demo-whole-cohort
+
+report: $(STAMP)
+	$(BIN)/placements report data/demo --out out/report/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
