@@ -77,12 +77,23 @@ class Loaded:
         )
 
 
+#: Sources whose change alters a cached instance: the generator, and the models and readers that
+#: turn a case folder into the instance JSON (a new field changes the JSON and so the fingerprint).
+_CACHED_FROM = ("synth/*.py", "domain.py", "instance.py", "policy.py", "codes.py", "areas.py", "io/case_folder.py",
+                "io/postcodes.py")
+
+
 def generator_version() -> str:
-    """Hash of the synthetic-authority generator's source: a new generator, new cache folders."""
-    src = Path(__file__).resolve().parents[1] / "synth"
+    """Hash of the sources a cached instance is made by: a change there, new cache folders.
+
+    Without the models in it, an instance cached before a new field was added kept its old JSON
+    and fingerprint, so a fresh clone disagreed with the reference recorded on a warm cache.
+    """
+    src = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for f in sorted(src.glob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    for pattern in _CACHED_FROM:
+        for f in sorted(src.glob(pattern)):
+            h.update(f.relative_to(src).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:10]
 
 
@@ -107,7 +118,7 @@ def _demo_key() -> str:
 
 def cache_folder(spec: Spec) -> Path:
     if spec.profile == DEMO:
-        return CACHE / f"demo-{_demo_key()}"
+        return CACHE / f"demo-{_demo_key()}-g{generator_version()}"
     return CACHE / f"{spec.profile}-s{spec.seed}-g{generator_version()}"
 
 
