@@ -120,3 +120,21 @@ def test_time_out_returns_the_greedy_proposal_not_an_empty_one() -> None:
     sol = MipModel(pats, len(elig.kids)).solve(0.0, 1, 0, start)
     assert sol.status == "FEASIBLE" and not sol.tiers_optimal
     assert sorted(sol.chosen.tolist()) == sorted(start.tolist())
+
+
+def test_instance_json_is_the_same_in_every_process() -> None:
+    """Sets (needs, kinship) serialise sorted, so the JSON does not follow per-process string hashing."""
+    import subprocess
+    import sys
+
+    code = (
+        "from placements.io.case_folder import read_case_folder;"
+        "import hashlib;print(hashlib.sha256(read_case_folder('data/demo').instance.to_json().encode()).hexdigest())"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    digests = {
+        subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                       env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(digests) == 1

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_serializer, field_validator
 
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
@@ -128,6 +128,11 @@ class Child(BaseModel):
     siblings_apart_reason: OptStr = None
     residential_rationale: OptStr = None
 
+    @field_serializer("needs")
+    def _needs_sorted(self, v: frozenset[Need]) -> list[str]:
+        """Sets serialise sorted: iteration order follows string hashing, which differs per process."""
+        return sorted(n.value for n in v)
+
     # Cross-field checks are field validators so that the error names a column.
     @field_validator("settings")
     @classmethod
@@ -197,6 +202,15 @@ class Place(BaseModel):
     long_term: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
     sibling_exemption: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
     kinship_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
+
+    @field_serializer("meets_needs")
+    def _meets_sorted(self, v: frozenset[Need]) -> list[str]:
+        """Sets serialise sorted: iteration order follows string hashing, which differs per process."""
+        return sorted(n.value for n in v)
+
+    @field_serializer("kinship_for")
+    def _kinship_sorted(self, v: frozenset[str]) -> list[str]:
+        return sorted(v)
 
     @field_validator("age_max")
     @classmethod
