@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from placements.errors import InputError, Problem
-from placements.io.case_folder import CaseFolder
+
+if TYPE_CHECKING:  # the reader loads pandas and the postcode directory; commands import it when they run
+    from placements.io.case_folder import CaseFolder
 from placements.privacy.options import KeyFileOption, PseudonymiseOption, write_guarded
 
 app = typer.Typer(

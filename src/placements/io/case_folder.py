@@ -172,6 +172,29 @@ def _place_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> 
     return values
 
 
+def read_places(path: Path, problems: list[Problem]) -> tuple[list[Place], _Table | None, list[Problem]]:
+    """Read and check a places file (the case folder's, or one given beside an SSDA903 return).
+
+    Returns the places, the table (None when the file cannot be used at all) and warnings about
+    near-miss column names; every problem found is appended to ``problems``.
+    """
+    table = _read_csv(path, PLACES_REQUIRED, problems)
+    if table is None:
+        return [], None, []
+    if "postcode" not in table.header and not ("easting" in table.header and "northing" in table.header):
+        problems.append(Problem(str(table.path), 1, "postcode", "required column is missing (or easting and northing)"))
+        return [], None, []
+    for row in table.rows:
+        if not row.get("postcode") and not (row.get("easting") and row.get("northing")):
+            problems.append(
+                Problem(str(table.path), int(row["__line__"]), "postcode", "a place needs a postcode or easting and northing")
+            )
+    warnings = near_miss_columns(table, set(Place.model_fields) | {"local_authority"})
+    found = _resolve_postcodes([(table, "postcode")], problems)
+    places = _validate(Place, table, [_place_values(r, found) for r in table.rows], problems)
+    return places, table, warnings
+
+
 def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = None) -> CaseFolder:
     """Read and check a whole case folder; raise ``InputError`` listing every problem."""
     folder = Path(folder)
@@ -193,27 +216,13 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
                 problems.append(Problem(option, None, None, e["msg"]))
 
     children_t = _read_csv(folder / "children.csv", CHILDREN_REQUIRED, problems)
-    places_t = _read_csv(folder / "places.csv", PLACES_REQUIRED, problems)
-    if places_t is not None:
-        has_pc = "postcode" in places_t.header
-        has_en = "easting" in places_t.header and "northing" in places_t.header
-        if not (has_pc or has_en):
-            problems.append(Problem(str(places_t.path), 1, "postcode", "required column is missing (or easting and northing)"))
-            places_t = None
-        else:
-            for row in places_t.rows:
-                if not row.get("postcode") and not (row.get("easting") and row.get("northing")):
-                    problems.append(
-                        Problem(str(places_t.path), int(row["__line__"]), "postcode", "a place needs a postcode or easting and northing")
-                    )
+    places, places_t, place_warnings = read_places(folder / "places.csv", problems)
     if children_t is None or places_t is None:
         raise InputError(problems)
-    warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"})
-    warnings += near_miss_columns(places_t, set(Place.model_fields) | {"local_authority"})
+    warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"}) + place_warnings
 
-    found = _resolve_postcodes([(children_t, "home_postcode"), (places_t, "postcode")], problems)
+    found = _resolve_postcodes([(children_t, "home_postcode")], problems)
     children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
-    places = _validate(Place, places_t, [_place_values(r, found) for r in places_t.rows], problems)
     if problems:
         raise InputError(problems)
     for cp in cross_check(tuple(children), tuple(places)):

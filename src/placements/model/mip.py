@@ -85,8 +85,10 @@ class MipModel:
         self.mip = _build(pats, n_rows, SOLVERS[backend], integer=True)
         self.build_seconds = time.perf_counter() - t0
 
-    def _lp(self, name: str, maximise: bool, deadline: float | None = None) -> tuple[float, np.ndarray] | None:
-        """The stage's LP relaxation over every column: its value and the reduced costs.
+    def _lp(
+        self, name: str, maximise: bool, deadline: float | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """The stage's LP relaxation over every column: its value, the reduced costs and the values.
 
         Reduced costs are signed as the improvement per unit in the objective's direction (<= 0 at
         the LP optimum).
@@ -104,8 +106,8 @@ class MipModel:
                 return None  # out of time: the caller keeps what it holds
             raise RuntimeError(f"LP relaxation of stage {name} did not solve ({code})")  # pragma: no cover
         d = np.array([v.reduced_cost() for v in lp.w]) * (1.0 if maximise else -1.0)
-        self.lp_values = np.array([v.solution_value() for v in lp.w])
-        return lp.solver.Objective().Value(), d
+        x = np.array([v.solution_value() for v in lp.w])
+        return lp.solver.Objective().Value(), d, x
 
     def _stage(
         self, name: str, maximise: bool, incumbent: np.ndarray | None, deadline: float, seed: int
@@ -125,7 +127,7 @@ class MipModel:
             stats = StageStats(name, "FEASIBLE" if incumbent is not None else "NOT_FOUND", value, bound, 0.0,
                                time.perf_counter() - t0)
             return stats, incumbent, value, False
-        z_lp, d = lp_answer
+        z_lp, d, x_lp = lp_answer
         log.debug("stage %s: LP %.1f in %.2f s", name, z_lp, time.perf_counter() - t0)
         eps = REL_EPS * max(1.0, abs(z_lp))
         sign = 1.0 if maximise else -1.0
@@ -149,11 +151,11 @@ class MipModel:
         # A quick incumbent from the LP's own support (the columns it uses, plus the incumbent's):
         # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
         # region scale it finds what a window over every column does not in minutes.
-        support = (self.lp_values > 1e-6) | kept
+        support = (x_lp > 1e-6) | kept
         if support.sum() < len(d):
-            found = self._solve_window(name, support, deadline, seed, t0)
-            if found is not None and sign * (found[1] - z_inc) > 1e-6:
-                chosen, z_inc, status = found[0], found[1], "FEASIBLE"
+            code, found, value = self._solve_window(name, support, deadline, seed, t0, "LP support")
+            if found is not None and sign * (value - z_inc) > 1e-6:
+                chosen, z_inc, status = found, value, "FEASIBLE"
                 kept[:] = False
                 kept[chosen] = True
                 if sign * (z_lp - z_inc) < 1.0 - eps:
@@ -161,27 +163,15 @@ class MipModel:
                     return stats, chosen, float(z_inc), True
         for _attempt in range(MAX_WINDOWS):
             keep = (d >= -tau - eps) | kept
-            for v, k in zip(mip.w, keep.tolist(), strict=True):
-                v.SetUb(1.0 if k else 0.0)
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0.05:
-                break
-            mip.solver.SetTimeLimit(max(1, int(remaining * 1000)))
-            if self.backend == "scip":
-                mip.solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed % 2**31}\n")
-            code = mip.solver.Solve()
-            log.debug("stage %s: tau %.1f, %d of %d columns, %s in %.2f s", name, tau, int(keep.sum()), len(keep),
-                      code, time.perf_counter() - t0)
+            code, found, value = self._solve_window(name, keep, deadline, seed, t0, f"tau {tau:.1f}")
             if code == pywraplp.Solver.INFEASIBLE and chosen is None and not keep.all():
                 tau = np.inf  # no lawful answer in the window and none held: open every column
                 continue
-            if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-                break  # no answer in time: keep the incumbent
-            if sign * (mip_obj.solution_value() - z_inc) < -1e-6:
+            if found is None:
+                break  # no time, or no answer in time: keep the incumbent
+            if sign * (value - z_inc) < -1e-6:
                 break  # a time-limited answer worse than the one we hold
-            chosen = np.array([i for i, v in enumerate(mip.w) if v.solution_value() > 0.5], dtype=np.int64)
-            z_inc = mip_obj.solution_value()
-            status = "FEASIBLE"
+            chosen, z_inc, status = found, value, "FEASIBLE"
             if code != pywraplp.Solver.OPTIMAL:
                 break
             gap = sign * (z_lp - z_inc)  # how much better the LP is than the restricted optimum
@@ -218,24 +208,26 @@ class MipModel:
                 built.solver.Add(built.solver.Sum(terms) <= rhs)
 
     def _solve_window(
-        self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float
-    ) -> tuple[np.ndarray, float] | None:
-        """The MIP over the kept columns only: its chosen columns and value, or None."""
+        self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float, label: str
+    ) -> tuple[int | None, np.ndarray | None, float]:
+        """The MIP over the kept columns only: (solver status or None when out of time, chosen
+        columns or None when it found no answer, value)."""
         mip = self.mip
         for v, k in zip(mip.w, keep.tolist(), strict=True):
             v.SetUb(1.0 if k else 0.0)
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
-            return None
+            return None, None, float("nan")
         mip.solver.SetTimeLimit(max(1, int(remaining * 1000)))
         if self.backend == "scip":
             mip.solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed % 2**31}\n")
         code = mip.solver.Solve()
-        log.debug("stage %s: LP support, %d columns, %s in %.2f s", name, int(keep.sum()), code, time.perf_counter() - t0)
+        log.debug("stage %s: %s, %d of %d columns, %s in %.2f s", name, label, int(keep.sum()), len(keep), code,
+                  time.perf_counter() - t0)
         if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return None
+            return code, None, float("nan")
         chosen = np.array([i for i, v in enumerate(mip.w) if v.solution_value() > 0.5], dtype=np.int64)
-        return chosen, float(mip.objectives[name].solution_value())
+        return code, chosen, float(mip.objectives[name].solution_value())
 
     def _value(self, name: str, chosen: np.ndarray) -> float:
         """Objective of a set of patterns, computed from the arrays (not from a solver)."""

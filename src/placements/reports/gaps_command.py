@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from placements.privacy.options import KeyFileOption, PseudonymiseOption
-from placements.reports.gaps import STATES, Gaps
+if TYPE_CHECKING:
+    from placements.reports.gaps import Gaps
 
 #: Metrics shown per age band on the terminal (every metric is in the CSVs).
 BAND_METRICS = ("children", "unplaced", "in_family", "under12_residential", "siblings_apart", "over_20_miles")
@@ -50,7 +51,7 @@ def gaps_cmd(
     from placements.privacy import Privacy
     from placements.privacy.options import pseudonymiser_from_options, write_guarded
     from placements.privacy.results import protect_files
-    from placements.reports.gaps import compute_gaps
+    from placements.reports.gaps import STATES, compute_gaps
 
     pseudonymiser, key_problems = pseudonymiser_from_options(pseudonymise, key_file)
     _, folder, problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})

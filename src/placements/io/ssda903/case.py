@@ -21,16 +21,7 @@ from placements.domain import Child, Place, parse_date
 from placements.errors import InputError, Problem
 from placements.instance import Instance, cross_check
 from placements.io import postcodes
-from placements.io.case_folder import (
-    PLACES_REQUIRED,
-    CaseFolder,
-    _read_csv,
-    _resolve_postcodes,
-    _Table,
-    _validate,
-    near_miss_columns,
-    _place_values,
-)
+from placements.io.case_folder import CaseFolder, _read_csv, _Table, near_miss_columns, read_places
 from placements.io.ssda903.cohort import Cohort
 from placements.io.ssda903.command import read_cohort
 from placements.io.ssda903.read import SSDA903
@@ -194,22 +185,6 @@ def _child(values: dict[str, Any], where: dict[str, Problem], problems: list[Pro
         return None
 
 
-def _places(path: Path, problems: list[Problem]) -> tuple[list[Place], _Table | None, list[Problem]]:
-    table = _read_csv(path, PLACES_REQUIRED, problems)
-    if table is None:
-        return [], None, []
-    if "postcode" not in table.header and not ("easting" in table.header and "northing" in table.header):
-        problems.append(Problem(str(path), 1, "postcode", "required column is missing (or easting and northing)"))
-        return [], None, []
-    for row in table.rows:
-        if not row.get("postcode") and not (row.get("easting") and row.get("northing")):
-            problems.append(Problem(str(path), int(row["__line__"]), "postcode", "a place needs a postcode or easting and northing"))
-    warnings = near_miss_columns(table, set(Place.model_fields) | {"local_authority"})
-    found = _resolve_postcodes([(table, "postcode")], problems)
-    places = _validate(Place, table, [_place_values(r, found) for r in table.rows], problems)
-    return places, table, warnings
-
-
 def read_ssda903_case(
     ssda903: Path,
     places: Path,
@@ -251,7 +226,7 @@ def read_ssda903_case(
     sup_table, warnings = (None, [])
     if supplement is not None:
         sup_table, warnings = _supplement(Path(supplement), problems)
-    place_list, places_t, place_warnings = _places(places, problems)
+    place_list, places_t, place_warnings = read_places(places, problems)
     warnings += place_warnings
     if data is None or built is None or places_t is None or (supplement is not None and sup_table is None):
         raise InputError(problems)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from placements.errors import InputError, Problem
-from placements.io.ssda903.cohort import Cohort, cohort, cohort_csv, is_ons_la
-from placements.io.ssda903.read import SSDA903, Issue, issues_frame, read_ssda903
+
+if TYPE_CHECKING:  # the reader loads pandas; the CLI imports this module only to register the command
+    from placements.io.ssda903.cohort import Cohort
+    from placements.io.ssda903.read import SSDA903, Issue
 
 PROBLEMS_FILE = "problems.csv"
 SHOW_PROBLEMS = 20
@@ -27,6 +29,8 @@ def responsible_la(data: SSDA903, la_code: str | None) -> tuple[str | None, list
     Returns the code to use for rows without an ONS-coded ``LA`` (None when every row has one)
     and the problems that stop the command.
     """
+    from placements.io.ssda903.cohort import is_ons_la
+
     if la_code is not None:
         if not is_ons_la(la_code):
             return None, [Problem("--la-code", None, None, f"{la_code!r} is not an ONS authority code such as E06000018")]
@@ -42,6 +46,9 @@ def responsible_la(data: SSDA903, la_code: str | None) -> tuple[str | None, list
 
 def read_cohort(ssda903: Path, day: dt.date, la_code: str | None) -> tuple[SSDA903, Cohort]:
     """Read and build the cohort; ``InputError`` when the data or the authority code cannot be used."""
+    from placements.io.ssda903.cohort import cohort
+    from placements.io.ssda903.read import read_ssda903
+
     data = read_ssda903(ssda903)
     code, problems = responsible_la(data, la_code)
     if problems:
@@ -66,6 +73,8 @@ def cohort_cmd(
 
     from placements.cli import _fail, console
     from placements.domain import parse_date
+    from placements.io.ssda903.cohort import cohort_csv
+    from placements.io.ssda903.read import issues_frame
     from placements.io.writers import write_files
 
     try:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from placements.privacy.options import KeyFileOption, PseudonymiseOption
-from placements.reports.recruit.plan import RecruitPlan
+
+if TYPE_CHECKING:  # the plan pulls in the solver; the CLI imports this module to register the command
+    from placements.reports.recruit.plan import RecruitPlan
 
 #: The shipped profiles: ./scenarios when run from the repository, else the source tree's copy.
 DEFAULT_PROFILES = Path("scenarios/recruit-profiles.toml")
