@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from builders import AS_OF, child, instance, place, policy
@@ -138,3 +139,64 @@ def test_instance_json_is_the_same_in_every_process() -> None:
         for seed in (1, 2, 3)
     }
     assert len(digests) == 1
+
+
+@pytest.mark.parametrize("seed", [3, 7, 11, 19])
+def test_lone_children_columns_are_whole_once_groups_are_fixed(seed: int) -> None:
+    """``implied_integral``: with sibling-group (and living-alone) columns fixed at whole values,
+    every vertex of what is left is whole, so the MIP may leave lone children's columns continuous.
+
+    Checked as the model uses it: fix the groups at a lawful proposal's values, optimise each
+    stage's objective over the LP in the lone columns, and find a whole optimum every time.
+    """
+    from ortools.linear_solver import pywraplp
+
+    from placements.eligibility import Eligibility, make_scope
+    from placements.model.greedy import group_greedy
+    from placements.model.mip import MipModel, implied_integral
+    from placements.model.patterns import build_patterns
+
+    inst = random_instance(seed, n_children=40, n_places=25)
+    elig = Eligibility(inst, policy(), make_scope(inst, True), AS_OF)
+    pats = build_patterns(elig)
+    relaxed = implied_integral(pats)
+    assert relaxed.any() and not relaxed.all()
+    fixed = np.zeros(len(pats))
+    fixed[group_greedy(pats)] = 1.0
+    model = MipModel(pats, len(elig.kids))
+    s, w = model.lp.solver, model.lp.w
+    for v, r, x in zip(w, relaxed.tolist(), fixed.tolist(), strict=True):
+        if not r:
+            v.SetBounds(x, x)
+    for name, maximise in (("placed", True), ("quality", False), ("quality", True)):
+        (s.Maximize if maximise else s.Minimize)(model.lp.objectives[name])
+        assert s.Solve() == pywraplp.Solver.OPTIMAL
+        values = np.array([v.solution_value() for v in w])
+        assert np.allclose(values, np.round(values), atol=1e-6), name
+
+
+def test_whole_turns_a_fractional_answer_into_a_whole_one_no_worse() -> None:
+    """``MipModel._whole`` keeps the groups' columns and makes the lone children's whole."""
+    from placements.eligibility import Eligibility, make_scope
+    from placements.model.greedy import group_greedy
+    from placements.model.mip import MipModel, implied_integral
+    from placements.model.patterns import build_patterns
+
+    inst = random_instance(5, n_children=30, n_places=20)
+    elig = Eligibility(inst, policy(), make_scope(inst, True), AS_OF)
+    pats = build_patterns(elig)
+    relaxed = implied_integral(pats)
+    model = MipModel(pats, len(elig.kids))
+    start = group_greedy(pats)
+    values = np.zeros(len(pats))
+    values[start] = 1.0
+    # Half of each chosen lone column: lawful as a fraction, not as an answer.
+    values[relaxed & (values > 0)] = 0.5
+    model.mip.solver.Maximize(model.mip.objectives["placed"])
+    whole = model._whole(values, np.ones(len(pats), dtype=bool))
+    assert np.allclose(whole, np.round(whole), atol=1e-6)
+    assert np.array_equal(whole[~relaxed].round(), values[~relaxed].round())
+    assert model._value("placed", np.flatnonzero(whole > 0.5)) >= model._value("placed", start)
+    # The model is left as it was: relaxed columns continuous, every column free again.
+    assert all(not model.mip.w[i].integer() for i in np.flatnonzero(relaxed))
+    assert all(model.mip.w[i].ub() == 1.0 and model.mip.w[i].lb() == 0.0 for i in range(len(pats)))

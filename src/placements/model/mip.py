@@ -1,22 +1,22 @@
 """The pattern model on a MIP back end that ships with OR-Tools (SCIP or HiGHS), with LP-guided reduction.
 
-Same variables, constraints and two lexicographic stages as ``cpsat.py``. Each stage runs:
+Same variables and constraints as ``cpsat.py``, in three lexicographic stages (placed, extra homes,
+score). Each stage runs:
 
 1. the LP relaxation of the *full* model with GLOP, giving a bound ``z_lp`` and reduced costs ``d``;
-2. a MIP restricted to the columns with ``d_j >= -tau`` in the objective's direction (plus the
-   incumbent's), giving ``z_inc``;
-3. reduced-cost fixing: a solution using column j is worth at most ``z_lp + d_j``; both objectives
-   are integers, so a column with ``z_lp + d_j < z_inc + 1`` can be in no solution better than the
-   incumbent and dropping it loses nothing. If every dropped column is of that kind
-   (``tau >= |z_lp - z_inc| - 1``) the restricted optimum is optimal for the full model; otherwise
-   tau is widened to exactly that and the MIP solved once more, which is then provably optimal.
+2. a MIP over the LP's support, then over the columns with ``d_j >= -tau`` in the objective's
+   direction (plus the incumbent's), giving ``z_inc`` and the window MIP's own bound;
+3. reduced-cost fixing: a solution using a dropped column j is worth at most ``z_lp + d_j``, so the
+   full model is bounded by the weaker of ``z_lp - tau`` and the window's bound. Objectives are
+   integers: once that bound is within one unit of ``z_inc`` the incumbent is optimal for the full
+   model; otherwise tau is widened (four times, at most to exactly what fixing needs) and solved again.
 
-Why: GLOP solves the full LP in about a second even for the demo's whole cohort (82,638
-patterns), and in stage B the LP leaves fewer than 5% of the columns in the first window. In stage A
-of the whole cohort it prunes nothing (a lone child's homes all look alike to tiers 1-3), but the LP
-is within one unit of the integer optimum there, so the first solve is already the proof; see
-``docs/solvers.md``. Both MIP solvers run single-threaded and deterministically, so the same input
-gives the same answer on any number of cores.
+Lone children's columns are continuous in every MIP (``implied_integral``: once the sibling
+groups' columns are whole, what is left is totally unimodular), which is what lets SCIP prove the
+extra-homes tier on a whole cohort: on the demo's, with every column binary it found no answer in
+240 s; with them continuous it proves the optimum (6 extra homes) at the root in about 50 s.
+Both MIP solvers run single-threaded and deterministically, so the same input gives the same
+answer on any number of cores. Figures and commands: ``docs/solvers.md``.
 """
 
 from __future__ import annotations
@@ -49,11 +49,30 @@ class _Built:
     parts: tuple[pywraplp.LinearExpr, pywraplp.LinearExpr, pywraplp.LinearExpr]  # emergency, placed, extra
 
 
+def implied_integral(pats: Patterns) -> np.ndarray:
+    """Columns that may be continuous in the MIP: a lone child (not living alone) in a home.
+
+    Once the other columns are fixed at whole values, these columns appear only in rows of two
+    laminar families: per child (plus the rows counting all children and the emergency children
+    placed, each a union of child rows) and per home (capacity and limit, both with coefficient
+    1 for them). Such a matrix is totally unimodular, so every vertex of what remains is whole:
+    the MIP needs to branch only on sibling groups and children who must live alone, about 30,000
+    of the whole cohort's 71,039 columns. ``MipModel._whole`` turns an answer whose relaxed
+    columns came back fractional (a non-vertex answer from a heuristic) into a whole one that is
+    at least as good.
+    """
+    sizes = np.array([len(g) for g in pats.groups], dtype=np.int64)
+    if len(pats) == 0:
+        return np.zeros(0, dtype=bool)
+    return (sizes[pats.group] == 1) & ~pats.exclusive
+
+
 def _build(pats: Patterns, n_rows: int, name: str, integer: bool) -> _Built:
     s = pywraplp.Solver.CreateSolver(name)
     if s is None:  # pragma: no cover - all ship inside the ortools wheel
         raise RuntimeError(f"OR-Tools was built without {name}")
-    w = [s.BoolVar(f"w{i}") if integer else s.NumVar(0.0, 1.0, f"w{i}") for i in range(len(pats))]
+    relaxed = implied_integral(pats).tolist() if integer else [True] * len(pats)
+    w = [s.NumVar(0.0, 1.0, f"w{i}") if r else s.BoolVar(f"w{i}") for i, r in enumerate(relaxed)]
     ix = index_patterns(pats)
     for idx in ix.by_row:  # each child lives in at most one home
         s.Add(s.Sum([w[i] for i in idx]) <= 1)
@@ -83,6 +102,7 @@ class MipModel:
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
         self.lp = _build(pats, n_rows, "GLOP", integer=False)
         self.mip = _build(pats, n_rows, SOLVERS[backend], integer=True)
+        self.relaxed = implied_integral(pats)
         self.build_seconds = time.perf_counter() - t0
 
     def _lp(
@@ -153,7 +173,7 @@ class MipModel:
         # region scale it finds what a window over every column does not in minutes.
         support = (x_lp > 1e-6) | kept
         if support.sum() < len(d):
-            code, found, value = self._solve_window(name, support, deadline, seed, t0, "LP support")
+            code, found, value, _ = self._solve_window(name, support, deadline, seed, t0, "LP support")
             if found is not None and sign * (value - z_inc) > 1e-6:
                 chosen, z_inc, status = found, value, "FEASIBLE"
                 kept[:] = False
@@ -161,31 +181,34 @@ class MipModel:
                 if sign * (z_lp - z_inc) < 1.0 - eps:
                     stats = StageStats(name, "OPTIMAL", float(z_inc), z_lp, 0.0, time.perf_counter() - t0)
                     return stats, chosen, float(z_inc), True
+        best = z_lp  # the best bound on the full model known so far, in the objective's direction
         for _attempt in range(MAX_WINDOWS):
             keep = (d >= -tau - eps) | kept
-            code, found, value = self._solve_window(name, keep, deadline, seed, t0, f"tau {tau:.1f}")
+            code, found, value, w_bound = self._solve_window(name, keep, deadline, seed, t0, f"tau {tau:.1f}")
+            if code is not None:
+                # An answer using a dropped column is worth at most z_lp - tau (reduced-cost
+                # fixing); one inside the window at most the window MIP's own bound. The weaker of
+                # the two bounds the full model, even when the window MIP ran out of time.
+                full = w_bound if keep.all() else sign * max(sign * w_bound, sign * z_lp - tau)
+                best = sign * min(sign * best, sign * full)
             if code == pywraplp.Solver.INFEASIBLE and chosen is None and not keep.all():
                 tau = np.inf  # no lawful answer in the window and none held: open every column
                 continue
-            if found is None:
-                break  # no time, or no answer in time: keep the incumbent
-            if sign * (value - z_inc) < -1e-6:
-                break  # a time-limited answer worse than the one we hold
-            chosen, z_inc, status = found, value, "FEASIBLE"
-            if code != pywraplp.Solver.OPTIMAL:
-                break
-            gap = sign * (z_lp - z_inc)  # how much better the LP is than the restricted optimum
-            # A dropped column caps any solution using it below z_lp - tau; objectives are integers,
-            # so once that is below z_inc + 1 no such solution beats z_inc.
-            if tau + eps >= gap - 1.0:
+            if found is not None and sign * (value - z_inc) > 1e-6:
+                chosen, z_inc, status = found, value, "FEASIBLE"
+            if chosen is not None and sign * (best - z_inc) < 1.0 - eps:
+                # Objectives are integers: nothing in the full model beats z_inc by a whole unit.
                 proven, status = True, "OPTIMAL"
                 break
+            if found is None or code != pywraplp.Solver.OPTIMAL:
+                break  # out of time, or no answer in time: keep the incumbent
+            gap = sign * (z_lp - z_inc)  # how much better the LP is than the restricted optimum
             # Widen the window: four times as wide, and at most to exactly what fixing allows (that
             # solve, if it ends optimal, is the proof). Smaller windows first find better incumbents
             # cheaply, and every better incumbent narrows the window the proof needs.
             tau = min(gap - 1.0 + 2 * eps, max(4.0 * tau, 4.0 * FIRST_TAU))
         value = float(z_inc)
-        stats = StageStats(name, status, value, z_lp, 0.0, time.perf_counter() - t0)
+        stats = StageStats(name, status, value, float(best), 0.0, time.perf_counter() - t0)
         return stats, chosen, value, proven
 
     def _add_cover_rows(self) -> None:
@@ -209,25 +232,61 @@ class MipModel:
 
     def _solve_window(
         self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float, label: str
-    ) -> tuple[int | None, np.ndarray | None, float]:
+    ) -> tuple[int | None, np.ndarray | None, float, float]:
         """The MIP over the kept columns only: (solver status or None when out of time, chosen
-        columns or None when it found no answer, value)."""
+        columns or None when it found no answer, value, the MIP's bound over the kept columns)."""
         mip = self.mip
         for v, k in zip(mip.w, keep.tolist(), strict=True):
             v.SetUb(1.0 if k else 0.0)
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
-            return None, None, float("nan")
+            return None, None, float("nan"), float("nan")
         mip.solver.SetTimeLimit(max(1, int(remaining * 1000)))
         if self.backend == "scip":
             mip.solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed % 2**31}\n")
         code = mip.solver.Solve()
         log.debug("stage %s: %s, %d of %d columns, %s in %.2f s", name, label, int(keep.sum()), len(keep), code,
                   time.perf_counter() - t0)
+        direction = 1.0 if mip.solver.Objective().maximization() else -1.0
+        if code == pywraplp.Solver.INFEASIBLE:
+            return code, None, float("nan"), -direction * np.inf  # nothing in the window at all
         if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            return code, None, float("nan")
-        chosen = np.array([i for i, v in enumerate(mip.w) if v.solution_value() > 0.5], dtype=np.int64)
-        return code, chosen, float(mip.objectives[name].solution_value())
+            return None, None, float("nan"), float("nan")
+        bound = float(mip.solver.Objective().BestBound())
+        values = np.array([v.solution_value() for v in mip.w])
+        if np.any((values > 1e-6) & (values < 1.0 - 1e-6)):
+            values = self._whole(values, keep)
+        chosen = np.flatnonzero(values > 0.5).astype(np.int64)
+        value = self._value(name, chosen)
+        if code == pywraplp.Solver.OPTIMAL:
+            bound = value
+        elif not np.isfinite(bound):
+            bound = direction * np.inf  # out of time with no bound reported: nothing is known
+        return code, chosen, value, bound
+
+    def _whole(self, values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """A whole answer at least as good as ``values``, whose relaxed columns may be fractional.
+
+        Fixes every other column at its (whole) value and solves again with the relaxed columns
+        made whole: by ``implied_integral`` the LP over them has whole vertices, so this is one LP
+        at the root and never worse than the answer held.
+        """
+        mip = self.mip
+        for v, x, r in zip(mip.w, values.tolist(), self.relaxed.tolist(), strict=True):
+            if r:
+                v.SetInteger(True)
+            else:
+                v.SetBounds(round(x), round(x))
+        mip.solver.SetTimeLimit(60_000)  # one LP with whole vertices; the limit is only a guard
+        code = mip.solver.Solve()
+        if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):  # pragma: no cover - see above
+            raise RuntimeError(f"re-solving with the sibling groups fixed failed ({code}); this is a bug")
+        whole = np.array([v.solution_value() for v in mip.w])
+        for v, r, k in zip(mip.w, self.relaxed.tolist(), keep.tolist(), strict=True):
+            if r:
+                v.SetInteger(False)
+            v.SetBounds(0.0, 1.0 if k else 0.0)
+        return whole
 
     def _value(self, name: str, chosen: np.ndarray) -> float:
         """Objective of a set of patterns, computed from the arrays (not from a solver)."""
@@ -270,37 +329,16 @@ class MipModel:
             emergency, placed, _ = built.parts
             built.solver.Add(emergency >= e_a - 1e-6)
             built.solver.Add(placed >= p_a - 1e-6)
-        # Tier 3. Its LP is massively degenerate (a lone child's homes all look alike to it), so a
-        # MIP on it alone struggles to find what the LP promises. Instead, hold the extra homes at
-        # the LP's bound and go straight to the score, whose LP is not degenerate and prunes most
-        # columns: any answer found there meets the bound, so proves tier 3 as well. Only when no
-        # such answer exists is tier 3 solved on its own.
-        x_start = extra_homes(pats, chosen)
-        homes_lp = self._lp("homes", False, deadline)
-        z_h = homes_lp[0] if homes_lp is not None else 0.0
-        x_lb = int(np.ceil(z_h - REL_EPS * max(1.0, abs(z_h))))
-        holds = [built.solver.Add(built.parts[2] <= x_start + 1e-6) for built in (self.lp, self.mip)]
-        stage_h = StageStats("homes", "OPTIMAL", float(x_start), z_h, 0.0, 0.0)
-        proven_h = x_lb >= x_start
-        stage_b = None
-        if not proven_h:
-            for row in holds:
-                row.SetUb(x_lb + 1e-6)
-            stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, None, share(0.5), seed)
-            if chosen_b is not None:
-                proven_h = True
-                stage_h = StageStats("homes", "OPTIMAL", float(x_lb), z_h, 0.0, 0.0)
-            else:
-                log.debug("stage homes: nothing found at the LP bound %d; solving tier 3 on its own", x_lb)
-                for row in holds:
-                    row.SetUb(x_start + 1e-6)
-                stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
-                x_a = extra_homes(pats, chosen)
-                for row in holds:
-                    row.SetUb(x_a + 1e-6)
-                stage_b = None
-        if stage_b is None:
-            stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
+        # Tier 3: the start often meets the homes LP's bound (the cover rows make it exact on most
+        # cohorts), and then no MIP is needed; otherwise the homes stage proper. Its LP is
+        # degenerate (a lone child's homes all look alike to it), so its window is nearly every
+        # column, but with lone children's columns continuous (``implied_integral``) SCIP proves
+        # it at the root on the demo's whole cohort.
+        stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.7), seed)
+        x_a = extra_homes(pats, chosen)
+        for built in (self.lp, self.mip):
+            built.solver.Add(built.parts[2] <= x_a + 1e-6)
+        stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
         if proven_b:
             bound = int(round(value_b))
         elif np.isfinite(stage_b.bound):
