@@ -169,7 +169,7 @@ def test_lone_children_columns_are_whole_once_groups_are_fixed(seed: int) -> Non
         if not r:
             v.SetBounds(x, x)
     for name, maximise in (("placed", True), ("quality", False), ("quality", True)):
-        (s.Maximize if maximise else s.Minimize)(model.lp.objectives[name])
+        model.lp.set_objective(name, maximise)
         assert s.Solve() == pywraplp.Solver.OPTIMAL
         values = np.array([v.solution_value() for v in w])
         assert np.allclose(values, np.round(values), atol=1e-6), name
@@ -192,7 +192,7 @@ def test_whole_turns_a_fractional_answer_into_a_whole_one_no_worse() -> None:
     values[start] = 1.0
     # Half of each chosen lone column: lawful as a fraction, not as an answer.
     values[relaxed & (values > 0)] = 0.5
-    model.mip.solver.Maximize(model.mip.objectives["placed"])
+    model.mip.set_objective("placed", True)
     whole = model._whole(values, np.ones(len(pats), dtype=bool))
     assert np.allclose(whole, np.round(whole), atol=1e-6)
     assert np.array_equal(whole[~relaxed].round(), values[~relaxed].round())

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from placements.model.patterns import Patterns, fewest_homes, index_patterns, place_rows
+from placements.model.patterns import PatternIndex, Patterns, fewest_homes, index_patterns, place_rows
 from placements.model.solution import Solution, StageStats, extra_homes, make_solution, tier_weights
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,28 @@ SOLVERS = {"scip": "SCIP", "highs": "HIGHS"}
 FIRST_TAU = 1.0
 #: Windows tried per stage before giving up on a proof (each four times wider than the last).
 MAX_WINDOWS = 8
+#: A proof window of at most this many columns (or four times the first window) is tried first.
+PROOF_WINDOW_COLUMNS = 2000
 #: Safety margin on reduced-cost comparisons, relative to the objective's size (LP tolerances).
 REL_EPS = 1e-7
+
+
+Terms = list[tuple[pywraplp.Variable, float]]
 
 
 @dataclass
 class _Built:
     solver: pywraplp.Solver
     w: list[pywraplp.Variable]
-    objectives: dict[str, pywraplp.LinearExpr]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
-    parts: tuple[pywraplp.LinearExpr, pywraplp.LinearExpr, pywraplp.LinearExpr]  # emergency, placed, extra
+    objectives: dict[str, Terms]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
+    holds: dict[str, pywraplp.Constraint]  # rows holding "emergency", "placed", "extra" (free until set)
+
+    def set_objective(self, name: str, maximise: bool) -> None:
+        objective = self.solver.Objective()
+        objective.Clear()
+        for v, c in self.objectives[name]:
+            objective.SetCoefficient(v, c)
+        objective.SetOptimizationDirection(maximise)
 
 
 def implied_integral(pats: Patterns) -> np.ndarray:
@@ -67,41 +79,59 @@ def implied_integral(pats: Patterns) -> np.ndarray:
     return (sizes[pats.group] == 1) & ~pats.exclusive
 
 
-def _build(pats: Patterns, n_rows: int, name: str, integer: bool) -> _Built:
+def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, integer: bool) -> _Built:
+    """One solver's copy of the model, built row by row through the low-level API.
+
+    The natural API (``s.Add(s.Sum(...) <= 1)``) builds a Python expression per row, which was
+    most of the daily match's model-building time; coefficients set directly cost a third.
+    """
     s = pywraplp.Solver.CreateSolver(name)
     if s is None:  # pragma: no cover - all ship inside the ortools wheel
         raise RuntimeError(f"OR-Tools was built without {name}")
     relaxed = implied_integral(pats).tolist() if integer else [True] * len(pats)
     w = [s.NumVar(0.0, 1.0, f"w{i}") if r else s.BoolVar(f"w{i}") for i, r in enumerate(relaxed)]
-    ix = index_patterns(pats)
+    inf = s.infinity()
+
+    def row(terms: Terms, lb: float, ub: float) -> pywraplp.Constraint:
+        ct = s.Constraint(lb, ub)
+        for v, c in terms:
+            ct.SetCoefficient(v, c)
+        return ct
+
     for idx in ix.by_row:  # each child lives in at most one home
-        s.Add(s.Sum([w[i] for i in idx]) <= 1)
+        row([(w[i], 1.0) for i in idx], -inf, 1.0)
     for idx in ix.by_group_place:  # a group uses a home through one pattern
-        s.Add(s.Sum([w[i] for i in idx]) <= 1)
+        row([(w[i], 1.0) for i in idx], -inf, 1.0)
     for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
         for coefs, rhs in place_rows(pats, p, idx):
-            s.Add(s.Sum([c * w[i] for i, c in coefs.items()]) <= rhs)
+            row([(w[i], float(c)) for i, c in coefs.items()], -inf, float(rhs))
     we, wp, _ = tier_weights(n_rows)
-    emergency = s.Sum([int(e) * w[i] for i, e in enumerate(pats.emergency.tolist()) if e])
-    placed = s.Sum([int(k) * w[i] for i, k in enumerate(pats.size.tolist())])
-    extra_terms = []
+    emergency: Terms = [(w[i], float(e)) for i, e in enumerate(pats.emergency.tolist()) if e]
+    placed: Terms = [(w[i], float(k)) for i, k in enumerate(pats.size.tolist())]
+    extra: Terms = []
     for g, idx in ix.by_multi_group.items():  # extra homes = homes used - (group placed at all)
         z = s.BoolVar(f"z{g}") if integer else s.NumVar(0.0, 1.0, f"z{g}")
-        s.Add(z <= s.Sum([w[i] for i in idx]))
-        extra_terms.extend(w[i] for i in idx)
-        extra_terms.append(-z)
-    extra = s.Sum(extra_terms)
-    penalty = s.Sum([int(p) * w[i] for i, p in enumerate(pats.penalty.tolist())])
-    objectives = {"placed": (we // wp) * emergency + placed, "homes": extra, "quality": penalty}
-    return _Built(s, w, objectives, (emergency, placed, extra))
+        row([(z, 1.0)] + [(w[i], -1.0) for i in idx], -inf, 0.0)  # z <= sum of its patterns
+        extra.extend((w[i], 1.0) for i in idx)
+        extra.append((z, -1.0))
+    penalty: Terms = [(w[i], float(p)) for i, p in enumerate(pats.penalty.tolist()) if p]
+    # The weighted sum of tiers (1)-(2): emergency children and children placed share columns.
+    weighted = {i: float(k) for i, k in enumerate(pats.size.tolist())}
+    for i, e in enumerate(pats.emergency.tolist()):
+        if e:
+            weighted[i] += (we // wp) * e
+    objectives = {"placed": [(w[i], c) for i, c in weighted.items()], "homes": extra, "quality": penalty}
+    holds = {"emergency": row(emergency, -inf, inf), "placed": row(placed, -inf, inf), "extra": row(extra, -inf, inf)}
+    return _Built(s, w, objectives, holds)
 
 
 class MipModel:
     def __init__(self, pats: Patterns, n_rows: int, backend: str = "scip"):
         t0 = time.perf_counter()
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
-        self.lp = _build(pats, n_rows, "GLOP", integer=False)
-        self.mip = _build(pats, n_rows, SOLVERS[backend], integer=True)
+        self.ix = index_patterns(pats)
+        self.lp = _build(pats, self.ix, n_rows, "GLOP", integer=False)
+        self.mip = _build(pats, self.ix, n_rows, SOLVERS[backend], integer=True)
         self.relaxed = implied_integral(pats)
         self.build_seconds = time.perf_counter() - t0
 
@@ -114,7 +144,7 @@ class MipModel:
         the LP optimum).
         """
         lp = self.lp
-        (lp.solver.Maximize if maximise else lp.solver.Minimize)(lp.objectives[name])
+        lp.set_objective(name, maximise)
         if deadline is not None:
             remaining = deadline - time.perf_counter()
             if remaining <= 0.05:
@@ -152,8 +182,7 @@ class MipModel:
         eps = REL_EPS * max(1.0, abs(z_lp))
         sign = 1.0 if maximise else -1.0
 
-        mip_obj = mip.objectives[name]
-        (mip.solver.Maximize if maximise else mip.solver.Minimize)(mip_obj)
+        mip.set_objective(name, maximise)
         tau = FIRST_TAU
         # The incumbent is lawful and its columns are always kept: start from its value, so a
         # time-limited MIP answer is taken only when it is at least as good.
@@ -182,6 +211,13 @@ class MipModel:
                     stats = StageStats(name, "OPTIMAL", float(z_inc), z_lp, 0.0, time.perf_counter() - t0)
                     return stats, chosen, float(z_inc), True
         best = z_lp  # the best bound on the full model known so far, in the objective's direction
+        if chosen is not None:
+            # Go straight to the proof window when it is small (the daily match: a few hundred
+            # columns): the window of the first tau would cost a MIP solve and prove nothing.
+            proof_tau = sign * (z_lp - z_inc) - 1.0 + 2 * eps
+            small = max(PROOF_WINDOW_COLUMNS, 4 * int(np.count_nonzero(d >= -tau - eps)))
+            if proof_tau > tau and np.count_nonzero(d >= -proof_tau - eps) <= small:
+                tau = proof_tau
         for _attempt in range(MAX_WINDOWS):
             keep = (d >= -tau - eps) | kept
             code, found, value, w_bound = self._solve_window(name, keep, deadline, seed, t0, f"tau {tau:.1f}")
@@ -220,15 +256,17 @@ class MipModel:
         valid for every lawful answer. It stops the LP from splitting many groups by halves, which
         is what made tier 3 and the score hard to prove.
         """
-        ix = index_patterns(self.pats)
+        ix = self.ix
         for g, fewest in fewest_homes(self.pats, ix.by_multi_group).items():
             if fewest < 2:
                 continue
             idx = ix.by_multi_group[g]
             rhs = len(self.pats.groups[g]) - fewest
             for built in (self.lp, self.mip):
-                terms = [int(self.pats.size[i] - 1) * built.w[i] for i in idx if self.pats.size[i] > 1]
-                built.solver.Add(built.solver.Sum(terms) <= rhs)
+                ct = built.solver.Constraint(-built.solver.infinity(), float(rhs))
+                for i in idx:
+                    if self.pats.size[i] > 1:
+                        ct.SetCoefficient(built.w[i], float(self.pats.size[i] - 1))
 
     def _solve_window(
         self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float, label: str
@@ -326,9 +364,8 @@ class MipModel:
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
         for built in (self.lp, self.mip):
-            emergency, placed, _ = built.parts
-            built.solver.Add(emergency >= e_a - 1e-6)
-            built.solver.Add(placed >= p_a - 1e-6)
+            built.holds["emergency"].SetLb(e_a - 1e-6)
+            built.holds["placed"].SetLb(p_a - 1e-6)
         # Tier 3: the start often meets the homes LP's bound (the cover rows make it exact on most
         # cohorts), and then no MIP is needed; otherwise the homes stage proper. Its LP is
         # degenerate (a lone child's homes all look alike to it), so its window is nearly every
@@ -337,7 +374,7 @@ class MipModel:
         stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.7), seed)
         x_a = extra_homes(pats, chosen)
         for built in (self.lp, self.mip):
-            built.solver.Add(built.parts[2] <= x_a + 1e-6)
+            built.holds["extra"].SetUb(x_a + 1e-6)
         stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
         if proven_b:
             bound = int(round(value_b))

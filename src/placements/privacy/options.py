@@ -8,13 +8,15 @@ missing key fails fast, before a long solve), then ``Privacy(instance, pseudonym
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from placements.errors import InputError, Problem
-from placements.privacy.guard import Privacy
 from placements.privacy.pseudonyms import KEY_ENV, Pseudonymiser, load_key
+
+if TYPE_CHECKING:  # the guard imports pandas: load it only when a command writes
+    from placements.privacy.guard import Privacy
 
 PseudonymiseOption = Annotated[
     bool,
