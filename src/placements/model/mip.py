@@ -39,6 +39,8 @@ FIRST_TAU = 1.0
 MAX_WINDOWS = 8
 #: A proof window of at most this many columns (or four times the first window) is tried first.
 PROOF_WINDOW_COLUMNS = 2000
+#: A window holding more than this share of the columns is widened to the proof window at once.
+WIDE_WINDOW = 0.15
 #: Safety margin on reduced-cost comparisons, relative to the objective's size (LP tolerances).
 REL_EPS = 1e-7
 
@@ -220,7 +222,7 @@ class MipModel:
                 tau = proof_tau
         for _attempt in range(MAX_WINDOWS):
             keep = (d >= -tau - eps) | kept
-            code, found, value, w_bound = self._solve_window(name, keep, deadline, seed, t0, f"tau {tau:.1f}")
+            code, found, value, w_bound = self._solve_window(name, keep, deadline, seed, t0, f"tau {tau:.1f}", chosen)
             if code is not None:
                 # An answer using a dropped column is worth at most z_lp - tau (reduced-cost
                 # fixing); one inside the window at most the window MIP's own bound. The weaker of
@@ -243,6 +245,11 @@ class MipModel:
             # solve, if it ends optimal, is the proof). Smaller windows first find better incumbents
             # cheaply, and every better incumbent narrows the window the proof needs.
             tau = min(gap - 1.0 + 2 * eps, max(4.0 * tau, 4.0 * FIRST_TAU))
+            if np.count_nonzero(d >= -tau - eps) > WIDE_WINDOW * len(d):
+                # A window this wide costs nearly what the whole model does, and the whole model
+                # lets the MIP solver's own cuts and heuristics work on everything at once (on the
+                # demo's whole cohort its answer was 1.4% better than a 21% window's in the same time).
+                tau = gap - 1.0 + 2 * eps
         value = float(z_inc)
         stats = StageStats(name, status, value, float(best), 0.0, time.perf_counter() - t0)
         return stats, chosen, value, proven
@@ -269,7 +276,8 @@ class MipModel:
                         ct.SetCoefficient(built.w[i], float(self.pats.size[i] - 1))
 
     def _solve_window(
-        self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float, label: str
+        self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float, label: str,
+        hint: np.ndarray | None = None,
     ) -> tuple[int | None, np.ndarray | None, float, float]:
         """The MIP over the kept columns only: (solver status or None when out of time, chosen
         columns or None when it found no answer, value, the MIP's bound over the kept columns)."""
@@ -282,9 +290,13 @@ class MipModel:
         mip.solver.SetTimeLimit(max(1, int(remaining * 1000)))
         if self.backend == "scip":
             mip.solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {seed % 2**31}\n")
+        if hint is not None:
+            values = np.zeros(len(keep))
+            values[hint] = 1.0
+            mip.solver.SetHint(mip.w, values.tolist())
         code = mip.solver.Solve()
-        log.debug("stage %s: %s, %d of %d columns, %s in %.2f s", name, label, int(keep.sum()), len(keep), code,
-                  time.perf_counter() - t0)
+        log.debug("stage %s: %s, %d of %d columns, %s (bound %.1f) in %.2f s", name, label, int(keep.sum()), len(keep),
+                  code, mip.solver.Objective().BestBound() if code in (0, 1) else float("nan"), time.perf_counter() - t0)
         direction = 1.0 if mip.solver.Objective().maximization() else -1.0
         if code == pywraplp.Solver.INFEASIBLE:
             return code, None, float("nan"), -direction * np.inf  # nothing in the window at all
