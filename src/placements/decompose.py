@@ -199,6 +199,10 @@ def _run(tasks: list[Any], fn: Callable[[Any], Any], engine: Engine, workers: in
     return out
 
 
+#: The least time a piece is given, however many pieces share the run's limit.
+MIN_PIECE_SECONDS = 5.0
+
+
 def match_in_pieces(
     instance: Instance,
     policy: Policy | None = None,
@@ -209,13 +213,22 @@ def match_in_pieces(
     address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> MatchResult:
-    """Match a large instance piece by piece (see the module docstring) and join the answers."""
+    """Match a large instance piece by piece (see the module docstring) and join the answers.
+
+    ``policy.time_limit_seconds`` is for the whole run: the pieces run ``workers`` at a time, in
+    ``ceil(pieces / workers)`` rounds, so each gets the limit divided by the rounds (at least
+    ``MIN_PIECE_SECONDS``). With fewer workers each
+    piece therefore has less time; an answer whose tiers were proven in every piece is the same on
+    any number of workers.
+    """
     policy = policy or Policy()
     t0 = time.perf_counter()
     pieces = plan_pieces(instance, policy, max_children)
-    piece_policy = policy.replace(workers=1)
-    tasks = [(sub_instance(instance, pc), piece_policy, whole_cohort) for pc in pieces]
     workers = workers or os.cpu_count() or 1
+    rounds = -(-len(pieces) // max(1, min(workers, len(pieces))))
+    piece_seconds = max(MIN_PIECE_SECONDS, policy.time_limit_seconds / max(rounds, 1))
+    piece_policy = policy.replace(workers=1, time_limit_seconds=min(piece_seconds, policy.time_limit_seconds))
+    tasks = [(sub_instance(instance, pc), piece_policy, whole_cohort) for pc in pieces]
     done = [0]
 
     def tick(_k: int) -> None:
