@@ -27,7 +27,8 @@ def bench_cmd(
     instances: Annotated[Optional[str], typer.Option(help="comma-separated subset of the tier's instances")] = None,
     time_limit: Annotated[Optional[float], typer.Option(help="engine time limit in seconds (default: per instance)")] = None,
     memory_cap: Annotated[
-        Optional[float], typer.Option(help="address-space cap per method process, GiB (default: half the machine, at most 16)")
+        Optional[float], typer.Option(help="resident-memory cap of each method (its processes together), GiB; a method over it "
+                                      "is stopped (default: half the machine, at most 16)")
     ] = None,
     reference: Annotated[Path, typer.Option(help="reference of the regression gate")] = REFERENCE,
     write_reference: Annotated[bool, typer.Option("--write-reference", help="record this run as the reference")] = False,
@@ -85,7 +86,10 @@ def bench_cmd(
     result["failures"] = checks.check(result, ref)
 
     for d in result["instances"]:
-        what = d.get("unavailable") or f"{d.get('needing', '?')} of {d['children']} children matched, {d['places']} places"
+        if d.get("unavailable"):
+            console.print(f"{d['name']} ({d['size']}): {d['unavailable']}", markup=False, highlight=False)
+            continue
+        what = f"{d.get('needing', '?')} of {d['children']} children matched, {d['places']} places"
         t = Table(title=f"{d['name']} ({d['size']}): {what}")
         heads = dict(report.COLUMNS)
         for key in report.CONSOLE:

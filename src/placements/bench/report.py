@@ -91,8 +91,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"Python {m['python']}, OR-Tools {m['ortools']}, numpy {m['numpy']}, matching {m['matching']}, "
         f"commit {m['commit']}; load average {m['load_average']} at the start, {result['load_average_end']} at the end. "
         f"Times are medians of {result['repeats']} runs, each method in its own process; peak MiB is that process's "
-        "peak resident set (VmHWM; interpreter and libraries included), each capped at "
-        f"{result.get('memory_cap_gib')} GiB of address space. Timings on a shared machine are noisy: judge ratios.",
+        "peak resident set (VmHWM; interpreter and libraries included; for a method run in pieces, the larger of "
+        "that and the sampled sum over its pool processes), each stopped past "
+        f"{result.get('memory_cap_gib')} GiB resident (address space limited to {result.get('address_space_gib')} GiB "
+        "per process). Timings on a shared machine are noisy: judge ratios.",
         "",
         "Methods: " + "; ".join(f"`{k}` {v}" for k, v in DESCRIPTION.items()) + ".",
         "",
@@ -112,7 +114,16 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [f"{d['children']} children ({d.get('needing', '?')} matched), {d['places']} places; "
                   f"profile {d['profile']}, seed {d['seed']}, "
                   f"fingerprint {d['fingerprint']}, engine time limit {d['time_limit']:g} s"
+                  + (f", K={d['candidates_per_setting']} nearest homes per setting" if d.get("candidates_per_setting") else "")
                   + (f"; `placements match` end to end {d['cli_median_s']:.2f} s" if "cli_median_s" in d else "") + ".", ""]
+        if d.get("piece_children"):
+            n = next((r["quality"].get("pieces") for r in result["rows"]
+                      if r["instance"] == d["name"] and (r.get("quality") or {}).get("pieces")), None)
+            lines += [f"Every method ran on the same {n or 'N'} geographic pieces of at most {d['piece_children']:,} "
+                      "children (`placements.decompose.plan_pieces`), two pieces at a time; the figures are the "
+                      "pieces' joined. **Bounds and gaps are per piece**: the sum of the pieces' bounds, not a bound "
+                      "for the whole instance (a child might do better in a home of the next piece). Seconds for "
+                      "pairs/build/solve are summed over the pieces; total seconds are wall time.", ""]
         lines += ["| " + " | ".join(h for _, h in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         for row in (r for r in result["rows"] if r["instance"] == d["name"]):
             cells = row_cells(row)

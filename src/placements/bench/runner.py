@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +26,112 @@ from placements.bench.methods import METHODS
 from placements.bench.worker import MARK
 
 
-#: Address-space cap of each worker, GiB: half the machine's memory, at most 16 (the
-#: England target is 8 GiB resident). Address space runs above resident memory, hence the margin.
-MEMORY_CAP_GIB = min(16.0, 0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
+def _machine_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 
 
-def _worker(job: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """Run one job in a fresh interpreter; an error or a timeout is a row that says so."""
-    cmd = [sys.executable, "-m", "placements.bench.worker"]
+#: Resident-memory cap of each method's process tree, GiB: half the machine's memory, at most 16
+#: (the England target is 8 GiB resident). A safety net, not the measurement: a method whose
+#: processes together hold more is stopped and its row says so.
+MEMORY_CAP_GIB = min(16.0, 0.5 * _machine_gib())
+#: Address-space limit (RLIMIT_AS) of each process, GiB: the machine's memory, at least twice the
+#: cap. Only so that an allocation no process could ever hold (33 GiB of distances for England)
+#: fails at once with MemoryError. It is deliberately far above any resident cap: OR-Tools and its
+#: threads reserve gigabytes of address space they never touch, so a 4 GiB address-space cap broke
+#: the region engine at well under 4 GiB resident.
+SAMPLE_SECONDS = 0.1
+_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def address_space_gib(cap_gib: float) -> float:
+    return max(_machine_gib(), 2.0 * cap_gib)
+
+
+def _group_rss() -> Callable[[int], tuple[float, int]]:
+    """A function: process group id -> (resident MiB summed over its live processes, how many)."""
+    def rss(pgid: int) -> tuple[float, int]:
+        total, n = 0, 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            # After the command name: state ppid pgrp ... rss is the 22nd field after it (stat(5)).
+            if int(fields[2]) == pgid:
+                total += int(fields[21])
+                n += 1
+        return total * _PAGE_MIB, n
+
+    return rss
+
+
+class _Watch(threading.Thread):
+    """Samples the resident memory of a worker's process group (the worker and any pool processes it
+    starts) every SAMPLE_SECONDS; kills the group when it holds more than ``cap_mib``."""
+
+    def __init__(self, pgid: int, cap_mib: float) -> None:
+        super().__init__(daemon=True)
+        self.pgid, self.cap_mib = pgid, cap_mib
+        self.peak_mib, self.processes, self.over = 0.0, 0, None
+        self.done = threading.Event()
+        self._rss = _group_rss()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            mib, n = self._rss(self.pgid)
+            self.peak_mib, self.processes = max(self.peak_mib, mib), max(self.processes, n)
+            if mib > self.cap_mib and self.over is None:
+                self.over = mib
+                _kill(self.pgid)
+            self.done.wait(SAMPLE_SECONDS)
+
+
+def _kill(pgid: int) -> None:
     try:
-        done = subprocess.run(cmd, input=json.dumps(job), capture_output=True, text=True, timeout=timeout, check=False)
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _worker(job: dict[str, Any], timeout: float, cap_gib: float = MEMORY_CAP_GIB) -> dict[str, Any]:
+    """Run one job in a fresh interpreter, in a process group of its own; an error, a timeout or the
+    memory cap is a row that says so. Memory: see ``benchmarks/README.md`` (peak resident)."""
+    cmd = [sys.executable, "-m", "placements.bench.worker"]
+    job = {**job, "address_space_gib": address_space_gib(cap_gib)}
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    watch = _Watch(proc.pid, cap_gib * 1024)
+    watch.start()
+    timed_out = False
+    try:
+        stdout, stderr = proc.communicate(json.dumps(job), timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"error": f"TIMEOUT after {timeout:.0f} s"}
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith(MARK)]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"exit {done.returncode}: {tail}"}
-    return json.loads(lines[-1][len(MARK):])
+        timed_out = True
+        _kill(proc.pid)
+        stdout, stderr = proc.communicate()
+    finally:
+        watch.done.set()
+        watch.join()
+        _kill(proc.pid)  # pool processes the worker left behind, if any
+    memory = {"peak_rss_tree_mib": round(watch.peak_mib, 1), "processes": watch.processes}
+    if watch.over is not None:
+        return {"error": f"STOPPED at {watch.over / 1024:.1f} GiB resident, over the {cap_gib:g} GiB cap", **memory}
+    if timed_out:
+        return {"error": f"TIMEOUT after {timeout:.0f} s", **memory}
+    lines = [ln for ln in stdout.splitlines() if ln.startswith(MARK)]
+    if proc.returncode != 0 or not lines:
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        if "MemoryError" in tail:
+            tail += f" (address space limited to {job['address_space_gib']:.0f} GiB per process)"
+        return {"error": f"exit {proc.returncode}: {tail}", **memory}
+    out = json.loads(lines[-1][len(MARK):])
+    out["peak_rss_self_mib"] = out.pop("peak_rss_mib")
+    # One process: its VmHWM is exact. Several (pieces): the sampled sum of the group is the figure.
+    out["peak_rss_mib"] = round(max(out["peak_rss_self_mib"], watch.peak_mib), 1)
+    return {**out, **memory}
 
 
 def cli_seconds(repeats: int) -> list[float]:
@@ -67,7 +159,8 @@ def run_tier(
     runnable = []
     for spec in specs:
         d: dict[str, Any] = {"name": spec.name, "size": spec.size, "profile": spec.profile, "seed": spec.seed,
-                             "whole_cohort": spec.whole_cohort, "time_limit": time_limit or spec.time_limit}
+                             "whole_cohort": spec.whole_cohort, "time_limit": time_limit or spec.time_limit,
+                             "candidates_per_setting": spec.candidates_per_setting, "piece_children": spec.piece_children}
         why = inst.available(spec) if not only or spec.name in only else "not run: left out of this run with --instances"
         d["unavailable"] = why
         described.append(d)
@@ -89,9 +182,10 @@ def run_tier(
             for method in order:
                 progress.update(task, description=f"{lo.spec.name}: {method}")
                 job = {"folder": str(lo.folder), "time_limit": d["time_limit"], "whole_cohort": lo.spec.whole_cohort,
-                       "method": method, "repeats": repeats, "tiers": tiers, "memory_cap_gib": memory_cap_gib,
+                       "method": method, "repeats": repeats, "tiers": tiers,
                        "candidates_per_setting": lo.spec.candidates_per_setting, "piece_children": lo.spec.piece_children}
-                out = _worker(job, lo.spec.timeout if time_limit is None else max(lo.spec.timeout, 3 * time_limit * repeats))
+                timeout = lo.spec.timeout * repeats if time_limit is None else max(lo.spec.timeout, 3 * time_limit * repeats)
+                out = _worker(job, timeout, memory_cap_gib)
                 rows.append({"instance": lo.spec.name, "size": lo.spec.size, "method": method, **out})
                 q = out.get("quality") or {}
                 took = (out.get("times") or {}).get("total_s")
@@ -101,11 +195,13 @@ def run_tier(
                 if q.get("needing") is not None:
                     d["needing"] = q["needing"]
                 if method == "engine" and q.get("tiers_1_3_optimal"):
-                    tiers = {"emergency_placed": q["emergency_placed"], "placed": q["placed"], "extra_homes": q["extra_homes"]}
+                    tiers = {"emergency_placed": q["emergency_placed"], "placed": q["placed"], "extra_homes": q["extra_homes"],
+                             "pieces": out.get("piece_tiers")}
                 progress.advance(task)
             if lo.spec.profile == inst.DEMO and not lo.spec.whole_cohort:
                 progress.update(task, description="placements match data/demo, end to end")
                 runs = cli_seconds(repeats)
                 d["cli_seconds"] = runs
                 d["cli_median_s"] = round(statistics.median(runs), 3)
-    return {"tier": tier, "repeats": repeats, "memory_cap_gib": round(memory_cap_gib, 1), "instances": described, "rows": rows}
+    return {"tier": tier, "repeats": repeats, "memory_cap_gib": round(memory_cap_gib, 1),
+            "address_space_gib": round(address_space_gib(memory_cap_gib), 1), "instances": described, "rows": rows}

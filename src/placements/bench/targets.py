@@ -47,7 +47,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         elif size == "england":
             gap, mem = q.get("gap"), eng.get("peak_rss_mib") if eng else None
             ok = gap is not None and gap <= 0.001 and secs < 300 and mem is not None and mem < 8192
-            add(_SIZE_TARGET[size], name, f"gap {gap}, {secs:.0f} s, {mem} MiB", ok)
+            scope = " (bound per piece)" if q.get("bound_scope") else ""
+            add(_SIZE_TARGET[size], name, f"gap {gap}{scope}, {secs:.0f} s, {mem} MiB", ok)
         today = _row(rows, name, "greedy-arrival")
         tq = (today or {}).get("quality")
         if tq:

@@ -5,8 +5,11 @@ set, ``VmHWM`` in ``/proc/self/status`` (not ``ru_maxrss``, which Linux carries 
 across fork and exec), and includes the interpreter, numpy, pandas, OR-Tools and the loaded
 instance; the peak just before the method starts is reported too (``rss_loaded_mib``), so the
 method's own share is the difference.
+When the method runs in pieces, its pool processes are not in this figure: the runner samples the
+resident memory of the worker's whole process group and reports the larger of the two.
 The job (JSON on stdin): {"folder", "time_limit", "whole_cohort", "method", "repeats", "tiers",
-"memory_cap_gib"}; the cap is an address-space limit (``RLIMIT_AS``), see ``runner.MEMORY_CAP_GIB``.
+"candidates_per_setting", "piece_children", "address_space_gib"}; the last is an address-space limit
+(``RLIMIT_AS``) that pool processes inherit, see ``runner.address_space_gib``.
 The answer is one JSON line on stdout: the quality of the first run (every run gives the same
 answer: the methods are deterministic), the median of each time, every run's times, and memory.
 """
@@ -45,7 +48,8 @@ def _preload(method: str) -> None:
     """Import what the method uses before any clock starts: import time is no method's time."""
     import importlib
 
-    names = ["placements.match", "placements.baselines", "placements.validate", "placements.bench.pairs"]
+    names = ["placements.match", "placements.baselines", "placements.validate", "placements.bench.pairs",
+             "placements.bench.pieces", "placements.decompose"]
     names += {"flow": ["placements.bench.flow"], "lp": ["placements.bench.lp"],
               "stable": ["placements.bench.stable", "matching.algorithms"]}.get(method, [])
     for name in names:
@@ -62,8 +66,8 @@ def cap_memory(gib: float) -> None:
 def work(job: dict[str, Any]) -> dict[str, Any]:
     from placements.bench.methods import run
 
-    if job.get("memory_cap_gib"):
-        cap_memory(job["memory_cap_gib"])
+    if job.get("address_space_gib"):
+        cap_memory(job["address_space_gib"])
     _preload(job["method"])
 
     folder = Path(job["folder"])
@@ -77,8 +81,11 @@ def work(job: dict[str, Any]) -> dict[str, Any]:
     ]
     times = {k: [r["times"][k] for r in runs] for k in runs[0]["times"]}
     median = {k: (None if None in v else round(statistics.median(v), 4)) for k, v in times.items()}
-    return {"quality": runs[0]["quality"], "violations": runs[0]["violations"], "times": median,
-            "all_times": times, "rss_loaded_mib": loaded, "peak_rss_mib": _rss_mib()}
+    out = {"quality": runs[0]["quality"], "violations": runs[0]["violations"], "times": median,
+           "all_times": times, "rss_loaded_mib": loaded, "peak_rss_mib": _rss_mib()}
+    if "piece_tiers" in runs[0]:
+        out["piece_tiers"] = runs[0]["piece_tiers"]
+    return out
 
 
 def main() -> None:
