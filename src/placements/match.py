@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 OVER_MILES = 20.0
 
 
-def _solve(elig: Eligibility, pats: Patterns, policy: Policy) -> tuple[Solution, float]:
-    """Run the chosen back end from the greedy's proposal; with no pattern the empty proposal is optimal."""
+def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tuple[Solution, float]:
+    """Run the chosen back end from the greedy's proposal; with no pattern the empty proposal is optimal.
+
+    ``policy.time_limit_seconds`` counts from ``t0``, the start of ``match``: pairs, the start and
+    the model's building are inside it (at England's size they are a fifth of each piece's time).
+    """
     n_rows = len(elig.kids)
     if len(pats) == 0:
         return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
@@ -38,7 +42,8 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy) -> tuple[Solution,
         model: CpSatModel | MipModel = CpSatModel(pats, n_rows)
     else:
         model = MipModel(pats, n_rows, policy.backend)
-    return model.solve(policy.time_limit_seconds, policy.workers, policy.seed, start), model.build_seconds
+    remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
+    return model.solve(remaining, policy.workers, policy.seed, start), model.build_seconds
 
 
 def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
@@ -69,7 +74,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     elig = Eligibility(instance, policy, scope, as_of)
     pats = build_patterns(elig)
     t_pairs = time.perf_counter() - t0
-    sol, build_seconds = _solve(elig, pats, policy)
+    sol, build_seconds = _solve(elig, pats, policy, t0)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
     solver = {
