@@ -55,3 +55,14 @@ def test_daily_match_in_pieces_is_lawful_and_engine_independent(two_councils) ->
     assert s["bound"] <= s["objective"]
     assert "not a bound for the whole" in s["bound_scope"]
     assert isinstance(policy.as_of_date(), dt.date)
+
+
+def test_ray_engine_gives_the_same_answer_and_stops_the_ray_it_started(two_councils) -> None:
+    """The Ray engine (the one a regional or national run would use) matches the serial one."""
+    ray = pytest.importorskip("ray")
+    inst, policy = two_councils
+    policy = policy.replace(time_limit_seconds=20)
+    serial = match_in_pieces(inst, policy, max_children=400, engine="serial")
+    on_ray = match_in_pieces(inst, policy, max_children=400, engine="ray", workers=2)
+    assert on_ray.assignment == serial.assignment
+    assert not ray.is_initialized()

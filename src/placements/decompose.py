@@ -174,20 +174,23 @@ def _run(tasks: list[Any], fn: Callable[[Any], Any], engine: Engine, workers: in
             import ray
         except ImportError as exc:  # pragma: no cover - depends on the extra
             raise RuntimeError("the ray engine needs Ray: pip install 'placements[ray]'") from exc
-        if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False) if address else ray.init(
-                include_dashboard=False, log_to_driver=False
-            )
-        remote = ray.remote(num_cpus=1)(fn)
-        refs = [remote.remote(t) for t in tasks]
-        pending = dict(zip(refs, range(len(refs)), strict=True))
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                k = pending.pop(ref)
-                out[k] = ray.get(ref)
-                if progress:
-                    progress(k)
+        started = not ray.is_initialized()
+        if started:  # as the simulation's Ray engine does: start it if needed, and stop what we started
+            ray.init(**({"address": address} if address else {}), include_dashboard=False, log_to_driver=False)
+        try:
+            remote = ray.remote(num_cpus=1)(fn)
+            refs = [remote.remote(t) for t in tasks]
+            pending = dict(zip(refs, range(len(refs)), strict=True))
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    k = pending.pop(ref)
+                    out[k] = ray.get(ref)
+                    if progress:
+                        progress(k)
+        finally:
+            if started:
+                ray.shutdown()
         return out
     mp = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:

@@ -91,7 +91,7 @@ def implied_integral(pats: Patterns) -> np.ndarray:
     return (sizes[pats.group] == 1) & ~pats.exclusive
 
 
-def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, integer: bool) -> _Built:
+def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np.ndarray | None) -> _Built:
     """One solver's copy of the model, built row by row through the low-level API.
 
     The natural API (``s.Add(s.Sum(...) <= 1)``) builds a Python expression per row, which was
@@ -100,8 +100,9 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, integer: bo
     s = pywraplp.Solver.CreateSolver(name)
     if s is None:  # pragma: no cover - all ship inside the ortools wheel
         raise RuntimeError(f"OR-Tools was built without {name}")
-    relaxed = implied_integral(pats).tolist() if integer else [True] * len(pats)
-    w = [s.NumVar(0.0, 1.0, f"w{i}") if r else s.BoolVar(f"w{i}") for i, r in enumerate(relaxed)]
+    integer = relaxed is not None  # None: the LP relaxation, every column continuous
+    continuous = relaxed.tolist() if relaxed is not None else [True] * len(pats)
+    w = [s.NumVar(0.0, 1.0, f"w{i}") if r else s.BoolVar(f"w{i}") for i, r in enumerate(continuous)]
     inf = s.infinity()
 
     def row(terms: Terms, lb: float, ub: float) -> pywraplp.Constraint:
@@ -142,9 +143,9 @@ class MipModel:
         t0 = time.perf_counter()
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
         self.ix = index_patterns(pats)
-        self.lp = _build(pats, self.ix, n_rows, "GLOP", integer=False)
-        self.mip = _build(pats, self.ix, n_rows, SOLVERS[backend], integer=True)
         self.relaxed = implied_integral(pats)
+        self.lp = _build(pats, self.ix, n_rows, "GLOP", None)
+        self.mip = _build(pats, self.ix, n_rows, SOLVERS[backend], self.relaxed)
         self.build_seconds = time.perf_counter() - t0
 
     def _lp(

@@ -11,8 +11,9 @@ options do) does not by itself import pandas through the guard.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from placements.lazy import lazy_exports
 
 _EXPORTS = {
     "DisclosureError": "guard",
@@ -30,8 +31,4 @@ if TYPE_CHECKING:
     from placements.privacy.guard import DisclosureError, Privacy, sector_only
     from placements.privacy.pseudonyms import KEY_ENV, MIN_KEY_BYTES, Pseudonymiser, load_key
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

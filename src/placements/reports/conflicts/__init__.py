@@ -7,8 +7,9 @@ Names are loaded on first use, so that ``placements.cli`` can import the command
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from placements.lazy import lazy_exports
 
 _EXPORTS = {
     "COLUMNS": "base",
@@ -33,8 +34,4 @@ if TYPE_CHECKING:
     from placements.reports.conflicts.config import CONFIG_FILE, ConflictsSettings, load_conflicts_config, load_rule
     from placements.reports.conflicts.registry import BUILTIN_CODES, BUILTIN_RULES, active_rules, run_rules
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

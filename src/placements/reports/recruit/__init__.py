@@ -9,8 +9,9 @@ Names are loaded on first use, so that ``placements.cli`` can import the command
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from placements.lazy import lazy_exports
 
 _EXPORTS = {
     "RecruitPlan": "plan",
@@ -29,8 +30,4 @@ if TYPE_CHECKING:
     from placements.reports.recruit.profiles import Candidate, Profile, candidate_places, load_profiles
     from placements.reports.recruit.targets import Target
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
