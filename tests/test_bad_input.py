@@ -192,6 +192,7 @@ def test_cli_matches_tiny(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", str(TINY), "--out", str(out)])
     assert result.exit_code == 0, _output(result)
+    assert "Proven optimal" in _flat(_output(result))
     assert sorted(p.name for p in out.iterdir()) == ["matches.csv", "shortlist.csv", "summary.json", "unplaced.csv"]
     with (out / "matches.csv").open(encoding="utf-8", newline="") as fh:
         matches = list(csv.DictReader(fh))
@@ -213,6 +214,17 @@ def test_cli_matches_tiny(runner: CliRunner, tmp_path: Path) -> None:
     assert [u["child_id"] for u in unplaced] == ["C007"]
     assert unplaced[0]["reason_code"] == "no_eligible_place"
     assert unplaced[0]["binding_rule"] == "needs"
+
+
+def test_proof_sentence_says_what_is_proven() -> None:
+    from placements.cli import proof_sentence
+
+    assert proof_sentence({"status": "OPTIMAL"}, 30).startswith("Proven optimal")
+    score_open = proof_sentence({"status": "FEASIBLE", "tiers_1_3_optimal": True, "gap": 0.00024}, 120)
+    assert "extra homes for split sibling groups are proven" in score_open
+    assert "0.024%" in score_open and "--time-limit 120" in score_open
+    tiers_open = proof_sentence({"status": "FEASIBLE", "tiers_1_3_optimal": False, "gap": 0.1}, 0.5)
+    assert tiers_open.startswith("Not proven within --time-limit 0.5")
 
 
 def test_match_of_tiny_in_process_validates() -> None:

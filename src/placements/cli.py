@@ -128,7 +128,28 @@ def match_cmd(
     result = protect_result(result, privacy)
     written = write_guarded(out, result_files(result), privacy)
     _print_result(result, show)
+    console.print(proof_sentence(result.summary(), folder.policy.time_limit_seconds))
     console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+def proof_sentence(summary: dict, time_limit: float) -> str:  # type: ignore[type-arg]
+    """What the answer's status means for the officer, in one sentence (printed under the table)."""
+    if summary["status"] == "OPTIMAL":
+        return (
+            "Proven optimal: no lawful proposal places more children (emergencies first), needs fewer extra homes "
+            "for split sibling groups, or scores better."
+        )
+    limit = f"--time-limit {time_limit:g}"
+    if summary["tiers_1_3_optimal"]:
+        return (
+            f"Children placed and extra homes for split sibling groups are proven optimal; the score stopped at {limit} "
+            f"within {100 * summary['gap']:.3f}% of its bound. A longer --time-limit may prove it."
+        )
+    return (
+        f"Not proven within {limit}: a better proposal may place more children or need fewer extra homes for split "
+        "sibling groups. "
+        "Run again with a longer --time-limit."
+    )
 
 
 def _print_result(result, show: int) -> None:  # type: ignore[no-untyped-def]
