@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -132,7 +132,7 @@ def match_cmd(
     console.print("Wrote " + ", ".join(str(p) for p in written))
 
 
-def proof_sentence(summary: dict, time_limit: float) -> str:  # type: ignore[type-arg]
+def proof_sentence(summary: dict[str, Any], time_limit: float) -> str:
     """What the answer's status means for the officer, in one sentence (printed under the table)."""
     if summary["status"] == "OPTIMAL":
         return (
@@ -147,8 +147,7 @@ def proof_sentence(summary: dict, time_limit: float) -> str:  # type: ignore[typ
         )
     return (
         f"Not proven within {limit}: a better proposal may place more children or need fewer extra homes for split "
-        "sibling groups. "
-        "Run again with a longer --time-limit."
+        "sibling groups. Run again with a longer --time-limit."
     )
 
 

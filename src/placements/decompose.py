@@ -170,28 +170,10 @@ def _run(tasks: list[Any], fn: Callable[[Any], Any], engine: Engine, workers: in
                 progress(k)
         return out
     if engine == "ray":
-        try:
-            import ray
-        except ImportError as exc:  # pragma: no cover - depends on the extra
-            raise RuntimeError("the ray engine needs Ray: pip install 'placements[ray]'") from exc
-        started = not ray.is_initialized()
-        if started:  # as the simulation's Ray engine does: start it if needed, and stop what we started
-            ray.init(**({"address": address} if address else {}), include_dashboard=False, log_to_driver=False)
-        try:
-            remote = ray.remote(num_cpus=1)(fn)
-            refs = [remote.remote(t) for t in tasks]
-            pending = dict(zip(refs, range(len(refs)), strict=True))
-            while pending:
-                done, _ = ray.wait(list(pending), num_returns=1)
-                for ref in done:
-                    k = pending.pop(ref)
-                    out[k] = ray.get(ref)
-                    if progress:
-                        progress(k)
-        finally:
-            if started:
-                ray.shutdown()
-        return out
+        from placements.ray_tasks import ray_map
+
+        done = ray_map(fn, [(k, (t,)) for k, t in enumerate(tasks)], address, progress=progress)
+        return [done[k] for k in range(len(tasks))]
     mp = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
         futures = {pool.submit(fn, t): k for k, t in enumerate(tasks)}

@@ -300,8 +300,8 @@ class MipModel:
 
         ``absgap`` (SCIP only): stop once the bound is within this of the answer. Objectives are
         integers, so a bound within ``1 - 2 eps`` already proves that nothing is a whole unit better;
-        without it SCIP goes on pushing every open node's bound up to the answer itself. On the
-        demo's whole cohort that last point of the score is a large part of the proof.
+        without it SCIP goes on pushing every open node's bound up to the answer itself. Measured:
+        the demo's small windows end sooner; the whole cohort's 51-minute proof does not (docs/solvers.md).
         """
         mip = self.mip
         for v, k in zip(mip.w, keep.tolist(), strict=True):

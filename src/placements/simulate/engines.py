@@ -70,33 +70,10 @@ def run_ray(ctx: Context, tasks: list[Task], address: str | None = None, progres
 
     A Ray already initialised in this process (a test's ``ray.init(num_cpus=2)``) is reused.
     """
-    try:
-        import ray
-    except ImportError as exc:  # pragma: no cover - depends on the extra being installed
-        raise RuntimeError("the ray engine needs Ray: pip install 'placements[ray]'") from exc
-    started = False
-    if not ray.is_initialized():
-        kwargs = {"include_dashboard": False, "log_to_driver": False, **(init_kwargs or {})}
-        if address:
-            kwargs["address"] = address
-        ray.init(**kwargs)
-        started = True
-    try:
-        remote = ray.remote(num_cpus=1)(_ray_run)
-        ctx_ref = ray.put(ctx)
-        pending = {remote.remote(ctx_ref, s, r): (s, r) for s, r in tasks}
-        out: dict[Task, np.ndarray] = {}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                t = pending.pop(ref)
-                out[t] = ray.get(ref)
-                if progress:
-                    progress(t)
-        return out
-    finally:
-        if started:
-            ray.shutdown()
+    from placements.ray_tasks import ray_map
+
+    calls = [((s, r), (s, r)) for s, r in tasks]
+    return ray_map(_ray_run, calls, address, shared=(ctx,), init_kwargs=init_kwargs, progress=progress)  # type: ignore[return-value]
 
 
 def run_tasks(ctx: Context, tasks: list[Task], engine: str = "local", address: str | None = None,
