@@ -31,8 +31,10 @@ def main() -> None:
     ap.add_argument("--modes", default="daily,whole-cohort")
     args = ap.parse_args()
     folder = read_case_folder(Path(args.case_dir))
-    print(f"{'mode':<13} {'method':<15} {'status':<9} {'placed':>6} {'split':>5} {'extra':>5} {'u12res':>6} "
-          f"{'objective':>9} {'bound':>9} {'pairs s':>8} {'build s':>8} {'solve s':>8} {'total s':>8}")
+    print(
+        f"{'mode':<13} {'method':<15} {'status':<9} {'placed':>6} {'split':>5} {'extra':>5} {'u12res':>6} "
+        f"{'objective':>9} {'bound':>9} {'pairs s':>8} {'build s':>8} {'solve s':>8} {'total s':>8}"
+    )
     for whole in [m == "whole-cohort" for m in args.modes.split(",")]:
         for backend in args.backends.split(","):
             if backend.startswith("greedy-"):
@@ -49,10 +51,12 @@ def main() -> None:
                 values = [r.summary().get(key) for r in runs]
                 return "-" if None in values else f"{statistics.median(values):.3f}"  # type: ignore[type-var]
 
-            print(f"{'whole-cohort' if whole else 'daily':<13} {backend:<15} {s['status']:<9} {s['placed']:>6} "
-                  f"{s['sibling_groups_split']:>5} {s['extra_homes_for_split_groups']:>5} {s['under12_in_residential']:>6} "
-                  f"{s['objective']:>9} {str(s['bound']):>9} {med('seconds_pairs'):>8} {med('seconds_build'):>8} "
-                  f"{med('seconds_solve'):>8} {med('seconds'):>8}")
+            print(
+                f"{'whole-cohort' if whole else 'daily':<13} {backend:<15} {s['status']:<9} {s['placed']:>6} "
+                f"{s['sibling_groups_split']:>5} {s['extra_homes_for_split_groups']:>5} {s['under12_in_residential']:>6} "
+                f"{s['objective']:>9} {str(s['bound']):>9} {med('seconds_pairs'):>8} {med('seconds_build'):>8} "
+                f"{med('seconds_solve'):>8} {med('seconds'):>8}"
+            )
 
 
 if __name__ == "__main__":

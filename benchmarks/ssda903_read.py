@@ -39,9 +39,13 @@ def main() -> None:
         cohorts.append(time.perf_counter() - t)
     rows = {name: len(frame) for name, frame in sorted(data.tables.items())}
     print(f"tables: {rows}")
-    print(f"problems: {len(data.issues) + len(built.issues)}; rows repeated across years, merged: {data.repeats_merged}")
+    print(
+        f"problems: {len(data.issues) + len(built.issues)}; rows repeated across years, merged: {data.repeats_merged}"
+    )
     print(f"looked after on {day.isoformat()}: {len(built.frame)}")
-    print(f"read {statistics.median(reads):.1f} s, cohort {statistics.median(cohorts):.1f} s (median of {args.repeats})")
+    print(
+        f"read {statistics.median(reads):.1f} s, cohort {statistics.median(cohorts):.1f} s (median of {args.repeats})"
+    )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def tiny_instances(draw: st.DrawFn, max_children: int = 5, max_places: int = 3, 
             occupancy[homes[j].place_id] += 1
         built.append(child(cid, age=age, home_northing=0.0, **k))
     homes = [
-        h.model_copy(update={"children_in_placement": max(h.children_in_placement, occupancy[h.place_id])}) for h in homes
+        h.model_copy(update={"children_in_placement": max(h.children_in_placement, occupancy[h.place_id])})
+        for h in homes
     ]
     if draw(st.booleans()):
         named = draw(st.sampled_from([c.child_id for c in built]))

@@ -73,11 +73,7 @@ def _where(file: str, row: int | None, column: str | None) -> str:
 
 
 def _matching(problems: list[Problem], file: str, row: int | None, column: str | None) -> list[Problem]:
-    return [
-        p
-        for p in problems
-        if p.file.endswith(file) and p.row == row and p.column == column
-    ]
+    return [p for p in problems if p.file.endswith(file) and p.row == row and p.column == column]
 
 
 def _output(result) -> str:  # type: ignore[no-untyped-def]
@@ -109,8 +105,7 @@ def test_broken_folder_differs_from_tiny_in_one_file(name: str) -> None:
     folder = BROKEN / name
     names = {"children.csv", "places.csv", "policy.toml"}
     differ = [
-        n for n in sorted(names)
-        if not (folder / n).exists() or (folder / n).read_bytes() != (TINY / n).read_bytes()
+        n for n in sorted(names) if not (folder / n).exists() or (folder / n).read_bytes() != (TINY / n).read_bytes()
     ]
     assert len(differ) == 1, differ
     assert {p.name for p in folder.iterdir()} <= names
@@ -126,7 +121,9 @@ def test_tiny_reads() -> None:
 
 
 @pytest.mark.parametrize(("name", "file", "row", "column", "words"), CASES)
-def test_reader_names_file_line_and_column(name: str, file: str, row: int | None, column: str | None, words: str) -> None:
+def test_reader_names_file_line_and_column(
+    name: str, file: str, row: int | None, column: str | None, words: str
+) -> None:
     with pytest.raises(InputError) as info:
         read_case_folder(BROKEN / name)
     problems = info.value.problems
@@ -138,8 +135,14 @@ def test_reader_names_file_line_and_column(name: str, file: str, row: int | None
 
 @pytest.mark.parametrize(("name", "file", "row", "column", "words"), CASES)
 def test_cli_fails_with_exit_2_and_writes_nothing(
-    name: str, file: str, row: int | None, column: str | None, words: str,
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    file: str,
+    row: int | None,
+    column: str | None,
+    words: str,
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(BROKEN)  # short relative paths in the messages
     out = tmp_path / "out"

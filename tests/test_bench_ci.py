@@ -77,15 +77,27 @@ def test_lp_bounds_the_engine() -> None:
 
 def _fake_result() -> dict:
     def row(method: str, placed: int, split: int, total: float, objective: int = 100) -> dict:
-        q = {"status": "OPTIMAL" if method == "engine" else "HEURISTIC", "emergency_placed": 2, "placed": placed,
-             "sibling_groups_split": split, "extra_homes": split, "under12_in_residential": 0, "objective": objective}
+        q = {
+            "status": "OPTIMAL" if method == "engine" else "HEURISTIC",
+            "emergency_placed": 2,
+            "placed": placed,
+            "sibling_groups_split": split,
+            "extra_homes": split,
+            "under12_in_residential": 0,
+            "objective": objective,
+        }
         return {"instance": "i1", "method": method, "quality": q, "times": {"total_s": total}, "violations": {}}
 
     return {
         "tier": "ci",
         "instances": [{"name": "i1", "fingerprint": "abc"}],
-        "rows": [row("engine", 10, 1, 0.4), row("greedy-arrival", 9, 3, 0.01), row("greedy-hardest", 10, 2, 0.01),
-                 row("lp", 10, 0, 0.1), row("flow", 10, 4, 0.01)],
+        "rows": [
+            row("engine", 10, 1, 0.4),
+            row("greedy-arrival", 9, 3, 0.01),
+            row("greedy-hardest", 10, 2, 0.01),
+            row("lp", 10, 0, 0.1),
+            row("flow", 10, 4, 0.01),
+        ],
     }
 
 
@@ -122,8 +134,13 @@ def test_gate_passes_its_own_reference_and_fails_on_each_regression() -> None:
 def test_ci_tier_passes_the_gate(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "placements"
     # PLACEMENTS_BENCH_SLOW_ENGINE=1 in the environment makes this fail on purpose (benchmarks/README.md).
-    done = subprocess.run([str(exe), "bench", "--tier", "ci", "--out", str(tmp_path)], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [str(exe), "bench", "--tier", "ci", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     print(done.stdout[-6000:])
     result = json.loads((tmp_path / "results.json").read_text())
     assert result["failures"] == [], result["failures"]
@@ -131,7 +148,14 @@ def test_ci_tier_passes_the_gate(tmp_path: Path) -> None:
     assert not [r for r in result["rows"] if "error" in r]
     names = {d["name"] for d in result["instances"]}
     assert names == {"daily-demo", "daily-s2", "daily-s3", "daily-s4", "daily-s5"}
-    assert {r["method"] for r in result["rows"]} == {"engine", "greedy-arrival", "greedy-hardest", "stable", "flow", "lp"}
+    assert {r["method"] for r in result["rows"]} == {
+        "engine",
+        "greedy-arrival",
+        "greedy-hardest",
+        "stable",
+        "flow",
+        "lp",
+    }
     assert (tmp_path / "results.md").read_text().count("| engine |") == 5
 
 

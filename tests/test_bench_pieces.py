@@ -76,8 +76,16 @@ def test_join_quality_sums_weights_distance_and_keeps_a_missing_bound_missing() 
 def _job(method: str) -> dict:
     spec = inst.TIERS["ci"][0]
     lo = inst.load(spec)
-    return {"folder": str(lo.folder), "time_limit": spec.time_limit, "whole_cohort": spec.whole_cohort, "method": method,
-            "repeats": 1, "tiers": None, "candidates_per_setting": None, "piece_children": None}
+    return {
+        "folder": str(lo.folder),
+        "time_limit": spec.time_limit,
+        "whole_cohort": spec.whole_cohort,
+        "method": method,
+        "repeats": 1,
+        "tiers": None,
+        "candidates_per_setting": None,
+        "piece_children": None,
+    }
 
 
 def test_worker_reports_its_peak_and_its_process_group() -> None:

@@ -475,9 +475,12 @@ class TestRegistry:
         frame = run_rules(_mixed(), AS_OF, extra=[MyRule()])
         assert frame[frame.rule == "no_home_location"].child_id.tolist() == ["C1"]
         assert frame.child_id.tolist() == ["C1", "C1", "C2", "C2", "C3"]
-        assert run_rules(_mixed(), AS_OF, disabled=["no_home_location"], extra=[MyRule()]).rule.tolist().count(
-            "no_home_location"
-        ) == 0
+        assert (
+            run_rules(_mixed(), AS_OF, disabled=["no_home_location"], extra=[MyRule()])
+            .rule.tolist()
+            .count("no_home_location")
+            == 0
+        )
 
     def test_an_extra_rule_may_not_take_a_builtin_code(self) -> None:
         class Clash(MyRule):

@@ -53,7 +53,9 @@ def test_today_is_where_children_live(gaps) -> None:
 def test_best_is_the_whole_cohort_match(gaps) -> None:
     inst, pol = _young_in_residential(), policy()
     s = match(inst, pol, whole_cohort=True).summary()
-    best = {m: _state(gaps, m)["best"] for m in ("placed", "under12_residential", "sibling_groups_split", "over_20_miles")}
+    best = {
+        m: _state(gaps, m)["best"] for m in ("placed", "under12_residential", "sibling_groups_split", "over_20_miles")
+    }
     assert best == {
         "placed": s["placed"],
         "under12_residential": s["under12_in_residential"],
@@ -66,7 +68,10 @@ def test_best_is_the_whole_cohort_match(gaps) -> None:
 
 
 def test_ideal_is_what_children_need(gaps) -> None:
-    ideal = {m: _state(gaps, m)["ideal"] for m in ("placed", "in_family", "under12_residential", "siblings_apart", "over_20_miles")}
+    ideal = {
+        m: _state(gaps, m)["ideal"]
+        for m in ("placed", "in_family", "under12_residential", "siblings_apart", "over_20_miles")
+    }
     assert ideal == {"placed": 4, "in_family": 4, "under12_residential": 0, "siblings_apart": 0, "over_20_miles": 0}
     assert _state(gaps, "weekly_cost")["ideal"] == 4 * 400  # the in-house foster median
 
@@ -77,7 +82,12 @@ def test_missing_names_the_rule(gaps) -> None:
     assert set(missing["binding_rule"]) == {"age"}
     assert "approved for age 7" in missing.loc["A", "what_is_missing"]
     h = gaps.headline
-    assert (h["in_family_today"], h["could_live_with_family_today"], h["need_a_family"], h["family_homes_missing_for"]) == (0, 1, 4, 3)
+    assert (
+        h["in_family_today"],
+        h["could_live_with_family_today"],
+        h["need_a_family"],
+        h["family_homes_missing_for"],
+    ) == (0, 1, 4, 3)
     assert h["missing_by_binding_rule"] == {"age": 3}
 
 
@@ -93,8 +103,17 @@ def test_summary_is_the_sum_of_the_children_table(gaps) -> None:
     kids = gaps.children
     table = gaps.summary_table.set_index("metric")
     for s in STATES:
-        for m in ("placed", "in_family", "under12_residential", "under5_residential", "siblings_apart", "over_20_miles",
-                  "out_of_area", "plan_mismatch", "cost_unknown"):
+        for m in (
+            "placed",
+            "in_family",
+            "under12_residential",
+            "under5_residential",
+            "siblings_apart",
+            "over_20_miles",
+            "out_of_area",
+            "plan_mismatch",
+            "cost_unknown",
+        ):
             assert table.loc[m, s] == kids[f"{s}_{m}"].sum(), (s, m)
         assert table.loc["weekly_cost", s] == pytest.approx(kids[f"{s}_weekly_cost"].sum())
         assert table.loc["annual_cost", s] == pytest.approx(52 * table.loc["weekly_cost", s])
@@ -118,7 +137,10 @@ def test_tables_and_summary_are_plain(gaps) -> None:
 
 
 def test_ideal_setting_follows_the_plan() -> None:
-    assert ideal_setting(child("X", settings="residential;foster", permanence_plan="long_term_foster"), AS_OF) == (Setting.FOSTER, True)
+    assert ideal_setting(child("X", settings="residential;foster", permanence_plan="long_term_foster"), AS_OF) == (
+        Setting.FOSTER,
+        True,
+    )
     assert ideal_setting(child("X", settings="residential;foster"), AS_OF) == (Setting.RESIDENTIAL, True)
     # A dual plan no setting can deliver: the first choice, flagged.
     assert ideal_setting(child("X", permanence_plan="long_term_foster;residential"), AS_OF) == (Setting.FOSTER, False)
@@ -134,8 +156,14 @@ def test_plan_mismatch() -> None:
 
 
 def test_reference_costs_prefer_the_authoritys_own_homes() -> None:
-    inst = instance([child("A")], [place("F1", weekly_cost=400), place("F2", provider="ifa", weekly_cost=900),
-                                   place("R1", setting="residential", provider="private", weekly_cost=5000)])
+    inst = instance(
+        [child("A")],
+        [
+            place("F1", weekly_cost=400),
+            place("F2", provider="ifa", weekly_cost=900),
+            place("R1", setting="residential", provider="private", weekly_cost=5000),
+        ],
+    )
     costs = reference_costs(inst)
     assert costs[Setting.FOSTER] == 400 and costs[Setting.RESIDENTIAL] == 5000 and costs[Setting.SUPPORTED] == 620
 

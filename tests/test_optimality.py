@@ -25,7 +25,10 @@ def brute_force(inst: Instance, whole_cohort: bool) -> tuple[int, int, int, int]
     pol = policy()
     scope = make_scope(inst, whole_cohort)
     elig = Eligibility(inst, pol, scope, AS_OF)
-    penalty = {(int(r), int(p)): int(v) for r, p, v in zip(elig.pairs["row"], elig.pairs["place"], elig.pairs["penalty"], strict=True)}
+    penalty = {
+        (int(r), int(p)): int(v)
+        for r, p, v in zip(elig.pairs["row"], elig.pairs["place"], elig.pairs["penalty"], strict=True)
+    }
     kids = elig.kids
     ids = [p.place_id for p in inst.places]
     best = None
@@ -61,7 +64,9 @@ def achieved(inst: Instance, whole_cohort: bool, backend: str = "scip") -> tuple
 
 
 @pytest.mark.parametrize("backend", ["scip", "highs", "cpsat"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(inst=tiny_instances(max_children=5, max_places=3))
 def test_daily_match_equals_brute_force(backend: str, inst: Instance) -> None:
     assert achieved(inst, False, backend) == brute_force(inst, False)

@@ -120,8 +120,12 @@ def test_unsorted_file_with_duplicates_and_gaps(directory) -> None:  # type: ign
     ids=["nil-authority", "number-authority", "ragged-postcodes", "integer-easting", "empty-authority", "extra-column"],
 )
 def test_other_layouts_are_refused_and_read_the_general_way(directory, change: dict[str, list]) -> None:  # type: ignore[no-untyped-def]
-    data = {"pcd": ["NG7 2RD", "NG1 1AA"], "laua": ["E06000018", "E06000019"],
-            "oseast1m": [457000.0, 458000.0], "osnrth1m": [340000.0, 341000.0]}
+    data = {
+        "pcd": ["NG7 2RD", "NG1 1AA"],
+        "laua": ["E06000018", "E06000019"],
+        "oseast1m": [457000.0, 458000.0],
+        "osnrth1m": [340000.0, 341000.0],
+    }
     data.update(change)
     packed = directory("N", data)
     with pytest.raises(postcodes._Layout):
@@ -133,8 +137,17 @@ def test_other_layouts_are_refused_and_read_the_general_way(directory, change: d
 
 
 def test_a_file_cut_short_is_refused() -> None:
-    packed = msgpack.packb({"columns": COLUMNS, "data": {"pcd": ["NG7 2RD"] * 3, "laua": ["E06000018", math.nan, "E06000018"],
-                                                          "oseast1m": [1.0] * 3, "osnrth1m": [2.0] * 3}})
+    packed = msgpack.packb(
+        {
+            "columns": COLUMNS,
+            "data": {
+                "pcd": ["NG7 2RD"] * 3,
+                "laua": ["E06000018", math.nan, "E06000018"],
+                "oseast1m": [1.0] * 3,
+                "osnrth1m": [2.0] * 3,
+            },
+        }
+    )
     postcodes._decode(packed)
     for cut in range(len(packed)):
         with pytest.raises((ValueError, IndexError)):
@@ -153,10 +166,17 @@ def _letter_files(draw: st.DrawFn) -> dict[str, list]:
     ragged = draw(st.booleans()) and draw(st.booleans())
     pcd = st.text(alphabet="AB1 ", min_size=6, max_size=8) if ragged else _POSTCODE
     la = st.one_of(la_text, st.just(math.nan)) if draw(st.booleans()) else st.one_of(la_text, _NAN_OR_NONE)
-    coord = st.one_of(st.floats(allow_nan=True, allow_infinity=False, width=64), st.integers(0, 10)) if draw(st.booleans()) \
+    coord = (
+        st.one_of(st.floats(allow_nan=True, allow_infinity=False, width=64), st.integers(0, 10))
+        if draw(st.booleans())
         else st.one_of(st.floats(min_value=0, max_value=7e5), st.just(math.nan))
-    return {"pcd": draw(st.lists(pcd, min_size=n, max_size=n)), "laua": draw(st.lists(la, min_size=n, max_size=n)),
-            "oseast1m": draw(st.lists(coord, min_size=n, max_size=n)), "osnrth1m": draw(st.lists(coord, min_size=n, max_size=n))}
+    )
+    return {
+        "pcd": draw(st.lists(pcd, min_size=n, max_size=n)),
+        "laua": draw(st.lists(la, min_size=n, max_size=n)),
+        "oseast1m": draw(st.lists(coord, min_size=n, max_size=n)),
+        "osnrth1m": draw(st.lists(coord, min_size=n, max_size=n)),
+    }
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

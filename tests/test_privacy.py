@@ -45,7 +45,9 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     small.mkdir()
     kids = pd.read_csv(folder / "children.csv", dtype=str, keep_default_na=False).iloc[:80]
     homes = pd.read_csv(folder / "places.csv", dtype=str, keep_default_na=False)
-    homes["kinship_for"] = homes["kinship_for"].map(lambda v: ";".join(x for x in v.split(";") if x in set(kids["child_id"])))
+    homes["kinship_for"] = homes["kinship_for"].map(
+        lambda v: ";".join(x for x in v.split(";") if x in set(kids["child_id"]))
+    )
     kids.to_csv(small / "children.csv", index=False)
     homes.to_csv(small / "places.csv", index=False)
     shutil.copy(folder / "policy.toml", small / "policy.toml")
@@ -70,7 +72,11 @@ def _commands() -> list[object]:
     """Every reporting command the CLI has (gaps, recruit and report join as they land)."""
     names = {c.name or c.callback.__name__ for c in app.registered_commands}  # type: ignore[union-attr]
     slow = pytest.mark.slow
-    cmds = [["match"], pytest.param(["match", "--whole-cohort", "--time-limit", "10", SMALL], marks=slow), ["conflicts"]]
+    cmds = [
+        ["match"],
+        pytest.param(["match", "--whole-cohort", "--time-limit", "10", SMALL], marks=slow),
+        ["conflicts"],
+    ]
     # The whole-cohort commands run on the first 80 children (``small``) to stay quick.
     if "gaps" in names:
         cmds.append(pytest.param(["gaps", "--time-limit", "10", SMALL], marks=slow))
@@ -115,14 +121,18 @@ def _scan(out: Path, secrets: dict[str, set[str]], key: str) -> list[str]:
 
 
 @pytest.mark.parametrize("cmd", _commands(), ids=lambda c: "-".join(c[:2]))
-def test_pseudonymised_outputs_hold_no_identity(cmd: list[str], case: Path, secrets: dict[str, set[str]], tmp_path: Path) -> None:
+def test_pseudonymised_outputs_hold_no_identity(
+    cmd: list[str], case: Path, secrets: dict[str, set[str]], tmp_path: Path
+) -> None:
     key_file = tmp_path / "key.txt"
     key_file.write_text(KEY + "\n")
     out = tmp_path / "out"
     res = _run(cmd, case, out, "--pseudonymise", "--key-file", str(key_file))
     assert res.exit_code == 0, res.output
     assert _scan(out, secrets, KEY) == []
-    assert "P-" in "".join(p.read_text(errors="ignore") for p in out.rglob("*.csv"))  # children are there, pseudonymised
+    assert "P-" in "".join(
+        p.read_text(errors="ignore") for p in out.rglob("*.csv")
+    )  # children are there, pseudonymised
 
 
 def test_plain_outputs_hold_no_postcode_or_name(case: Path, secrets: dict[str, set[str]], tmp_path: Path) -> None:
@@ -176,7 +186,10 @@ def test_load_key_prefers_file_and_strips(tmp_path: Path) -> None:
 
 
 def test_text_rules() -> None:
-    assert sector_only("near NG7 2RD and ng7 2rd, NG72RD; sector NG7 2 stays") == "near NG7 2 and ng7 2rd, NG7 2; sector NG7 2 stays"
+    assert (
+        sector_only("near NG7 2RD and ng7 2rd, NG72RD; sector NG7 2 stays")
+        == "near NG7 2 and ng7 2rd, NG7 2; sector NG7 2 stays"
+    )
     inst = read_case_folder(DEMO).instance
     p = Privacy(inst, Pseudonymiser(KEY.encode()))
     assert p.text("C0001 and C00010 on 2026-11-23 (23/11/2026)") == f"{p.id('C0001')} and C00010 on 2026-11 (2026-11)"

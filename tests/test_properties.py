@@ -134,8 +134,14 @@ def test_instance_json_is_the_same_in_every_process() -> None:
     )
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
     digests = {
-        subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
-                       env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
         for seed in (1, 2, 3)
     }
     assert len(digests) == 1

@@ -31,8 +31,17 @@ HERE = {"E06000018": Location(2 * MILE, 0.0, "E06000018")}
 
 
 def prof(name: str, **kw) -> Profile:
-    data = dict(name=name, label=name, age_min=0, age_max=17, places=1, area="E06000018", recruitment_cost=10000,
-                weekly_cost=400, max_households=2)
+    data = dict(
+        name=name,
+        label=name,
+        age_min=0,
+        age_max=17,
+        places=1,
+        area="E06000018",
+        recruitment_cost=10000,
+        weekly_cost=400,
+        max_households=2,
+    )
     data.update(kw)
     return Profile(**data)
 
@@ -47,9 +56,14 @@ def beyond_every_mix(inst: Instance, profiles: list[Profile], targets: tuple[Tar
     base, _ = movers(inst, AS_OF, targets)
     full = base.replace(places=base.places + tuple(c.place for c in cands(profiles, inst)))
     kids = [c for c in full.children if c.status is Status.NEEDS_PLACEMENT]
+
     def can(who: list[str], family: bool) -> bool:
-        return any(validate(full, {k: p.place_id for k in who}, AS_OF) == [] for p in full.places
-                   if not family or p.setting.value == "foster")
+        return any(
+            validate(full, {k: p.place_id for k in who}, AS_OF) == []
+            for p in full.places
+            if not family or p.setting.value == "foster"
+        )
+
     out = {}
     for t in targets:
         if t is Target.ALL_PLACED:
@@ -61,8 +75,9 @@ def beyond_every_mix(inst: Instance, profiles: list[Profile], targets: tuple[Tar
     return out
 
 
-def brute_force(inst: Instance, profiles: list[Profile], targets: tuple[Target, ...], budget: float | None = None,
-                horizon: int = 52) -> tuple[int, float] | None:
+def brute_force(
+    inst: Instance, profiles: list[Profile], targets: tuple[Target, ...], budget: float | None = None, horizon: int = 52
+) -> tuple[int, float] | None:
     """Every mix (count per profile), each re-matched by the engine: the best (met, -cost) reaching the target
     (target mode: every child or group it concerns that some home could ever serve), or the best (met, -cost)
     within the budget (budget mode). None when no mix reaches it."""
@@ -116,11 +131,21 @@ def _young_in_residential() -> Instance:
     return instance(kids, homes)
 
 
-PROFILES = [prof("young", age_max=11, places=2, recruitment_cost=10000), prof("big", places=3, recruitment_cost=15000, weekly_cost=450)]
+PROFILES = [
+    prof("young", age_max=11, places=2, recruitment_cost=10000),
+    prof("big", places=3, recruitment_cost=15000, weekly_cost=450),
+]
 
 
-@pytest.mark.parametrize("targets", [("no-under12-residential",), ("siblings-together",), ("all-placed",),
-                                     ("no-under12-residential", "siblings-together")])
+@pytest.mark.parametrize(
+    "targets",
+    [
+        ("no-under12-residential",),
+        ("siblings-together",),
+        ("all-placed",),
+        ("no-under12-residential", "siblings-together"),
+    ],
+)
 def test_hand_checked_targets_equal_brute_force(targets) -> None:
     ts = tuple(Target(t) for t in targets)
     plan = check_plan(_young_in_residential(), PROFILES, ts)
@@ -138,15 +163,25 @@ def test_three_young_children_need_the_big_household() -> None:
     # A and B leave GBP 5,000-a-week residential care for GBP 450 a week.
     assert h["weekly_saving"] == 2 * (5000 - 450)
     assert h["payback_weeks"] == pytest.approx(15000 / 9100, abs=0.05)
-    assert h["progress"]["no-under12-residential"] == {"of": 3, "beyond_every_profile": 0, "today": 0, "with_recruits": 3}
+    assert h["progress"]["no-under12-residential"] == {
+        "of": 3,
+        "beyond_every_profile": 0,
+        "today": 0,
+        "with_recruits": 3,
+    }
 
 
 def test_a_mix_the_engine_does_not_confirm_is_cut_off() -> None:
     """The cheapest household for the under-12 would be taken by a teenager the engine places first (tier 2)."""
     kids = [child("A", age=7, status="placed", current_place_id="R1"), child("E", age=14, settings="foster")]
-    homes = [place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=1, weekly_cost=5000)]
+    homes = [
+        place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=1, weekly_cost=5000)
+    ]
     inst = instance(kids, homes)
-    profiles = [prof("any", recruitment_cost=10000, weekly_cost=0), prof("young", age_max=11, recruitment_cost=25000, weekly_cost=0)]
+    profiles = [
+        prof("any", recruitment_cost=10000, weekly_cost=0),
+        prof("young", age_max=11, recruitment_cost=25000, weekly_cost=0),
+    ]
     plan = check_plan(inst, profiles, (Target.NO_UNDER12_RESIDENTIAL,))
     h = plan.headline
     assert h["mixes_tried"] >= 2
@@ -156,8 +191,21 @@ def test_a_mix_the_engine_does_not_confirm_is_cut_off() -> None:
 
 
 def test_a_child_no_profile_could_serve_is_reported_not_chased() -> None:
-    kids = [child("A", age=7, status="placed", current_place_id="R1", needs="disability"), child("B", age=8, status="placed", current_place_id="R1")]
-    homes = [place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2, weekly_cost=5000, meets_needs="disability")]
+    kids = [
+        child("A", age=7, status="placed", current_place_id="R1", needs="disability"),
+        child("B", age=8, status="placed", current_place_id="R1"),
+    ]
+    homes = [
+        place(
+            "R1",
+            setting="residential",
+            provider="private",
+            vacancies=0,
+            children_in_placement=2,
+            weekly_cost=5000,
+            meets_needs="disability",
+        )
+    ]
     inst = instance(kids, homes)
     plan = check_plan(inst, [prof("young", age_max=11)], (Target.NO_UNDER12_RESIDENTIAL,))
     h = plan.headline
@@ -165,19 +213,30 @@ def test_a_child_no_profile_could_serve_is_reported_not_chased() -> None:
     assert h["beyond_every_profile"] == {"no-under12-residential": 1}  # A: no profile meets disability
     assert h["progress"]["no-under12-residential"]["with_recruits"] == 1
     assert plan.moves.set_index("child_id").loc["A", "beyond_every_profile"] == "no-under12-residential"
-    assert brute_force(inst, [prof("young", age_max=11)], (Target.NO_UNDER12_RESIDENTIAL,)) == (1, -round(10000 + 52 * 400))
+    assert brute_force(inst, [prof("young", age_max=11)], (Target.NO_UNDER12_RESIDENTIAL,)) == (
+        1,
+        -round(10000 + 52 * 400),
+    )
 
 
 def test_unreachable_target_reports_the_most_it_can_do() -> None:
     """Two under-12s, each of whom some household could take, but at most one household can be recruited."""
-    kids = [child("A", age=7, status="placed", current_place_id="R1"), child("B", age=8, status="placed", current_place_id="R1",
-                                                                             lives_with_others="no")]
-    homes = [place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2, weekly_cost=5000)]
+    kids = [
+        child("A", age=7, status="placed", current_place_id="R1"),
+        child("B", age=8, status="placed", current_place_id="R1", lives_with_others="no"),
+    ]
+    homes = [
+        place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2, weekly_cost=5000)
+    ]
     inst = instance(kids, homes)
     profiles = [prof("young", age_max=11, places=2, max_households=1)]
     plan = check_plan(inst, profiles, (Target.NO_UNDER12_RESIDENTIAL,))
     h = plan.headline
-    assert not h["target_reachable"] and not h["target_reached"] and h["beyond_every_profile"] == {"no-under12-residential": 0}
+    assert (
+        not h["target_reachable"]
+        and not h["target_reached"]
+        and h["beyond_every_profile"] == {"no-under12-residential": 0}
+    )
     assert h["progress"]["no-under12-residential"]["with_recruits"] == 1
     assert brute_force(inst, profiles, (Target.NO_UNDER12_RESIDENTIAL,)) is None
 
@@ -216,19 +275,30 @@ def profile_sets(draw: st.DrawFn) -> list[Profile]:
     out = []
     for k in range(2):
         lo = draw(st.integers(0, 17))
-        out.append(prof(
-            f"p{k}", age_min=lo, age_max=draw(st.integers(lo, 17)), places=draw(st.integers(1, 3)),
-            sibling_exemption=draw(st.booleans()), meets_needs=draw(st.sampled_from([(), ("disability",), ("disability", "exploitation")])),
-            recruitment_cost=draw(st.sampled_from([0, 5000, 12000])), weekly_cost=draw(st.sampled_from([0, 400, 820])),
-            max_households=2,
-        ))
+        out.append(
+            prof(
+                f"p{k}",
+                age_min=lo,
+                age_max=draw(st.integers(lo, 17)),
+                places=draw(st.integers(1, 3)),
+                sibling_exemption=draw(st.booleans()),
+                meets_needs=draw(st.sampled_from([(), ("disability",), ("disability", "exploitation")])),
+                recruitment_cost=draw(st.sampled_from([0, 5000, 12000])),
+                weekly_cost=draw(st.sampled_from([0, 400, 820])),
+                max_households=2,
+            )
+        )
     return out
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(inst=tiny_instances(max_children=4, max_places=2), profiles=profile_sets(),
-       targets=st.sampled_from([("all-placed",), ("no-under12-residential",), ("siblings-together",),
-                                ("all-placed", "siblings-together")]))
+@given(
+    inst=tiny_instances(max_children=4, max_places=2),
+    profiles=profile_sets(),
+    targets=st.sampled_from(
+        [("all-placed",), ("no-under12-residential",), ("siblings-together",), ("all-placed", "siblings-together")]
+    ),
+)
 def test_no_cheaper_mix_reaches_the_target(inst: Instance, profiles: list[Profile], targets) -> None:
     ts = tuple(Target(t) for t in targets)
     plan = check_plan(inst, profiles, ts)
@@ -240,7 +310,11 @@ def test_no_cheaper_mix_reaches_the_target(inst: Instance, profiles: list[Profil
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(inst=tiny_instances(max_children=4, max_places=2), profiles=profile_sets(), budget=st.sampled_from([0, 30000, 80000]))
+@given(
+    inst=tiny_instances(max_children=4, max_places=2),
+    profiles=profile_sets(),
+    budget=st.sampled_from([0, 30000, 80000]),
+)
 def test_no_mix_within_budget_does_better(inst: Instance, profiles: list[Profile], budget: float) -> None:
     ts = (Target.ALL_PLACED, Target.NO_UNDER12_RESIDENTIAL)
     plan = check_plan(inst, profiles, ts, budget=budget)
@@ -278,13 +352,29 @@ weekly_cost = 400
 @pytest.mark.parametrize(
     ("text", "key", "says"),
     [
-        (GOOD.replace("places = 2", "places = 2\nsiblings = 3"), "profile.young.siblings", "allowed keys: label, setting"),
-        (GOOD.replace("age_min = 0", 'age_min = 0\nsetting = "hotel"'), "profile.young.setting", "'foster', 'residential' or 'supported'"),
-        (GOOD.replace("age_max = 11", "age_max = 11\nmeets_needs = [\"flying\"]"), "profile.young.meets_needs", "'disability'"),
+        (
+            GOOD.replace("places = 2", "places = 2\nsiblings = 3"),
+            "profile.young.siblings",
+            "allowed keys: label, setting",
+        ),
+        (
+            GOOD.replace("age_min = 0", 'age_min = 0\nsetting = "hotel"'),
+            "profile.young.setting",
+            "'foster', 'residential' or 'supported'",
+        ),
+        (
+            GOOD.replace("age_max = 11", 'age_max = 11\nmeets_needs = ["flying"]'),
+            "profile.young.meets_needs",
+            "'disability'",
+        ),
         (GOOD.replace("age_min = 0", "age_min = 12"), "profile.young.age_max", "below age_min"),
         (GOOD.replace("places = 2\n", ""), "profile.young.places", "required key is missing"),
         (GOOD.replace("E06000018", "Nottingham"), "profile.young.area", "postcode district"),
-        (GOOD.replace("weekly_cost = 400", "weekly_cost = -1"), "profile.young.weekly_cost", "greater than or equal to 0"),
+        (
+            GOOD.replace("weekly_cost = 400", "weekly_cost = -1"),
+            "profile.young.weekly_cost",
+            "greater than or equal to 0",
+        ),
         ("colour = 1\n" + GOOD, "colour", "allowed keys: description, profile"),
         ("[profile.young\n", None, "not valid TOML"),
     ],
@@ -297,8 +387,10 @@ def test_bad_profiles_name_file_key_and_allowed_values(tmp_path: Path, text: str
         load_profiles(path)
     problems = info.value.problems
     # A list item's key carries its position (profile.young.meets_needs.0).
-    assert any(p.file == str(path) and (p.column == key or (key and str(p.column).startswith(key + ".")))
-               and says in p.message for p in problems), problems
+    assert any(
+        p.file == str(path) and (p.column == key or (key and str(p.column).startswith(key + "."))) and says in p.message
+        for p in problems
+    ), problems
 
 
 def test_cli_bad_profiles_exit_2_and_write_nothing(tmp_path: Path) -> None:
@@ -312,16 +404,40 @@ def test_cli_bad_profiles_exit_2_and_write_nothing(tmp_path: Path) -> None:
 
 def test_cli_unknown_target_exits_2(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["recruit", str(TINY), "--profiles", str(_write(tmp_path, GOOD)), "--target", "everyone-happy",
-                                 "--out", str(out)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "recruit",
+            str(TINY),
+            "--profiles",
+            str(_write(tmp_path, GOOD)),
+            "--target",
+            "everyone-happy",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 2 and "all-placed, no-under12-residential, siblings-together" in r.output
     assert not out.exists()
 
 
 def test_cli_writes_the_plan(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["recruit", str(TINY), "--profiles", str(SHIPPED), "--target", "all-placed",
-                                 "--target", "siblings-together", "--out", str(out)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "recruit",
+            str(TINY),
+            "--profiles",
+            str(SHIPPED),
+            "--target",
+            "all-placed",
+            "--target",
+            "siblings-together",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     summary = json.loads((out / "recruit_summary.json").read_text())
     assert summary["target_reached"] and summary["targets"] == ["all-placed", "siblings-together"]
@@ -333,8 +449,21 @@ def test_cli_writes_the_plan(tmp_path: Path) -> None:
 
 
 def test_children_the_plan_leaves_short_are_named() -> None:
-    kids = [child("A", age=7, status="placed", current_place_id="R1", needs="disability"), child("B", age=8, status="placed", current_place_id="R1")]
-    homes = [place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2, weekly_cost=5000, meets_needs="disability")]
+    kids = [
+        child("A", age=7, status="placed", current_place_id="R1", needs="disability"),
+        child("B", age=8, status="placed", current_place_id="R1"),
+    ]
+    homes = [
+        place(
+            "R1",
+            setting="residential",
+            provider="private",
+            vacancies=0,
+            children_in_placement=2,
+            weekly_cost=5000,
+            meets_needs="disability",
+        )
+    ]
     plan = check_plan(instance(kids, homes), [prof("young", age_max=11)], (Target.NO_UNDER12_RESIDENTIAL,))
     short = plan.moves.set_index("child_id")["short_of"]
     assert short.to_dict() == {"A": "no-under12-residential", "B": ""}
@@ -344,8 +473,18 @@ def test_children_the_plan_leaves_short_are_named() -> None:
 def test_same_input_same_plan() -> None:
     from placements.reports.recruit.command import recruit_files
 
-    runs = [recruit_files(plan_recruitment(_young_in_residential(), policy(), PROFILES, (Target.SIBLINGS_TOGETHER, Target.ALL_PLACED),
-                                           candidates=cands(PROFILES, _young_in_residential()))) for _ in range(2)]
+    runs = [
+        recruit_files(
+            plan_recruitment(
+                _young_in_residential(),
+                policy(),
+                PROFILES,
+                (Target.SIBLINGS_TOGETHER, Target.ALL_PLACED),
+                candidates=cands(PROFILES, _young_in_residential()),
+            )
+        )
+        for _ in range(2)
+    ]
     for name in runs[0]:
         if name.endswith(".csv"):
             assert runs[0][name] == runs[1][name], name

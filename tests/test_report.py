@@ -49,7 +49,9 @@ def small_case(folder: Path, n_children: int = 80) -> Path:
 
 
 def _build(case: Path, out: Path, *extra: str) -> Path:
-    res = CliRunner().invoke(app, ["report", str(case), "--out", str(out / "report.html"), "--time-limit", "20", *extra])
+    res = CliRunner().invoke(
+        app, ["report", str(case), "--out", str(out / "report.html"), "--time-limit", "20", *extra]
+    )
     assert res.exit_code == 0, res.output
     return out
 
@@ -115,11 +117,15 @@ def test_same_run_same_bytes(report: Path, tmp_path: Path) -> None:
 def test_bad_out_and_missing_key_write_nothing(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.txt")])
     assert res.exit_code == 2 and "not an .html file" in res.output
-    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.html"), "--pseudonymise"], env={})
+    res = CliRunner().invoke(
+        app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.html"), "--pseudonymise"], env={}
+    )
     assert res.exit_code == 2 and "--key-file" in res.output
     bad = tmp_path / "profiles.toml"
     bad.write_text("[profile.x]\nage_min = 3\nage_max = 1\n")
-    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.html"), "--profiles", str(bad)])
+    res = CliRunner().invoke(
+        app, ["report", str(DEMO), "--out", str(tmp_path / "r" / "report.html"), "--profiles", str(bad)]
+    )
     assert res.exit_code == 2 and str(bad) in res.output
     assert not (tmp_path / "r").exists()
 
@@ -128,7 +134,12 @@ def test_bad_out_and_missing_key_write_nothing(tmp_path: Path) -> None:
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("PLACEMENTS_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("PLACEMENTS_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -157,7 +168,12 @@ def _chart_values(out: Path, chart: str) -> list[float]:
     """The numbers a chart should draw, from its CSV."""
     if chart == "chart-placement-mix":
         mix = _frame(out, "placement_mix.csv")
-        return [float(v) for _, r in mix.iterrows() for c in ("foster", "supported", "residential", "other", "no home") if (v := r[c]) > 0]
+        return [
+            float(v)
+            for _, r in mix.iterrows()
+            for c in ("foster", "supported", "residential", "other", "no home")
+            if (v := r[c]) > 0
+        ]
     if chart == "chart-gaps-age-band":
         age = _frame(out, "gaps_age_band.csv")
         return [float(v) for s in ("today", "best", "ideal") for v in age[f"family_{s}"]]
@@ -192,7 +208,9 @@ def test_report_in_headless_chromium(report: Path) -> None:
                 box = svg.bounding_box()
                 assert box is not None and box["width"] > 100 and box["height"] > 50, (chart, box)
                 assert page.locator(f"#{chart} svg path").count() > 5, chart
-                drawn = sorted(_num(t) for t in page.locator(f"#{chart} svg g[id^='{chart}-value-'] text").all_text_contents())
+                drawn = sorted(
+                    _num(t) for t in page.locator(f"#{chart} svg g[id^='{chart}-value-'] text").all_text_contents()
+                )
                 assert drawn == sorted(_chart_values(report, chart)), chart
 
             tables = page.locator("table[data-csv]")
@@ -206,7 +224,11 @@ def test_report_in_headless_chromium(report: Path) -> None:
                 body = table.locator("tbody tr")
                 assert body.count() == len(rows) - 1, name
                 cells = table.locator("tbody td")
-                values = [cells.nth(k).get_attribute("data-value") for k in range(cells.count())] if cells.count() < 400 else None
+                values = (
+                    [cells.nth(k).get_attribute("data-value") for k in range(cells.count())]
+                    if cells.count() < 400
+                    else None
+                )
                 if values is not None:
                     assert values == [v for r in rows[1:] for v in r], name
                     shown = cells.all_text_contents()

@@ -94,7 +94,12 @@ def test_sibling_group_may_exceed_fostering_limit_alone() -> None:
 
 
 def test_two_groups_may_not_exceed_fostering_limit_together() -> None:
-    kids = [child("A1", sibling_group="A"), child("A2", sibling_group="A"), child("B1", sibling_group="B"), child("B2", sibling_group="B")]
+    kids = [
+        child("A1", sibling_group="A"),
+        child("A2", sibling_group="A"),
+        child("B1", sibling_group="B"),
+        child("B2", sibling_group="B"),
+    ]
     inst = instance(kids, [place("F1", vacancies=4)])
     result = match(inst, policy())
     assert len(result.assignment) == 3  # three of two groups is lawful; 2 + 2 = 4 is not
@@ -135,7 +140,9 @@ def test_group_split_only_when_it_places_more_children() -> None:
     split = match(instance(kids, [place("F1"), place("F2")]), policy())
     assert len(split.assignment) == 2 and split.summary()["sibling_groups_split"] == 1
     # A home for both, further away and dearer: kept together anyway.
-    together = match(instance(kids, [place("F1"), place("F2"), place("F3", miles=40, vacancies=2, weekly_cost=900)]), policy())
+    together = match(
+        instance(kids, [place("F1"), place("F2"), place("F3", miles=40, vacancies=2, weekly_cost=900)]), policy()
+    )
     assert together.assignment == {"A1": "F3", "A2": "F3"}
     assert together.summary()["sibling_groups_split"] == 0
 

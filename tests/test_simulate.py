@@ -13,7 +13,16 @@ from typer.testing import CliRunner
 
 from placements.cli import app
 from placements.errors import InputError
-from placements.simulate.demand import BANDS, SETTINGS, DemandModel, backtest, fit_demand, project, stock_matrix, prepare
+from placements.simulate.demand import (
+    BANDS,
+    SETTINGS,
+    DemandModel,
+    backtest,
+    fit_demand,
+    project,
+    stock_matrix,
+    prepare,
+)
 from placements.simulate.engines import run_local, run_serial
 from placements.simulate.results import comparison_frame, result_files, runs_frame
 from placements.simulate.run import METRIC_INDEX, METRICS, WHERE, World, add_months, make_context, simulate_run
@@ -42,13 +51,15 @@ def test_shipped_scenarios_load() -> None:
         ("[demand]\nage_band_multiplier = { teens = 1.2 }", "demand.age_band_multiplier.teens", "'under 1'"),
         ("[supply]\nforster_leaving_per_year = 0.1", "supply.forster_leaving_per_year", "foster_leaving_per_year"),
         ("horizon_months = 0", "horizon_months", "greater than or equal to 1"),
-        ("[profiles.x]\nprovider = \"council\"", "profiles.x.provider", "'in_house' or 'ifa'"),
-        ("[[supply.campaigns]]\nprofile = \"nobody\"\nhouseholds_per_month = 1", None, "allowed: none defined"),
-        ("[policy]\nbackend = \"gurobi\"", "policy.backend", "'scip', 'highs' or 'cpsat'"),
+        ('[profiles.x]\nprovider = "council"', "profiles.x.provider", "'in_house' or 'ifa'"),
+        ('[[supply.campaigns]]\nprofile = "nobody"\nhouseholds_per_month = 1', None, "allowed: none defined"),
+        ('[policy]\nbackend = "gurobi"', "policy.backend", "'scip', 'highs' or 'cpsat'"),
         ("horizon_months = ", None, "not valid TOML"),
     ],
 )
-def test_malformed_scenario_names_file_key_and_allowed_values(tmp_path: Path, text: str, key: str | None, words: str) -> None:
+def test_malformed_scenario_names_file_key_and_allowed_values(
+    tmp_path: Path, text: str, key: str | None, words: str
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(text + "\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
@@ -64,7 +75,9 @@ def test_cli_rejects_a_malformed_scenario_and_writes_nothing(tmp_path: Path) -> 
     bad = tmp_path / "typo.toml"
     bad.write_text("[supply]\nfoster_leaving_per_yr = 0.2\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["simulate", str(ROOT / "scenarios" / "baseline.toml"), str(bad), "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["simulate", str(ROOT / "scenarios" / "baseline.toml"), str(bad), "--out", str(out)]
+    )
     assert result.exit_code == 2
     assert "typo.toml" in result.output and "supply.foster_leaving_per_yr" in result.output
     assert not out.exists()
@@ -279,7 +292,9 @@ def test_results_are_byte_identical_and_replottable() -> None:
     second = result_files(meta, runs_frame(meta, run_serial(ctx, tasks)))
     assert first == second
     assert first["chart-under12_residential.png"][:8] == b"\x89PNG\r\n\x1a\n"
-    again = result_files(meta, pd.read_csv(pd.io.common.StringIO(first["runs.csv"]), dtype={"date": str}), with_runs=False)
+    again = result_files(
+        meta, pd.read_csv(pd.io.common.StringIO(first["runs.csv"]), dtype={"date": str}), with_runs=False
+    )
     assert all(again[name] == first[name] for name in again)
     comp = comparison_frame(runs_frame(meta, run_serial(ctx, tasks)), ["base", "plan"])
     row = comp[(comp["scenario"] == "plan") & (comp["metric"] == "foster_households")].iloc[0]

@@ -45,22 +45,38 @@ def put(folder: Path, name: str, text: str, bom: bool = False) -> Path:
 def other_tools_return(root: Path) -> Path:
     y1 = root / "903_2022-23"
     y2 = root / "903_2023-24"
-    put(y1, "export (1).csv", HEADER + "C1,1,01/02/2010,WBRI,,,\nC2,2,10/10/2006,MWBC,,,\nC5,1,03/03/2012,WBRI,,,\nC8,2,04/04/2009,BAFR,,,\n", bom=True)
     put(
-        y1, "export (2).csv", EPISODES
+        y1,
+        "export (1).csv",
+        HEADER + "C1,1,01/02/2010,WBRI,,,\nC2,2,10/10/2006,MWBC,,,\nC5,1,03/03/2012,WBRI,,,\nC8,2,04/04/2009,BAFR,,,\n",
+        bom=True,
+    )
+    put(
+        y1,
+        "export (2).csv",
+        EPISODES
         + "C1,01/06/2022,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\n"
         + "C2,03/01/2023,S,V2,N4,P2,PR4,,,,NG5 6EA,ZZ9 9ZZ,\n"
         + "C5,01/05/2022,S,V2,N5,U6,PR1,01/12/2022,E4A,,NG7 2RD,NG5 6EA,\n"
         + "C8,01/01/2023,S,C1,N1,K2,PR4,,,,NG7 2RD,DN22 0DJ,SC111\n",
     )
-    put(y1, "export (3).csv", REVIEWS + "C1,01/02/2010,28/06/2022,PN1\nC1,01/02/2010,20/09/2022,PN1\nC1,01/02/2010,15/03/2023,PN1\nC8,04/04/2009,20/01/2023,PN1\n")
     put(
-        y2, "hdr.csv",
-        HEADER + "C1,1,01/02/2010,WBRI,,,\nC2,2,10/10/2006,MWBC,,,\nC3,1,05/05/2007,WBRI,,,\n"
+        y1,
+        "export (3).csv",
+        REVIEWS
+        + "C1,01/02/2010,28/06/2022,PN1\nC1,01/02/2010,20/09/2022,PN1\nC1,01/02/2010,15/03/2023,PN1\nC8,04/04/2009,20/01/2023,PN1\n",
+    )
+    put(
+        y2,
+        "hdr.csv",
+        HEADER
+        + "C1,1,01/02/2010,WBRI,,,\nC2,2,10/10/2006,MWBC,,,\nC3,1,05/05/2007,WBRI,,,\n"
         + "C4,2,12/12/2012,WIRI,,,\nC6,2,01/03/2024,WBRI,,,\nC7,1,07/07/2011,ABAN,,,\nC8,2,04/04/2009,BAFR,,,\n",
     )
     put(
-        y2, "episodes.csv", EPISODES
+        y2,
+        "episodes.csv",
+        EPISODES
         # C1's first episode again, now closed: the reader keeps this row (latest non-blank DEC).
         + "C1,01/06/2022,S,C2,N1,U4,PR1,15/08/2023,X1,CARPL,NG7 2RD,NG5 6EA,\n"
         + "C1,15/08/2023,P,C2,N1,U6,PR4,,,,NG7 2RD,NG5 6EA,\n"
@@ -75,13 +91,17 @@ def other_tools_return(root: Path) -> Path:
         + "C8,01/11/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,DN22 0DJ,SC111\n",
     )
     put(
-        y2, "reviews.csv", REVIEWS
+        y2,
+        "reviews.csv",
+        REVIEWS
         + "C1,01/02/2010,15/03/2023,PN1\nC1,01/02/2010,01/09/2023,PN1\n"
         + "C4,12/12/2012,25/04/2023,PN1\nC4,12/12/2012,20/07/2023,PN1\nC4,12/12/2012,15/01/2024,PN1\n"
         + "C8,04/04/2009,10/04/2023,PN1\nC8,04/04/2009,01/10/2023,PN1\n",
     )
     put(
-        y2, "sw.csv", SWEPISODES
+        y2,
+        "sw.csv",
+        SWEPISODES
         + "C8,04/04/2009,SW1,01/01/2023,01/03/2023,\nC8,04/04/2009,SW2,01/03/2023,01/06/2023,\n"
         + "C8,04/04/2009,SW3,01/06/2023,01/01/2024,\nC8,04/04/2009,SW4,01/01/2024,,\n"
         + "C1,01/02/2010,SW9,01/06/2022,,\n",
@@ -112,7 +132,11 @@ def test_other_tools_return_cohort_counts_by_hand(tmp_path: Path) -> None:
     # Z1 "other"; U6 foster; K2 a children's home.
     assert c["sex"].to_dict() == {"C1": "M", "C2": "F", "C4": "F", "C6": "F", "C8": "F"}
     assert c["placement_type"].to_dict() == {
-        "C1": "foster", "C2": "supported", "C4": "other", "C6": "foster", "C8": "childrens_home"
+        "C1": "foster",
+        "C2": "supported",
+        "C4": "other",
+        "C6": "foster",
+        "C8": "childrens_home",
     }
 
     # Placement start: C8's episode of 01/11/2023 is a new placement (RNE P); C1's of 15/08/2023 too.
@@ -161,8 +185,9 @@ def test_other_tools_return_cohort_counts_by_hand(tmp_path: Path) -> None:
 def test_cohort_command_writes_cohort_and_problems(tmp_path: Path) -> None:
     src = other_tools_return(tmp_path / "in")
     out = tmp_path / "out" / "cohort.csv"
-    res = runner.invoke(app, ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--out", str(out),
-                              "--la-code", NOTTINGHAM])
+    res = runner.invoke(
+        app, ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--out", str(out), "--la-code", NOTTINGHAM]
+    )
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(frame["child_id"]) == ["C1", "C2", "C4", "C6", "C8"]
@@ -189,10 +214,21 @@ def test_cohort_needs_an_authority_without_an_la_column(tmp_path: Path) -> None:
 
 def regional_return(root: Path) -> Path:
     la = "LA,YEAR,"
-    put(root, "header.csv", la + HEADER.replace("\n", "") + "\n"
+    put(
+        root,
+        "header.csv",
+        la
+        + HEADER.replace("\n", "")
+        + "\n"
         + f"{NOTTINGHAM},2025,1,M,2008-05-01,WBRI,,,\n{DERBY},2025,1,F,2014-01-01,WBRI,,,\n"
-        + f"{DERBY},2025,2,M,2010-07-01,WBRI,,,\n{NOTTINGHAM},2025,2,F,2012-02-01,WBRI,,,\n")
-    put(root, "episodes.csv", la + EPISODES.replace("\n", "") + "\n"
+        + f"{DERBY},2025,2,M,2010-07-01,WBRI,,,\n{NOTTINGHAM},2025,2,F,2012-02-01,WBRI,,,\n",
+    )
+    put(
+        root,
+        "episodes.csv",
+        la
+        + EPISODES.replace("\n", "")
+        + "\n"
         # Nottingham's child 1: K3 from 01/06/2024 (valid from 2024/25) in Derby: out of area.
         + f"{NOTTINGHAM},2025,1,2024-06-01,S,V2,N4,K3,PR4,,,,NG7 2,DE1 1,SC3\n"
         # Derby's child 1: U4 near home, in area.
@@ -200,7 +236,8 @@ def regional_return(root: Path) -> Path:
         # Derby's child 2: ceased 01/01/2025.
         + f"{DERBY},2025,2,2024-05-01,S,V2,N4,U6,PR1,2025-01-01,E13,,DE1 1,DE1 1,\n"
         # Nottingham's child 2: starts after 31/03/2025.
-        + f"{NOTTINGHAM},2026,2,2025-04-02,S,V2,N4,U6,PR1,,,,NG7 2,NG7 2,\n")
+        + f"{NOTTINGHAM},2026,2,2025-04-02,S,V2,N4,U6,PR1,,,,NG7 2,NG7 2,\n",
+    )
     return root
 
 
@@ -223,8 +260,14 @@ def test_regional_iso_variant_by_hand(tmp_path: Path) -> None:
 
 def test_regional_la_names_need_la_code(tmp_path: Path) -> None:
     root = tmp_path / "r"
-    put(root, "e.csv", "LA,YEAR," + EPISODES.replace("\n", "") + "\n" + "Barnet,2024,1,2023-02-01,S,C2,N1,U4,PR1,,,,,,\n")
-    res = runner.invoke(app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(tmp_path / "o" / "c.csv")])
+    put(
+        root,
+        "e.csv",
+        "LA,YEAR," + EPISODES.replace("\n", "") + "\n" + "Barnet,2024,1,2023-02-01,S,C2,N1,U4,PR1,,,,,,\n",
+    )
+    res = runner.invoke(
+        app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(tmp_path / "o" / "c.csv")]
+    )
     assert res.exit_code == 2 and "Barnet" in res.output
 
 
@@ -240,8 +283,17 @@ def generated_tables(seed: int = 3, n: int = 40) -> dict[str, pd.DataFrame]:
     for i in range(n):
         child = f"{1000 + i}"
         dob = start - dt.timedelta(days=int(rng.integers(200, 6000)))
-        header.append({"CHILD": child, "SEX": str(rng.choice(["1", "2"])), "DOB": dob, "ETHNIC": "WBRI", "UPN": None,
-                       "MOTHER": None, "MC_DOB": None})
+        header.append(
+            {
+                "CHILD": child,
+                "SEX": str(rng.choice(["1", "2"])),
+                "DOB": dob,
+                "ETHNIC": "WBRI",
+                "UPN": None,
+                "MOTHER": None,
+                "MC_DOB": None,
+            }
+        )
         day = start + dt.timedelta(days=int(rng.integers(0, 900)))
         rne = "S"
         for k in range(int(rng.integers(1, 4))):
@@ -249,23 +301,38 @@ def generated_tables(seed: int = 3, n: int = 40) -> dict[str, pd.DataFrame]:
             dec = day + dt.timedelta(days=length)
             last = k == 2 or rng.random() < 0.3
             open_ = last and rng.random() < 0.6
-            eps.append({
-                "CHILD": child, "DECOM": day, "RNE": rne, "LS": "C2", "CIN": "N1",
-                "PLACE": str(rng.choice(["U4", "U6", "K2", "U1", "P1"])), "PLACE_PROVIDER": str(rng.choice(["PR1", "PR4"])),
-                "DEC": None if open_ else dec, "REC": None if open_ else ("E4A" if last else "X1"),
-                "REASON_PLACE_CHANGE": None, "HOME_POST": "NG7 2RD", "PL_POST": str(rng.choice(["NG5 6EA", "DN22 0DJ"])),
-                "URN": None,
-            })
+            eps.append(
+                {
+                    "CHILD": child,
+                    "DECOM": day,
+                    "RNE": rne,
+                    "LS": "C2",
+                    "CIN": "N1",
+                    "PLACE": str(rng.choice(["U4", "U6", "K2", "U1", "P1"])),
+                    "PLACE_PROVIDER": str(rng.choice(["PR1", "PR4"])),
+                    "DEC": None if open_ else dec,
+                    "REC": None if open_ else ("E4A" if last else "X1"),
+                    "REASON_PLACE_CHANGE": None,
+                    "HOME_POST": "NG7 2RD",
+                    "PL_POST": str(rng.choice(["NG5 6EA", "DN22 0DJ"])),
+                    "URN": None,
+                }
+            )
             reviews.append({"CHILD": child, "DOB": dob, "REVIEW": day + dt.timedelta(days=15), "REVIEW_CODE": "PN1"})
             if last:
                 break
             day, rne = dec, str(rng.choice(["P", "L", "B"]))
-        sws.append({"CHILD": child, "DOB": dob, "SW_ID": f"SW{i % 7}", "SW_DECOM": start, "SW_DEC": None, "SW_REASON": None})
+        sws.append(
+            {"CHILD": child, "DOB": dob, "SW_ID": f"SW{i % 7}", "SW_DECOM": start, "SW_DEC": None, "SW_REASON": None}
+        )
         if i % 9 == 0:
             uasc.append({"CHILD": child, "SEX": "1", "DOB": dob, "DUC": None})
     return {
-        "Header": pd.DataFrame(header), "Episodes": pd.DataFrame(eps), "Reviews": pd.DataFrame(reviews),
-        "SWEpisodes": pd.DataFrame(sws), "UASC": pd.DataFrame(uasc),
+        "Header": pd.DataFrame(header),
+        "Episodes": pd.DataFrame(eps),
+        "Reviews": pd.DataFrame(reviews),
+        "SWEpisodes": pd.DataFrame(sws),
+        "UASC": pd.DataFrame(uasc),
     }
 
 
@@ -335,8 +402,21 @@ def match_inputs(tmp_path: Path, supplement: str) -> list[str]:
     src = other_tools_return(tmp_path / "903")
     put(tmp_path / "homes", "places.csv", PLACES)
     sup = put(tmp_path / "case", "supplement.csv", supplement)
-    return ["match", "--ssda903", str(src), "--supplement", str(sup), "--places", str(tmp_path / "homes" / "places.csv"),
-            "--as-of", "2024-03-31", "--la-code", NOTTINGHAM, "--out", str(tmp_path / "out")]
+    return [
+        "match",
+        "--ssda903",
+        str(src),
+        "--supplement",
+        str(sup),
+        "--places",
+        str(tmp_path / "homes" / "places.csv"),
+        "--as-of",
+        "2024-03-31",
+        "--la-code",
+        NOTTINGHAM,
+        "--out",
+        str(tmp_path / "out"),
+    ]
 
 
 def test_match_runs_straight_from_the_return(tmp_path: Path) -> None:
@@ -377,7 +457,9 @@ def test_match_needs_a_date_of_birth_for_every_child(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert f"{hdr}, line 6, column DOB: child C6: date of birth unknown" in res.output
     # Given in the supplement, it fills the gap.
-    (tmp_path / "case" / "supplement.csv").write_text("CHILD,status,date_of_birth\nC2,needs_placement,\nC6,placed,2024-03-01\n")
+    (tmp_path / "case" / "supplement.csv").write_text(
+        "CHILD,status,date_of_birth\nC2,needs_placement,\nC6,placed,2024-03-01\n"
+    )
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
 

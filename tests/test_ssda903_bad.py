@@ -53,8 +53,11 @@ def test_clean_base_has_no_issues(tmp_path: Path) -> None:
 
 def test_overlapping_episodes_end_where_the_next_begins(tmp_path: Path) -> None:
     # C1's first episode says it ran to 01/09/2023 but the next began 01/06/2023.
-    root = folder(tmp_path, episodes="C1,01/01/2023,S,C2,N1,U4,PR1,01/09/2023,X1,,NG7 2RD,NG5 6EA,\n"
-                  "C1,01/06/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,NG5 6EA,\nC2,01/06/2023,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n")
+    root = folder(
+        tmp_path,
+        episodes="C1,01/01/2023,S,C2,N1,U4,PR1,01/09/2023,X1,,NG7 2RD,NG5 6EA,\n"
+        "C1,01/06/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,NG5 6EA,\nC2,01/06/2023,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n",
+    )
     data = read_ssda903(root)
     i = only(data.issues)
     assert (i.table, Path(i.file).name, i.row, i.column) == ("Episodes", "episodes.csv", 2, "DEC")
@@ -65,8 +68,10 @@ def test_overlapping_episodes_end_where_the_next_begins(tmp_path: Path) -> None:
 
 
 def test_an_open_episode_followed_by_another_is_an_overlap(tmp_path: Path) -> None:
-    root = folder(tmp_path, episodes="C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\n"
-                  "C1,01/06/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,NG5 6EA,\n")
+    root = folder(
+        tmp_path,
+        episodes="C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\nC1,01/06/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,NG5 6EA,\n",
+    )
     i = only(read_ssda903(root).issues)
     assert i.row == 2 and "is open" in i.problem
 
@@ -82,8 +87,13 @@ def test_dec_before_decom_drops_the_episode(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("place", "decom", "group"),
-    [("P2", "01/12/2023", "supported"), ("K3", "01/12/2023", "supported"), ("Z11", "01/12/2023", "other"),
-     ("H5", "01/05/2025", "supported"), ("Z1", "01/05/2025", "other")],
+    [
+        ("P2", "01/12/2023", "supported"),
+        ("K3", "01/12/2023", "supported"),
+        ("Z11", "01/12/2023", "other"),
+        ("H5", "01/05/2025", "supported"),
+        ("Z1", "01/05/2025", "other"),
+    ],
 )
 def test_place_code_not_valid_in_its_year_is_kept_and_said(tmp_path: Path, place: str, decom: str, group: str) -> None:
     root = folder(tmp_path, episodes=f"C1,{decom},S,C2,N1,{place},PR4,,,,NG7 2RD,NG5 6EA,\n")
@@ -114,8 +124,11 @@ def test_missing_dob_keeps_the_child_with_age_unknown(tmp_path: Path) -> None:
 
 
 def test_missing_dob_is_taken_from_another_table(tmp_path: Path) -> None:
-    root = folder(tmp_path, header="C1,1,,WBRI,,,\nC2,2,15/06/2008,WBRI,,,\n",
-                  reviews="CHILD,DOB,REVIEW,REVIEW_CODE\nC1,01/02/2010,20/01/2023,PN1\n")
+    root = folder(
+        tmp_path,
+        header="C1,1,,WBRI,,,\nC2,2,15/06/2008,WBRI,,,\n",
+        reviews="CHILD,DOB,REVIEW,REVIEW_CODE\nC1,01/02/2010,20/01/2023,PN1\n",
+    )
     data = read_ssda903(root)
     i = only(data.issues)
     assert i.action.startswith("DOB taken from Reviews") and "line 2" in i.action
@@ -123,8 +136,10 @@ def test_missing_dob_is_taken_from_another_table(tmp_path: Path) -> None:
 
 
 def test_unparseable_decom_drops_the_episode(tmp_path: Path) -> None:
-    root = folder(tmp_path, episodes="C1,2023/13/45,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\n"
-                  "C2,01/06/2023,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n")
+    root = folder(
+        tmp_path,
+        episodes="C1,2023/13/45,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\nC2,01/06/2023,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n",
+    )
     i = only(read_ssda903(root).issues)
     assert (i.row, i.column, i.action) == (2, "DECOM", "episode not read")
     assert "cannot read '2023/13/45' as a date" in i.problem
@@ -138,9 +153,12 @@ def test_impossible_date(tmp_path: Path) -> None:
 
 
 def test_unparseable_dec_reads_as_the_next_decom_or_drops_the_last(tmp_path: Path) -> None:
-    root = folder(tmp_path, episodes="C1,01/01/2023,S,C2,N1,U4,PR1,soon,X1,,NG7 2RD,NG5 6EA,\n"
-                  "C1,01/06/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,NG5 6EA,\n"
-                  "C2,01/06/2023,S,V2,N4,U6,PR1,last week,E4A,,NG7 2RD,NG5 6EA,\n")
+    root = folder(
+        tmp_path,
+        episodes="C1,01/01/2023,S,C2,N1,U4,PR1,soon,X1,,NG7 2RD,NG5 6EA,\n"
+        "C1,01/06/2023,P,C2,N1,K2,PR4,,,,NG7 2RD,NG5 6EA,\n"
+        "C2,01/06/2023,S,V2,N4,U6,PR1,last week,E4A,,NG7 2RD,NG5 6EA,\n",
+    )
     data = read_ssda903(root)
     by_row = {i.row: i for i in data.issues}
     assert by_row[2].action == "DEC read as the next episode's DECOM 01/06/2023"
@@ -150,8 +168,10 @@ def test_unparseable_dec_reads_as_the_next_decom_or_drops_the_last(tmp_path: Pat
 
 
 def test_two_digit_years_are_never_guessed(tmp_path: Path) -> None:
-    root = folder(tmp_path, episodes="C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\n"
-                  "C2,01/06/23,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n")
+    root = folder(
+        tmp_path,
+        episodes="C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\nC2,01/06/23,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n",
+    )
     i = only(read_ssda903(root).issues)
     assert (i.row, i.column) == (3, "DECOM")
     assert i.problem == "two-digit year in '01/06/23': the century is not guessed"
@@ -172,8 +192,12 @@ def test_duplicate_child_in_header(tmp_path: Path) -> None:
 
 def test_duplicated_header_line(tmp_path: Path) -> None:
     # Two exports pasted together: the header line appears again on line 3.
-    root = folder(tmp_path, episodes="C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\n" + EPISODES
-                  + "C2,01/06/2023,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n")
+    root = folder(
+        tmp_path,
+        episodes="C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,\n"
+        + EPISODES
+        + "C2,01/06/2023,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n",
+    )
     i = only(read_ssda903(root).issues)
     assert (i.table, i.row, i.problem, i.action) == ("Episodes", 3, "the header line is repeated here", "line skipped")
     assert ids(root) == ["C1", "C2"]
@@ -182,7 +206,9 @@ def test_duplicated_header_line(tmp_path: Path) -> None:
 def test_duplicated_column_in_header(tmp_path: Path) -> None:
     root = tmp_path / "903"
     root.mkdir()
-    (root / "e.csv").write_text(EPISODES.replace("URN\n", "URN,DEC\n") + "C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,,\n")
+    (root / "e.csv").write_text(
+        EPISODES.replace("URN\n", "URN,DEC\n") + "C1,01/01/2023,S,C2,N1,U4,PR1,,,,NG7 2RD,NG5 6EA,,\n"
+    )
     data = read_ssda903(root)
     assert any(i.column == "DEC" and "twice" in i.problem for i in data.issues)
 
@@ -194,8 +220,11 @@ def test_row_with_wrong_number_of_fields(tmp_path: Path) -> None:
 
 
 def test_unrecognised_file_is_reported_not_dropped(tmp_path: Path) -> None:
-    root = folder(tmp_path, notes="CHILD,NOTE\nC1,hello\n",
-                  partial="CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST\n")
+    root = folder(
+        tmp_path,
+        notes="CHILD,NOTE\nC1,hello\n",
+        partial="CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST\n",
+    )
     data = read_ssda903(root)
     by_file = {Path(i.file).name: i for i in data.issues}
     assert by_file["notes.csv"].action == "file not read"
@@ -207,7 +236,9 @@ def test_no_episodes_table_refuses_and_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no Episodes table found"):
         read_ssda903(root)
     out = tmp_path / "out" / "cohort.csv"
-    res = runner.invoke(app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(out), "--la-code", LA])
+    res = runner.invoke(
+        app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(out), "--la-code", LA]
+    )
     assert res.exit_code == 2
     assert "no Episodes table found" in res.output and "tables found: Header" in res.output
     assert not out.parent.exists()
@@ -230,18 +261,28 @@ def test_missing_folder_refuses(tmp_path: Path) -> None:
 def test_cohort_command_lists_problems_and_still_writes(tmp_path: Path) -> None:
     root = folder(tmp_path, episodes=CLEAN_EPISODES + "C3,01/06/23,S,V2,N4,U6,PR1,,,,NG7 2RD,NG5 6EA,\n")
     out = tmp_path / "out" / "c.csv"
-    res = runner.invoke(app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(out), "--la-code", LA])
+    res = runner.invoke(
+        app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(out), "--la-code", LA]
+    )
     assert res.exit_code == 0, res.output
     problems = pd.read_csv(out.parent / "problems.csv", dtype=str, keep_default_na=False)
-    assert problems.to_dict("records") == [{
-        "table": "Episodes", "file": str(root / "episodes.csv"), "row": "4", "column": "DECOM",
-        "problem": "two-digit year in '01/06/23': the century is not guessed", "action": "episode not read",
-    }]
+    assert problems.to_dict("records") == [
+        {
+            "table": "Episodes",
+            "file": str(root / "episodes.csv"),
+            "row": "4",
+            "column": "DECOM",
+            "problem": "two-digit year in '01/06/23': the century is not guessed",
+            "action": "episode not read",
+        }
+    ]
     assert "two-digit year" in res.output
 
 
 def test_unreadable_social_worker_end(tmp_path: Path) -> None:
-    root = folder(tmp_path, sw="CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\nC1,,SW1,01/01/2023,1/1/24x,\nC1,,SW2,01/01/2023,,\n")
+    root = folder(
+        tmp_path, sw="CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\nC1,,SW1,01/01/2023,1/1/24x,\nC1,,SW2,01/01/2023,,\n"
+    )
     data = read_ssda903(root)
     i = only(data.issues)
     assert (i.table, i.row, i.column, i.action) == ("SWEpisodes", 2, "SW_DEC", "row not read")

@@ -50,7 +50,11 @@ def test_other_profiles_pass(profile: str, scale: float, tmp_path: Path) -> None
 
 def test_a_folder_that_is_off_fails(nottingham: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
-    files = {p.relative_to(nottingham).as_posix(): p.read_text(encoding="utf-8") for p in nottingham.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(nottingham).as_posix(): p.read_text(encoding="utf-8")
+        for p in nottingham.rglob("*")
+        if p.is_file()
+    }
     kids = pd.read_csv(nottingham / "children.csv", dtype=str, keep_default_na=False)
     kids["sex"] = "M"  # every child a boy
     files["children.csv"] = kids.to_csv(index=False, lineterminator="\n")

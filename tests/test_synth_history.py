@@ -44,7 +44,9 @@ def test_tables_and_columns_follow_the_schema(files: dict[str, str]) -> None:
     assert dob.str.fullmatch(r"\d{2}/\d{2}/\d{4}").all()
 
 
-def test_looked_after_on_the_as_of_date_are_exactly_the_case_folder(files: dict[str, str], episodes: pd.DataFrame) -> None:
+def test_looked_after_on_the_as_of_date_are_exactly_the_case_folder(
+    files: dict[str, str], episodes: pd.DataFrame
+) -> None:
     kids = _frame(files, "children.csv")
     open_ = episodes[(episodes["start"] <= DAY) & (episodes["end"].isna() | (episodes["end"] > DAY))]
     assert sorted(open_["CHILD"]) == sorted(kids["child_id"])  # one open episode each, no one else
@@ -80,7 +82,11 @@ def test_periods_of_care_start_on_entered_care_date(files: dict[str, str], episo
 def test_reviews_are_the_case_folders_review_dates(files: dict[str, str]) -> None:
     kids = _frame(files, "children.csv")
     reviews = _frame(files, "ssda903/Reviews.csv")
-    got = reviews.assign(d=_date(reviews["REVIEW"]).dt.date.astype(str)).groupby("CHILD")["d"].apply(lambda s: ";".join(sorted(s)))
+    got = (
+        reviews.assign(d=_date(reviews["REVIEW"]).dt.date.astype(str))
+        .groupby("CHILD")["d"]
+        .apply(lambda s: ";".join(sorted(s)))
+    )
     for child, dates in zip(kids["child_id"], kids["review_dates"], strict=True):
         assert got.get(child, "") == dates, child
 

@@ -8,6 +8,7 @@ are their own districts.
 
 from __future__ import annotations
 
+
 def _codes(prefix: str, numbers: list[int] | range) -> tuple[str, ...]:
     return tuple(f"{prefix}{n:06d}" for n in numbers)
 

@@ -19,7 +19,9 @@ from placements.result import MatchResult
 
 
 def greedy(
-    instance: Instance, policy: Policy | None = None, whole_cohort: bool = False,
+    instance: Instance,
+    policy: Policy | None = None,
+    whole_cohort: bool = False,
     order: Literal["arrival", "hardest"] = "arrival",
 ) -> MatchResult:
     """Today's practice (``arrival``) or its stronger variant (``hardest``), as a MatchResult."""
@@ -27,6 +29,14 @@ def greedy(
     t0 = time.perf_counter()
     elig = Eligibility(instance, policy, make_scope(instance, whole_cohort), policy.as_of_date())
     home_of_row = greedy_rows(elig, order)
-    solver = {"status": "HEURISTIC", "tiers_1_3_optimal": False, "bound": None, "gap": None,
-              "backend": f"greedy-{order}", "seed": None, "workers": 1, "patterns": None}
+    solver = {
+        "status": "HEURISTIC",
+        "tiers_1_3_optimal": False,
+        "bound": None,
+        "gap": None,
+        "backend": f"greedy-{order}",
+        "seed": None,
+        "workers": 1,
+        "patterns": None,
+    }
     return build_result(elig, home_of_row, solver, t0)

@@ -46,7 +46,16 @@ def _fail(problems: list[Problem]) -> None:
 
 def _check_out(case_dir: Path, out: Path) -> None:
     if out.resolve() == case_dir.resolve():
-        _fail([Problem(str(out), None, None, "--out is the case folder itself; choose another folder so no input is touched")])
+        _fail(
+            [
+                Problem(
+                    str(out),
+                    None,
+                    None,
+                    "--out is the case folder itself; choose another folder so no input is touched",
+                )
+            ]
+        )
 
 
 def read_case(
@@ -82,21 +91,39 @@ def warn(folder: CaseFolder) -> None:
 @app.command("match")
 def match_cmd(
     case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
-    out: Annotated[Path, typer.Option(help="folder for matches.csv, shortlist.csv, unplaced.csv, summary.json")] = Path("out"),
-    as_of: Annotated[Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")] = None,
+    out: Annotated[Path, typer.Option(help="folder for matches.csv, shortlist.csv, unplaced.csv, summary.json")] = Path(
+        "out"
+    ),
+    as_of: Annotated[
+        Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
-    time_limit: Annotated[Optional[float], typer.Option(help="seconds for the whole solve (default: policy, else 60)")] = None,
+    time_limit: Annotated[
+        Optional[float], typer.Option(help="seconds for the whole solve (default: policy, else 60)")
+    ] = None,
     workers: Annotated[Optional[int], typer.Option(help="solver threads (default: policy, else 2)")] = None,
     backend: Annotated[Optional[str], typer.Option(help="scip, highs or cpsat (default: policy, else scip)")] = None,
-    whole_cohort: Annotated[bool, typer.Option("--whole-cohort", help="match every child as if all needed a home")] = False,
+    whole_cohort: Annotated[
+        bool, typer.Option("--whole-cohort", help="match every child as if all needed a home")
+    ] = False,
     show: Annotated[int, typer.Option(help="rows of each table to print")] = 25,
     verbose: Annotated[bool, typer.Option("--verbose", help="log each solver stage (counts and seconds only)")] = False,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
-    ssda903: Annotated[Optional[Path], typer.Option(help="read the children from this SSDA903 folder instead of a case folder")] = None,
-    supplement: Annotated[Optional[Path], typer.Option(help="with --ssda903: CSV keyed by CHILD (needs, siblings, plans, status; docs/ssda903.md)")] = None,
-    places: Annotated[Optional[Path], typer.Option(help="with --ssda903: places.csv of the homes (a policy.toml beside it is read)")] = None,
-    la_code: Annotated[Optional[str], typer.Option(help="with --ssda903: responsible authority's ONS code (default: policy, else the LA column)")] = None,
+    ssda903: Annotated[
+        Optional[Path], typer.Option(help="read the children from this SSDA903 folder instead of a case folder")
+    ] = None,
+    supplement: Annotated[
+        Optional[Path],
+        typer.Option(help="with --ssda903: CSV keyed by CHILD (needs, siblings, plans, status; docs/ssda903.md)"),
+    ] = None,
+    places: Annotated[
+        Optional[Path], typer.Option(help="with --ssda903: places.csv of the homes (a policy.toml beside it is read)")
+    ] = None,
+    la_code: Annotated[
+        Optional[str],
+        typer.Option(help="with --ssda903: responsible authority's ONS code (default: policy, else the LA column)"),
+    ] = None,
 ) -> None:
     """Match children needing a home against today's vacancies, and write the four result files."""
     if verbose:
@@ -182,9 +209,14 @@ def _print_result(result, show: int) -> None:  # type: ignore[no-untyped-def]
         for row in m.head(show).itertuples():
             sib = f"{row.sibling_group}{' (split)' if row.split else ''}"
             t.add_row(
-                row.child_id, row.place_id, row.setting, row.provider,
+                row.child_id,
+                row.place_id,
+                row.setting,
+                row.provider,
                 "" if row.distance_miles != row.distance_miles else f"{row.distance_miles:.1f}",
-                f"{row.weekly_cost:,.0f}", sib, str(row.score_penalty),
+                f"{row.weekly_cost:,.0f}",
+                sib,
+                str(row.score_penalty),
             )
         console.print(t)
     u = result.unplaced

@@ -124,9 +124,7 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
         else:
             d = np.hypot(centres[:, 0] - p.easting, centres[:, 1] - p.northing)
             place_piece[j] = int(np.argmin(d))
-    return [
-        Piece(np.flatnonzero(child_piece == k), np.flatnonzero(place_piece == k)) for k in range(len(groups))
-    ]
+    return [Piece(np.flatnonzero(child_piece == k), np.flatnonzero(place_piece == k)) for k in range(len(groups))]
 
 
 def sub_instance(instance: Instance, piece: Piece) -> Instance:
@@ -160,8 +158,14 @@ def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
     return match(instance, policy, whole_cohort=whole_cohort)
 
 
-def _run(tasks: list[Any], fn: Callable[[Any], Any], engine: Engine, workers: int, address: str | None,
-         progress: Callable[[int], None] | None) -> list[Any]:
+def _run(
+    tasks: list[Any],
+    fn: Callable[[Any], Any],
+    engine: Engine,
+    workers: int,
+    address: str | None,
+    progress: Callable[[int], None] | None,
+) -> list[Any]:
     out: list[Any] = [None] * len(tasks)
     if engine == "serial" or workers <= 1 or len(tasks) <= 1:
         for k, t in enumerate(tasks):
@@ -226,9 +230,21 @@ def match_in_pieces(
 
 
 _SUMMED = (
-    "needing_placement", "placed", "unplaced", "emergency_needing", "emergency_placed", "sibling_groups",
-    "sibling_groups_split", "extra_homes_for_split_groups", "under12_in_residential", "out_of_area",
-    "over_20_miles", "admissible_pairs", "patterns", "objective", "bound",
+    "needing_placement",
+    "placed",
+    "unplaced",
+    "emergency_needing",
+    "emergency_placed",
+    "sibling_groups",
+    "sibling_groups_split",
+    "extra_homes_for_split_groups",
+    "under12_in_residential",
+    "out_of_area",
+    "over_20_miles",
+    "admissible_pairs",
+    "patterns",
+    "objective",
+    "bound",
 )
 
 
@@ -266,4 +282,3 @@ def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool,
     unplaced = pd.concat([r.unplaced for r in results], ignore_index=True) if results else pd.DataFrame()
     as_of = results[0].as_of if results else policy.as_of_date()
     return MatchResult(assignment, joined, matches, shortlist, unplaced, as_of, whole_cohort)
-

@@ -120,7 +120,9 @@ class Eligibility:
         pn = np.array([p.northing for p in places], dtype=float)
         ce = np.array([np.nan if c.home_easting is None else c.home_easting for c in kids], dtype=float)
         cn = np.array([np.nan if c.home_northing is None else c.home_northing for c in kids], dtype=float)
-        self.distance = miles(ce[:, None], cn[:, None], pe[None, :], pn[None, :]) if kids else np.zeros((0, len(places)))
+        self.distance = (
+            miles(ce[:, None], cn[:, None], pe[None, :], pn[None, :]) if kids else np.zeros((0, len(places)))
+        )
 
     @cached_property
     def masks(self) -> dict[Rule, np.ndarray]:
@@ -166,7 +168,9 @@ class Eligibility:
     @cached_property
     def fostering_limit_applies(self) -> np.ndarray:
         """Per place: foster homes without an exemption are bound by the usual limit of three."""
-        return np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in self.instance.places], dtype=bool)
+        return np.array(
+            [p.setting is Setting.FOSTER and not p.sibling_exemption for p in self.instance.places], dtype=bool
+        )
 
     @cached_property
     def admissible(self) -> np.ndarray:

@@ -21,7 +21,17 @@ def shortlist(elig: Eligibility, size: int) -> pd.DataFrame:
     top["provider"] = [places[p].provider.value for p in top["place"]]
     top["weekly_cost"] = [places[p].weekly_cost for p in top["place"]]
     top = top.rename(columns={"miles": "distance_miles", "penalty": "score_penalty"})
-    cols = ["child_id", "rank", "place_id", "setting", "provider", "distance_miles", "weekly_cost", *PENALTY_PARTS, "score_penalty"]
+    cols = [
+        "child_id",
+        "rank",
+        "place_id",
+        "setting",
+        "provider",
+        "distance_miles",
+        "weekly_cost",
+        *PENALTY_PARTS,
+        "score_penalty",
+    ]
     return top[cols].reset_index(drop=True)
 
 
@@ -113,7 +123,9 @@ def unplaced_reasons(elig: Eligibility, placed_rows: set[int], taken_by: dict[in
         homes = np.flatnonzero(admissible[row])
         if len(homes) == 0:
             rule, text = why_no_eligible_place(elig, row)
-            records.append((c.child_id, UnplacedReason.NO_ELIGIBLE_PLACE.value, rule.value, text[0].upper() + text[1:] + "."))
+            records.append(
+                (c.child_id, UnplacedReason.NO_ELIGIBLE_PLACE.value, rule.value, text[0].upper() + text[1:] + ".")
+            )
             continue
         best = elig.pairs[elig.pairs["row"] == row].sort_values(["penalty", "place"]).head(3)
         parts = []

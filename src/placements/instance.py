@@ -41,7 +41,9 @@ def cross_check(children: tuple[Child, ...], places: tuple[Place, ...]) -> list[
         if c.current_place_id is not None:
             if c.current_place_id not in place_ids:
                 problems.append(
-                    CrossProblem("children", i, "current_place_id", f"place {c.current_place_id!r} is not in places.csv")
+                    CrossProblem(
+                        "children", i, "current_place_id", f"place {c.current_place_id!r} is not in places.csv"
+                    )
                 )
             elif c.status is Status.PLACED:
                 living_there[c.current_place_id] += 1

@@ -165,7 +165,9 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: dict[st
         "sibling_groups": len(multi),
         "sibling_groups_split": sum(1 for g in multi if g[0] in split_groups),
         "extra_homes_for_split_groups": sum(max(h - 1, 0) for h in homes_used),
-        "under12_in_residential": int(((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()),
+        "under12_in_residential": int(
+            ((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()
+        ),
         "out_of_area": int((~matches["in_area"].astype(bool)).sum()) if elig.knows_area() else None,
         "over_20_miles": int((dist > OVER_MILES).sum()),
         "total_weekly_cost": round(float(matches["weekly_cost"].sum()), 2),

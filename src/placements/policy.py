@@ -48,9 +48,7 @@ class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
-    la_code: str | None = Field(
-        None, description="the authority's ONS code (e.g. E06000018) for in/out of area"
-    )
+    la_code: str | None = Field(None, description="the authority's ONS code (e.g. E06000018) for in/out of area")
     weights: Weights = Field(default_factory=Weights)
     backend: Literal["scip", "highs", "cpsat"] = Field(
         "scip", description="solver: SCIP or HiGHS (MIP, shipped in OR-Tools) or CP-SAT; see docs/solvers.md"

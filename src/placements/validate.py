@@ -116,6 +116,11 @@ def validate(
                     mates = [o for o in kids if o != k]
                 if staying[pid] > 0 or mates:
                     out.append(
-                        Violation(Rule.LIVES_ALONE, k, pid, f"must live without other children; {staying[pid]} stay, new: {mates}")
+                        Violation(
+                            Rule.LIVES_ALONE,
+                            k,
+                            pid,
+                            f"must live without other children; {staying[pid]} stay, new: {mates}",
+                        )
                     )
     return out

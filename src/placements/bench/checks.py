@@ -14,8 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-QUALITY_KEYS = ("status", "emergency_placed", "placed", "sibling_groups_split", "extra_homes",
-                "under12_in_residential", "objective")
+QUALITY_KEYS = (
+    "status",
+    "emergency_placed",
+    "placed",
+    "sibling_groups_split",
+    "extra_homes",
+    "under12_in_residential",
+    "objective",
+)
 RATIOS = {"engine/lp": "lp", "engine/flow": "flow"}
 #: The ratios the gate enforces. engine/flow is reported only: a daily flow takes a few milliseconds, so
 #: its ratio swung from 24 to 40 between identical runs on the shared machine (engine/lp: 3.4 to 5.7).
@@ -85,18 +92,24 @@ def check(result: dict[str, Any], reference: dict[str, Any] | None) -> list[str]
             if q["placed"] < g["placed"]:
                 fails.append(f"{name}: engine placed {q['placed']}, fewer than {method} ({g['placed']})")
             if _tiers(q) < _tiers(g):
-                fails.append(f"{name}: engine's tiers (emergency, placed, -extra homes) {_tiers(q)} worse than {method} {_tiers(g)}")
+                fails.append(
+                    f"{name}: engine's tiers (emergency, placed, -extra homes) {_tiers(q)} worse than {method} {_tiers(g)}"
+                )
             if method == "greedy-arrival" and q["sibling_groups_split"] > g["sibling_groups_split"]:
-                fails.append(f"{name}: engine split {q['sibling_groups_split']} sibling groups, more than today's practice "
-                             f"({g['sibling_groups_split']})")
+                fails.append(
+                    f"{name}: engine split {q['sibling_groups_split']} sibling groups, more than today's practice "
+                    f"({g['sibling_groups_split']})"
+                )
     if reference is None:
         return fails
     for name, ref in reference["instances"].items():
         if name not in fingerprints:
             continue  # not run this time (--instances)
         if fingerprints[name] != ref["fingerprint"]:
-            fails.append(f"{name}: instance changed (fingerprint {fingerprints[name]}, reference {ref['fingerprint']}); "
-                         "data/demo or the generator changed: check why, then re-record with --write-reference")
+            fails.append(
+                f"{name}: instance changed (fingerprint {fingerprints[name]}, reference {ref['fingerprint']}); "
+                "data/demo or the generator changed: check why, then re-record with --write-reference"
+            )
             continue
         q = (rows.get((name, "engine")) or {}).get("quality")
         if q is None:
@@ -104,11 +117,13 @@ def check(result: dict[str, Any], reference: dict[str, Any] | None) -> list[str]
         r = ref["engine"]
         if r["status"] == "OPTIMAL" and q["status"] != "OPTIMAL":
             fails.append(f"{name}: engine status {q['status']}, reference OPTIMAL")
-        for key, worse in (("emergency_placed", q["emergency_placed"] < r["emergency_placed"]),
-                           ("placed", q["placed"] < r["placed"]),
-                           ("sibling_groups_split", q["sibling_groups_split"] > r["sibling_groups_split"]),
-                           ("extra_homes", q["extra_homes"] > r["extra_homes"]),
-                           ("under12_in_residential", q["under12_in_residential"] > r["under12_in_residential"])):
+        for key, worse in (
+            ("emergency_placed", q["emergency_placed"] < r["emergency_placed"]),
+            ("placed", q["placed"] < r["placed"]),
+            ("sibling_groups_split", q["sibling_groups_split"] > r["sibling_groups_split"]),
+            ("extra_homes", q["extra_homes"] > r["extra_homes"]),
+            ("under12_in_residential", q["under12_in_residential"] > r["under12_in_residential"]),
+        ):
             if worse:
                 fails.append(f"{name}: {key} {q[key]}, reference {r[key]}")
         if _tiers(q) == _tiers(r) and q["objective"] > r["objective"]:
@@ -136,9 +151,14 @@ def make_reference(result: dict[str, Any], tolerance: float, machine: dict[str, 
         q = (rows.get((d["name"], "engine")) or {}).get("quality")
         if d.get("unavailable") or q is None:
             continue
-        seconds = {m: (rows.get((d["name"], m)) or {}).get("times", {}).get("total_s") for m in ("engine", *RATIOS.values())}
-        instances[d["name"]] = {"fingerprint": d["fingerprint"], "engine": {k: q[k] for k in QUALITY_KEYS},
-                                "seconds": seconds}
+        seconds = {
+            m: (rows.get((d["name"], m)) or {}).get("times", {}).get("total_s") for m in ("engine", *RATIOS.values())
+        }
+        instances[d["name"]] = {
+            "fingerprint": d["fingerprint"],
+            "engine": {k: q[k] for k in QUALITY_KEYS},
+            "seconds": seconds,
+        }
     return {
         "tier": result["tier"],
         "recorded": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

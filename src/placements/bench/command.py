@@ -21,18 +21,29 @@ REFERENCE = Path(__file__).resolve().parents[3] / "benchmarks" / "reference.json
 
 def bench_cmd(
     tier: Annotated[str, typer.Option(help="ci (daily instances, a few minutes) or full (every size)")] = "ci",
-    out: Annotated[Optional[Path], typer.Option(help="folder for results.json and results.md (default out/bench-TIER)")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option(help="folder for results.json and results.md (default out/bench-TIER)")
+    ] = None,
     repeats: Annotated[int, typer.Option(help="runs per method and instance; times are medians")] = 3,
     methods: Annotated[Optional[str], typer.Option(help="comma-separated subset of the methods")] = None,
     instances: Annotated[Optional[str], typer.Option(help="comma-separated subset of the tier's instances")] = None,
-    time_limit: Annotated[Optional[float], typer.Option(help="engine time limit in seconds (default: per instance)")] = None,
+    time_limit: Annotated[
+        Optional[float], typer.Option(help="engine time limit in seconds (default: per instance)")
+    ] = None,
     memory_cap: Annotated[
-        Optional[float], typer.Option(help="resident-memory cap of each method (its processes together), GiB; a method over it "
-                                      "is stopped (default: half the machine, at most 16)")
+        Optional[float],
+        typer.Option(
+            help="resident-memory cap of each method (its processes together), GiB; a method over it "
+            "is stopped (default: half the machine, at most 16)"
+        ),
     ] = None,
     reference: Annotated[Path, typer.Option(help="reference of the regression gate")] = REFERENCE,
-    write_reference: Annotated[bool, typer.Option("--write-reference", help="record this run as the reference")] = False,
-    tolerance: Annotated[Optional[float], typer.Option(help="with --write-reference: speed ratio factor (default: keep)")] = None,
+    write_reference: Annotated[
+        bool, typer.Option("--write-reference", help="record this run as the reference")
+    ] = False,
+    tolerance: Annotated[
+        Optional[float], typer.Option(help="with --write-reference: speed ratio factor (default: keep)")
+    ] = None,
 ) -> None:
     """Benchmark the engine against today's practice and the bounds; fail on any quality drop or slowdown."""
     from rich.table import Table
@@ -50,14 +61,27 @@ def bench_cmd(
     if tier not in TIERS:
         problems.append(Problem("--tier", None, None, f"unknown tier {tier!r}; choose from {sorted(TIERS)}"))
     chosen = tuple(methods.split(",")) if methods else METHODS
-    problems += [Problem("--methods", None, None, f"unknown method {m!r}; choose from {list(METHODS)}")
-                 for m in chosen if m not in METHODS]
+    problems += [
+        Problem("--methods", None, None, f"unknown method {m!r}; choose from {list(METHODS)}")
+        for m in chosen
+        if m not in METHODS
+    ]
     only = tuple(instances.split(",")) if instances else ()
     known = {s.name for specs in TIERS.values() for s in specs}
-    problems += [Problem("--instances", None, None, f"unknown instance {n!r}; choose from {sorted(known)}")
-                 for n in only if n not in known]
+    problems += [
+        Problem("--instances", None, None, f"unknown instance {n!r}; choose from {sorted(known)}")
+        for n in only
+        if n not in known
+    ]
     if memory_cap is not None and memory_cap <= 0.5:
-        problems.append(Problem("--memory-cap", None, None, "must be more than 0.5 GiB (the interpreter and libraries alone take about 0.1)"))
+        problems.append(
+            Problem(
+                "--memory-cap",
+                None,
+                None,
+                "must be more than 0.5 GiB (the interpreter and libraries alone take about 0.1)",
+            )
+        )
     if repeats < 1:
         problems.append(Problem("--repeats", None, None, "must be at least 1"))
     ref = None
@@ -76,8 +100,12 @@ def bench_cmd(
     from placements.bench.runner import MEMORY_CAP_GIB
 
     result = run_tier(tier, repeats, chosen, time_limit, only, memory_cap or MEMORY_CAP_GIB)
-    result.update(started=started, machine=machine, load_average_end=[round(x, 2) for x in os.getloadavg()],
-                  command="placements bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]))
+    result.update(
+        started=started,
+        machine=machine,
+        load_average_end=[round(x, 2) for x in os.getloadavg()],
+        command="placements bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
+    )
     result["targets"] = targets(result)
     measured = checks.ran(result)
     names = [n for n in (ref["instances"] if ref else measured) if n in measured]
@@ -104,8 +132,10 @@ def bench_cmd(
     for x in result["targets"]:
         tt.add_row(x["target"], x["instance"], x["measured"], x["verdict"])
     console.print(tt)
-    console.print(f"speed ratios: {result['ratios']}"
-                  + (f" (reference {result['reference_ratios']}, tolerance x{ref['tolerance']})" if ref else ""))
+    console.print(
+        f"speed ratios: {result['ratios']}"
+        + (f" (reference {result['reference_ratios']}, tolerance x{ref['tolerance']})" if ref else "")
+    )
 
     written = write_files(out, report.files(result))
     if write_reference:
@@ -119,4 +149,6 @@ def bench_cmd(
         for f in result["failures"]:
             console.print(f"  FAIL {f}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
-    console.print("[green]Regression gate passed.[/]" if ref else "No reference: only the checks against today's practice ran.")
+    console.print(
+        "[green]Regression gate passed.[/]" if ref else "No reference: only the checks against today's practice ran."
+    )

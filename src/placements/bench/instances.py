@@ -54,7 +54,9 @@ TIERS: dict[str, list[Spec]] = {
     + [
         Spec("city-demo", "city", DEMO, 1, True, 120.0, 900.0),
         Spec("region-s1", "region", "region", 1, True, 300.0, 1800.0, candidates_per_setting=20),
-        Spec("england-s1", "england", "england", 1, True, 300.0, 7200.0, candidates_per_setting=20, piece_children=6000),
+        Spec(
+            "england-s1", "england", "england", 1, True, 300.0, 7200.0, candidates_per_setting=20, piece_children=6000
+        ),
     ],
 }
 
@@ -79,8 +81,16 @@ class Loaded:
 
 #: Sources whose change alters a cached instance: the generator, and the models and readers that
 #: turn a case folder into the instance JSON (a new field changes the JSON and so the fingerprint).
-_CACHED_FROM = ("synth/*.py", "domain.py", "instance.py", "policy.py", "codes.py", "areas.py", "io/case_folder.py",
-                "io/postcodes.py")
+_CACHED_FROM = (
+    "synth/*.py",
+    "domain.py",
+    "instance.py",
+    "policy.py",
+    "codes.py",
+    "areas.py",
+    "io/case_folder.py",
+    "io/postcodes.py",
+)
 
 
 def generator_version() -> str:

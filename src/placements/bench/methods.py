@@ -76,18 +76,32 @@ def _miles(result: MatchResult) -> tuple[float, int]:
 def _scored(pairs: Any, home: dict[int, int], name: str, t0: float) -> MatchResult:
     from placements.match import build_result
 
-    solver = {"status": "HEURISTIC", "tiers_1_3_optimal": False, "bound": None, "gap": None,
-              "backend": name, "seed": None, "workers": 1, "patterns": None}
+    solver = {
+        "status": "HEURISTIC",
+        "tiers_1_3_optimal": False,
+        "bound": None,
+        "gap": None,
+        "backend": name,
+        "seed": None,
+        "workers": 1,
+        "patterns": None,
+    }
     return build_result(pairs.elig, home, solver, t0)
 
 
 def _answered(result: MatchResult, times: dict[str, float | None]) -> dict[str, Any]:
-    return {"quality": quality(result), "times": times, "assignment": result.assignment, "miles": _miles(result),
-            "as_of": result.as_of}
+    return {
+        "quality": quality(result),
+        "times": times,
+        "assignment": result.assignment,
+        "miles": _miles(result),
+        "as_of": result.as_of,
+    }
 
 
-def solve(method: str, instance: Instance, policy: Policy, whole_cohort: bool,
-          tiers: dict[str, int] | None) -> dict[str, Any]:
+def solve(
+    method: str, instance: Instance, policy: Policy, whole_cohort: bool, tiers: dict[str, int] | None
+) -> dict[str, Any]:
     """One run of ``method`` on one instance as one model (no pieces), unvalidated.
 
     {"quality", "times", "assignment" (None for the LP), "miles" (sum and count of known distances)}.
@@ -100,8 +114,15 @@ def solve(method: str, instance: Instance, policy: Policy, whole_cohort: bool,
         time.sleep(float(os.environ.get(SLOW_ENV, "0") or 0))
         total = time.perf_counter() - t0
         s = result.summary()
-        out = _answered(result, {"pairs_s": s["seconds_pairs"], "build_s": s["seconds_build"],
-                                 "solve_s": s["seconds_solve"], "total_s": total})
+        out = _answered(
+            result,
+            {
+                "pairs_s": s["seconds_pairs"],
+                "build_s": s["seconds_build"],
+                "solve_s": s["seconds_solve"],
+                "total_s": total,
+            },
+        )
         out["quality"]["tiers_1_3_optimal"] = s["tiers_1_3_optimal"]
         return out
     if method in ("greedy-arrival", "greedy-hardest"):
@@ -120,11 +141,22 @@ def solve(method: str, instance: Instance, policy: Policy, whole_cohort: bool,
 
         lp = lp_bound(pairs, tiers)
         total = time.perf_counter() - t0
-        q = {"status": "LP", "needing": len(pairs.emergency), "placed": round(lp.placed, 3),
-             "emergency_needing": int(pairs.emergency.sum()), "emergency_placed": round(lp.emergency, 3),
-             "extra_homes": round(lp.extra_homes, 3), "bound": lp.penalty_bound, "patterns": lp.patterns}
-        times = {"pairs_s": t_pairs + lp.patterns_seconds, "build_s": lp.build_seconds, "solve_s": lp.solve_seconds,
-                 "total_s": total}
+        q = {
+            "status": "LP",
+            "needing": len(pairs.emergency),
+            "placed": round(lp.placed, 3),
+            "emergency_needing": int(pairs.emergency.sum()),
+            "emergency_placed": round(lp.emergency, 3),
+            "extra_homes": round(lp.extra_homes, 3),
+            "bound": lp.penalty_bound,
+            "patterns": lp.patterns,
+        }
+        times = {
+            "pairs_s": t_pairs + lp.patterns_seconds,
+            "build_s": lp.build_seconds,
+            "solve_s": lp.solve_seconds,
+            "total_s": total,
+        }
         return {"quality": q, "times": times, "assignment": None, "miles": (0.0, 0), "as_of": None}
     if method == "flow":
         from placements.bench.flow import flow_rows
@@ -155,11 +187,17 @@ def _engine_in_pieces(instance: Instance, policy: Policy, whole_cohort: bool, pi
     time.sleep(float(os.environ.get(SLOW_ENV, "0") or 0))
     total = time.perf_counter() - t0
     s = result.summary()
-    out = _answered(result, {"pairs_s": s["seconds_pairs"], "build_s": s["seconds_build"],
-                             "solve_s": s["seconds_solve"], "total_s": total})
+    out = _answered(
+        result,
+        {"pairs_s": s["seconds_pairs"], "build_s": s["seconds_build"], "solve_s": s["seconds_solve"], "total_s": total},
+    )
     q = out["quality"]
-    q.update(tiers_1_3_optimal=s["tiers_1_3_optimal"], pieces=s["pieces"], pieces_optimal=s["pieces_optimal"],
-             bound_scope=s["bound_scope"])
+    q.update(
+        tiers_1_3_optimal=s["tiers_1_3_optimal"],
+        pieces=s["pieces"],
+        pieces_optimal=s["pieces_optimal"],
+        bound_scope=s["bound_scope"],
+    )
     # Outside the timed window: each piece's tiers (1)-(3), for the LP relaxation of that piece.
     out["piece_tiers"] = tiers_by_piece(pieces(instance, policy, piece_children), result.matches)
     for key in ("emergency_placed", "placed", "extra_homes"):
@@ -168,8 +206,14 @@ def _engine_in_pieces(instance: Instance, policy: Policy, whole_cohort: bool, pi
     return out
 
 
-def _baseline_in_pieces(method: str, instance: Instance, policy: Policy, whole_cohort: bool,
-                        tiers: dict[str, Any] | None, piece_children: int) -> dict[str, Any]:
+def _baseline_in_pieces(
+    method: str,
+    instance: Instance,
+    policy: Policy,
+    whole_cohort: bool,
+    tiers: dict[str, Any] | None,
+    piece_children: int,
+) -> dict[str, Any]:
     from placements.bench.pieces import join_quality, pieces, run_all
 
     t0 = time.perf_counter()
@@ -194,8 +238,14 @@ def _baseline_in_pieces(method: str, instance: Instance, policy: Policy, whole_c
     return {"quality": q, "times": times, "assignment": assignment, "as_of": outs[0]["as_of"] if outs else None}
 
 
-def run(method: str, instance: Instance, policy: Policy, whole_cohort: bool, tiers: dict[str, Any] | None,
-        piece_children: int | None = None) -> dict[str, Any]:
+def run(
+    method: str,
+    instance: Instance,
+    policy: Policy,
+    whole_cohort: bool,
+    tiers: dict[str, Any] | None,
+    piece_children: int | None = None,
+) -> dict[str, Any]:
     """One run of ``method``: {"quality", "times", "violations"} (and "piece_tiers" for the engine in pieces).
 
     Times in seconds. ``piece_children`` makes every method match the geographic pieces of
@@ -214,6 +264,7 @@ def run(method: str, instance: Instance, policy: Policy, whole_cohort: bool, tie
         out = solve(method, instance, policy, whole_cohort, tiers)
     assignment, as_of = out.pop("assignment"), out.pop("as_of")
     out.pop("miles", None)
-    out["violations"] = None if assignment is None else _violations(instance, assignment, as_of or policy.as_of_date(),
-                                                                    whole_cohort)
+    out["violations"] = (
+        None if assignment is None else _violations(instance, assignment, as_of or policy.as_of_date(), whole_cohort)
+    )
     return out

@@ -30,8 +30,20 @@ PIECE_WORKERS = 2
 BOUND_SCOPE = "per piece: the sum of the pieces' bounds, not a bound for the whole instance"
 
 #: Quality figures that add up over pieces (None in any piece: None joined).
-_SUMMED = ("needing", "placed", "emergency_needing", "emergency_placed", "sibling_groups", "sibling_groups_split",
-           "extra_homes", "under12_in_residential", "over_20_miles", "objective", "bound", "patterns")
+_SUMMED = (
+    "needing",
+    "placed",
+    "emergency_needing",
+    "emergency_placed",
+    "sibling_groups",
+    "sibling_groups_split",
+    "extra_homes",
+    "under12_in_residential",
+    "over_20_miles",
+    "objective",
+    "bound",
+    "patterns",
+)
 
 
 def pieces(instance: Instance, policy: Policy, max_children: int) -> list[Instance]:
@@ -62,11 +74,13 @@ def tiers_by_piece(subs: list[Instance], matches: pd.DataFrame) -> list[dict[str
         ids = {c.child_id for c in sub.children}
         m = matches[matches["child_id"].isin(ids)]
         grouped = m[m["sibling_group"] != ""].groupby("sibling_group")["place_id"].nunique()
-        out.append({
-            "emergency_placed": int((m["urgency"] == Urgency.EMERGENCY.value).sum()),
-            "placed": len(m),
-            "extra_homes": int((grouped - 1).clip(lower=0).sum()),
-        })
+        out.append(
+            {
+                "emergency_placed": int((m["urgency"] == Urgency.EMERGENCY.value).sum()),
+                "placed": len(m),
+                "extra_homes": int((grouped - 1).clip(lower=0).sum()),
+            }
+        )
     return out
 
 

@@ -12,16 +12,42 @@ from typing import Any
 from placements.bench.methods import DESCRIPTION
 
 COLUMNS = (
-    ("method", "method"), ("status", "status"), ("placed", "placed"), ("emergency_placed", "emerg."),
-    ("sibling_groups_split", "split"), ("extra_homes", "extra homes"), ("under12_in_residential", "u12 resid."),
-    ("mean_miles", "mean mi"), ("over_20_miles", ">20 mi"), ("weekly_cost", "GBP/week"), ("objective", "objective"),
-    ("bound", "bound"), ("gap", "gap"), ("pairs_s", "pairs s"), ("build_s", "build s"), ("solve_s", "solve s"),
-    ("total_s", "total s"), ("peak_rss_mib", "peak MiB"), ("violations", "rules broken"),
+    ("method", "method"),
+    ("status", "status"),
+    ("placed", "placed"),
+    ("emergency_placed", "emerg."),
+    ("sibling_groups_split", "split"),
+    ("extra_homes", "extra homes"),
+    ("under12_in_residential", "u12 resid."),
+    ("mean_miles", "mean mi"),
+    ("over_20_miles", ">20 mi"),
+    ("weekly_cost", "GBP/week"),
+    ("objective", "objective"),
+    ("bound", "bound"),
+    ("gap", "gap"),
+    ("pairs_s", "pairs s"),
+    ("build_s", "build s"),
+    ("solve_s", "solve s"),
+    ("total_s", "total s"),
+    ("peak_rss_mib", "peak MiB"),
+    ("violations", "rules broken"),
 )
 
 #: The terminal shows these; results.md has every column.
-CONSOLE = ("method", "status", "placed", "emergency_placed", "sibling_groups_split", "extra_homes",
-           "under12_in_residential", "objective", "bound", "total_s", "peak_rss_mib", "violations")
+CONSOLE = (
+    "method",
+    "status",
+    "placed",
+    "emergency_placed",
+    "sibling_groups_split",
+    "extra_homes",
+    "under12_in_residential",
+    "objective",
+    "bound",
+    "total_s",
+    "peak_rss_mib",
+    "violations",
+)
 
 
 def _version(dist: str) -> str | None:
@@ -45,21 +71,40 @@ def machine() -> dict[str, Any]:
     except (ValueError, OSError):
         mem = None
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                check=False, cwd=os.path.dirname(__file__)).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=os.path.dirname(__file__),
+            ).stdout.strip()
+            or None
+        )
     except OSError:
         commit = None
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "python": platform.python_version(),
-        "platform": platform.platform(), "ortools": _version("ortools"), "numpy": _version("numpy"),
-        "matching": _version("matching"), "commit": commit, "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "ortools": _version("ortools"),
+        "numpy": _version("numpy"),
+        "matching": _version("matching"),
+        "commit": commit,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 def row_cells(row: dict[str, Any]) -> dict[str, str]:
     """One row's cells as text: '-' where a method has no such figure."""
-    flat = {**(row.get("quality") or {}), **(row.get("times") or {}), "method": row["method"],
-            "peak_rss_mib": row.get("peak_rss_mib")}
+    flat = {
+        **(row.get("quality") or {}),
+        **(row.get("times") or {}),
+        "method": row["method"],
+        "peak_rss_mib": row.get("peak_rss_mib"),
+    }
     cells = {}
     for key, _ in COLUMNS:
         v = flat.get(key)
@@ -111,27 +156,47 @@ def markdown(result: dict[str, Any]) -> str:
         if d.get("unavailable"):
             lines += [f"Not run: {d['unavailable']}.", ""]
             continue
-        lines += [f"{d['children']} children ({d.get('needing', '?')} matched), {d['places']} places; "
-                  f"profile {d['profile']}, seed {d['seed']}, "
-                  f"fingerprint {d['fingerprint']}, engine time limit {d['time_limit']:g} s"
-                  + (f", K={d['candidates_per_setting']} nearest homes per setting" if d.get("candidates_per_setting") else "")
-                  + (f"; `placements match` end to end {d['cli_median_s']:.2f} s" if "cli_median_s" in d else "") + ".", ""]
+        lines += [
+            f"{d['children']} children ({d.get('needing', '?')} matched), {d['places']} places; "
+            f"profile {d['profile']}, seed {d['seed']}, "
+            f"fingerprint {d['fingerprint']}, engine time limit {d['time_limit']:g} s"
+            + (
+                f", K={d['candidates_per_setting']} nearest homes per setting"
+                if d.get("candidates_per_setting")
+                else ""
+            )
+            + (f"; `placements match` end to end {d['cli_median_s']:.2f} s" if "cli_median_s" in d else "")
+            + ".",
+            "",
+        ]
         if d.get("piece_children"):
-            n = next((r["quality"].get("pieces") for r in result["rows"]
-                      if r["instance"] == d["name"] and (r.get("quality") or {}).get("pieces")), None)
-            lines += [f"Every method ran on the same {n or 'N'} geographic pieces of at most {d['piece_children']:,} "
-                      "children (`placements.decompose.plan_pieces`), two pieces at a time; the figures are the "
-                      "pieces' joined. **Bounds and gaps are per piece**: the sum of the pieces' bounds, not a bound "
-                      "for the whole instance (a child might do better in a home of the next piece). Seconds for "
-                      "pairs/build/solve are summed over the pieces; total seconds are wall time.", ""]
+            n = next(
+                (
+                    r["quality"].get("pieces")
+                    for r in result["rows"]
+                    if r["instance"] == d["name"] and (r.get("quality") or {}).get("pieces")
+                ),
+                None,
+            )
+            lines += [
+                f"Every method ran on the same {n or 'N'} geographic pieces of at most {d['piece_children']:,} "
+                "children (`placements.decompose.plan_pieces`), two pieces at a time; the figures are the "
+                "pieces' joined. **Bounds and gaps are per piece**: the sum of the pieces' bounds, not a bound "
+                "for the whole instance (a child might do better in a home of the next piece). Seconds for "
+                "pairs/build/solve are summed over the pieces; total seconds are wall time.",
+                "",
+            ]
         lines += ["| " + " | ".join(h for _, h in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         for row in (r for r in result["rows"] if r["instance"] == d["name"]):
             cells = row_cells(row)
             lines.append("| " + " | ".join(cells[k] for k, _ in COLUMNS) + " |")
         lines.append("")
     lines += ["## Speed ratios (engine total seconds / reference method, summed over the reference instances)", ""]
-    lines += [f"- `{k}`: {v}" + (f" (reference {result['reference_ratios'].get(k)})" if result.get("reference_ratios") else "")
-              for k, v in result["ratios"].items()]
+    lines += [
+        f"- `{k}`: {v}"
+        + (f" (reference {result['reference_ratios'].get(k)})" if result.get("reference_ratios") else "")
+        for k, v in result["ratios"].items()
+    ]
     lines += ["", "## Regression gate", ""]
     lines += [f"- FAIL: {f}" for f in result["failures"]] or ["- passed: no quality drop, speed within tolerance."]
     return "\n".join(lines) + "\n"

@@ -49,6 +49,7 @@ def address_space_gib(cap_gib: float) -> float:
 
 def _group_rss() -> Callable[[int], tuple[float, int]]:
     """A function: process group id -> (resident MiB summed over its live processes, how many)."""
+
     def rss(pgid: int) -> tuple[float, int]:
         total, n = 0, 0
         for entry in os.scandir("/proc"):
@@ -101,8 +102,9 @@ def _worker(job: dict[str, Any], timeout: float, cap_gib: float = MEMORY_CAP_GIB
     memory cap is a row that says so. Memory: see ``benchmarks/README.md`` (peak resident)."""
     cmd = [sys.executable, "-m", "placements.bench.worker"]
     job = {**job, "address_space_gib": address_space_gib(cap_gib)}
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     watch = _Watch(proc.pid, cap_gib * 1024)
     watch.start()
     timed_out = False
@@ -127,7 +129,7 @@ def _worker(job: dict[str, Any], timeout: float, cap_gib: float = MEMORY_CAP_GIB
         if "MemoryError" in tail:
             tail += f" (address space limited to {job['address_space_gib']:.0f} GiB per process)"
         return {"error": f"exit {proc.returncode}: {tail}", **memory}
-    out = json.loads(lines[-1][len(MARK):])
+    out = json.loads(lines[-1][len(MARK) :])
     out["peak_rss_self_mib"] = out.pop("peak_rss_mib")
     # One process: its VmHWM is exact. Several (pieces): the sampled sum of the group is the figure.
     out["peak_rss_mib"] = round(max(out["peak_rss_self_mib"], watch.peak_mib), 1)
@@ -149,8 +151,12 @@ def cli_seconds(repeats: int) -> list[float]:
 
 
 def run_tier(
-    tier: str, repeats: int, methods: tuple[str, ...] = METHODS, time_limit: float | None = None,
-    only: tuple[str, ...] = (), memory_cap_gib: float = MEMORY_CAP_GIB,
+    tier: str,
+    repeats: int,
+    methods: tuple[str, ...] = METHODS,
+    time_limit: float | None = None,
+    only: tuple[str, ...] = (),
+    memory_cap_gib: float = MEMORY_CAP_GIB,
 ) -> dict[str, Any]:
     """The results of a tier as one JSON-ready dict: instances, rows (one per instance and method)."""
     specs = inst.TIERS[tier]
@@ -158,10 +164,19 @@ def run_tier(
     rows: list[dict[str, Any]] = []
     runnable = []
     for spec in specs:
-        d: dict[str, Any] = {"name": spec.name, "size": spec.size, "profile": spec.profile, "seed": spec.seed,
-                             "whole_cohort": spec.whole_cohort, "time_limit": time_limit or spec.time_limit,
-                             "candidates_per_setting": spec.candidates_per_setting, "piece_children": spec.piece_children}
-        why = inst.available(spec) if not only or spec.name in only else "not run: left out of this run with --instances"
+        d: dict[str, Any] = {
+            "name": spec.name,
+            "size": spec.size,
+            "profile": spec.profile,
+            "seed": spec.seed,
+            "whole_cohort": spec.whole_cohort,
+            "time_limit": time_limit or spec.time_limit,
+            "candidates_per_setting": spec.candidates_per_setting,
+            "piece_children": spec.piece_children,
+        }
+        why = (
+            inst.available(spec) if not only or spec.name in only else "not run: left out of this run with --instances"
+        )
         d["unavailable"] = why
         described.append(d)
         if why is None:
@@ -181,27 +196,52 @@ def run_tier(
             tiers = None
             for method in order:
                 progress.update(task, description=f"{lo.spec.name}: {method}")
-                job = {"folder": str(lo.folder), "time_limit": d["time_limit"], "whole_cohort": lo.spec.whole_cohort,
-                       "method": method, "repeats": repeats, "tiers": tiers,
-                       "candidates_per_setting": lo.spec.candidates_per_setting, "piece_children": lo.spec.piece_children}
-                timeout = lo.spec.timeout * repeats if time_limit is None else max(lo.spec.timeout, 3 * time_limit * repeats)
+                job = {
+                    "folder": str(lo.folder),
+                    "time_limit": d["time_limit"],
+                    "whole_cohort": lo.spec.whole_cohort,
+                    "method": method,
+                    "repeats": repeats,
+                    "tiers": tiers,
+                    "candidates_per_setting": lo.spec.candidates_per_setting,
+                    "piece_children": lo.spec.piece_children,
+                }
+                timeout = (
+                    lo.spec.timeout * repeats if time_limit is None else max(lo.spec.timeout, 3 * time_limit * repeats)
+                )
                 out = _worker(job, timeout, memory_cap_gib)
                 rows.append({"instance": lo.spec.name, "size": lo.spec.size, "method": method, **out})
                 q = out.get("quality") or {}
                 took = (out.get("times") or {}).get("total_s")
-                progress.console.print(f"{lo.spec.name} {method}: " + (out.get("error") or f"{q.get('status')}, "
-                                       f"{q.get('placed')} placed, {took:.3f} s, {out.get('peak_rss_mib')} MiB"),
-                                       markup=False, highlight=False)
+                progress.console.print(
+                    f"{lo.spec.name} {method}: "
+                    + (
+                        out.get("error")
+                        or f"{q.get('status')}, {q.get('placed')} placed, {took:.3f} s, {out.get('peak_rss_mib')} MiB"
+                    ),
+                    markup=False,
+                    highlight=False,
+                )
                 if q.get("needing") is not None:
                     d["needing"] = q["needing"]
                 if method == "engine" and q.get("tiers_1_3_optimal"):
-                    tiers = {"emergency_placed": q["emergency_placed"], "placed": q["placed"], "extra_homes": q["extra_homes"],
-                             "pieces": out.get("piece_tiers")}
+                    tiers = {
+                        "emergency_placed": q["emergency_placed"],
+                        "placed": q["placed"],
+                        "extra_homes": q["extra_homes"],
+                        "pieces": out.get("piece_tiers"),
+                    }
                 progress.advance(task)
             if lo.spec.profile == inst.DEMO and not lo.spec.whole_cohort:
                 progress.update(task, description="placements match data/demo, end to end")
                 runs = cli_seconds(repeats)
                 d["cli_seconds"] = runs
                 d["cli_median_s"] = round(statistics.median(runs), 3)
-    return {"tier": tier, "repeats": repeats, "memory_cap_gib": round(memory_cap_gib, 1),
-            "address_space_gib": round(address_space_gib(memory_cap_gib), 1), "instances": described, "rows": rows}
+    return {
+        "tier": tier,
+        "repeats": repeats,
+        "memory_cap_gib": round(memory_cap_gib, 1),
+        "address_space_gib": round(address_space_gib(memory_cap_gib), 1),
+        "instances": described,
+        "rows": rows,
+    }

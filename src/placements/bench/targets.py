@@ -39,7 +39,12 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         if size == "daily":
             add(_SIZE_TARGET[size], name, f"{secs * 1000:.0f} ms", secs < 0.05)
             if "cli_median_s" in d:
-                add("`placements match` end to end under 1.5 s", name, f"{d['cli_median_s']:.2f} s", d["cli_median_s"] < 1.5)
+                add(
+                    "`placements match` end to end under 1.5 s",
+                    name,
+                    f"{d['cli_median_s']:.2f} s",
+                    d["cli_median_s"] < 1.5,
+                )
         elif size == "city":
             add(_SIZE_TARGET[size], name, f"{status} in {secs:.2f} s", status == "OPTIMAL" and secs < 1.0)
         elif size == "region":

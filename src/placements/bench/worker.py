@@ -48,10 +48,19 @@ def _preload(method: str) -> None:
     """Import what the method uses before any clock starts: import time is no method's time."""
     import importlib
 
-    names = ["placements.match", "placements.baselines", "placements.validate", "placements.bench.pairs",
-             "placements.bench.pieces", "placements.decompose"]
-    names += {"flow": ["placements.bench.flow"], "lp": ["placements.bench.lp"],
-              "stable": ["placements.bench.stable", "matching.algorithms"]}.get(method, [])
+    names = [
+        "placements.match",
+        "placements.baselines",
+        "placements.validate",
+        "placements.bench.pairs",
+        "placements.bench.pieces",
+        "placements.decompose",
+    ]
+    names += {
+        "flow": ["placements.bench.flow"],
+        "lp": ["placements.bench.lp"],
+        "stable": ["placements.bench.stable", "matching.algorithms"],
+    }.get(method, [])
     for name in names:
         importlib.import_module(name)
 
@@ -73,7 +82,9 @@ def work(job: dict[str, Any]) -> dict[str, Any]:
     folder = Path(job["folder"])
     instance = Instance.from_json((folder / "instance.json").read_text(encoding="utf-8"))
     policy = Policy.model_validate_json((folder / "policy.json").read_text(encoding="utf-8"))
-    policy = policy.replace(time_limit_seconds=job["time_limit"], candidates_per_setting=job.get("candidates_per_setting"))
+    policy = policy.replace(
+        time_limit_seconds=job["time_limit"], candidates_per_setting=job.get("candidates_per_setting")
+    )
     loaded = _rss_mib()
     runs = [
         run(job["method"], instance, policy, job["whole_cohort"], job.get("tiers"), job.get("piece_children"))
@@ -81,8 +92,14 @@ def work(job: dict[str, Any]) -> dict[str, Any]:
     ]
     times = {k: [r["times"][k] for r in runs] for k in runs[0]["times"]}
     median = {k: (None if None in v else round(statistics.median(v), 4)) for k, v in times.items()}
-    out = {"quality": runs[0]["quality"], "violations": runs[0]["violations"], "times": median,
-           "all_times": times, "rss_loaded_mib": loaded, "peak_rss_mib": _rss_mib()}
+    out = {
+        "quality": runs[0]["quality"],
+        "violations": runs[0]["violations"],
+        "times": median,
+        "all_times": times,
+        "rss_loaded_mib": loaded,
+        "peak_rss_mib": _rss_mib(),
+    }
     if "piece_tiers" in runs[0]:
         out["piece_tiers"] = runs[0]["piece_tiers"]
     return out

@@ -76,9 +76,7 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) ->
         if not any(v.strip() for v in values):
             continue  # blank line
         if len(values) != len(header):
-            problems.append(
-                Problem(name, n, None, f"has {len(values)} fields but the header has {len(header)}")
-            )
+            problems.append(Problem(name, n, None, f"has {len(values)} fields but the header has {len(header)}"))
             ok = False
             continue
         row = dict(zip(header, (v.strip() for v in values), strict=True))
@@ -118,9 +116,7 @@ def _validate(model: type[BaseModel], table: _Table, data: list[dict[str, Any]],
 _COLUMN_ALIASES = {"la_code": "local_authority"}
 
 
-def _resolve_postcodes(
-    tables: list[tuple[_Table, str]], problems: list[Problem]
-) -> dict[str, postcodes.Location]:
+def _resolve_postcodes(tables: list[tuple[_Table, str]], problems: list[Problem]) -> dict[str, postcodes.Location]:
     """Normalise and look up every postcode in one pass; bad or unknown ones are problems."""
     wanted: list[str] = []
     for table, column in tables:
@@ -129,7 +125,9 @@ def _resolve_postcodes(
             if raw:
                 norm = postcodes.normalise(raw)
                 if norm is None:
-                    problems.append(Problem(str(table.path), int(row["__line__"]), column, f"{raw!r} is not a postcode"))
+                    problems.append(
+                        Problem(str(table.path), int(row["__line__"]), column, f"{raw!r} is not a postcode")
+                    )
                 else:
                     wanted.append(norm)
     found = postcodes.lookup(wanted)
@@ -187,7 +185,12 @@ def read_places(path: Path, problems: list[Problem]) -> tuple[list[Place], _Tabl
     for row in table.rows:
         if not row.get("postcode") and not (row.get("easting") and row.get("northing")):
             problems.append(
-                Problem(str(table.path), int(row["__line__"]), "postcode", "a place needs a postcode or easting and northing")
+                Problem(
+                    str(table.path),
+                    int(row["__line__"]),
+                    "postcode",
+                    "a place needs a postcode or easting and northing",
+                )
             )
     warnings = near_miss_columns(table, set(Place.model_fields) | {"local_authority"})
     found = _resolve_postcodes([(table, "postcode")], problems)

@@ -113,7 +113,11 @@ class _Letter:
 
     def postcodes(self, rows: np.ndarray) -> list[str]:
         """``'NG7 2RD'``, ``'N1 0AA'``: the postcodes of the rows, as the case folder spells them."""
-        pcd = [p.decode("ascii") for p in self.pcd[rows].tolist()] if self.pcd.dtype.kind == "S" else self.pcd[rows].tolist()
+        pcd = (
+            [p.decode("ascii") for p in self.pcd[rows].tolist()]
+            if self.pcd.dtype.kind == "S"
+            else self.pcd[rows].tolist()
+        )
         return [p[:4].rstrip() + " " + p[4:] for p in pcd]
 
     def las(self, rows: np.ndarray) -> list[str]:
@@ -171,7 +175,9 @@ def _strings(data: np.ndarray, start: int, n: int) -> tuple[np.ndarray, int]:
 def _text(recs: np.ndarray, type_byte: int) -> np.ndarray:
     """Records of a type byte and ASCII characters as a bytes array, once each is checked."""
     chars = np.ascontiguousarray(recs[:, 1:])
-    if chars.shape[1] == 0 or not (recs[:, 0] == type_byte).all() or ((chars - np.uint8(1)) >= 0x7F).any():  # 0 wraps to 255: 1-127 only
+    if (
+        chars.shape[1] == 0 or not (recs[:, 0] == type_byte).all() or ((chars - np.uint8(1)) >= 0x7F).any()
+    ):  # 0 wraps to 255: 1-127 only
         raise _Layout("not ASCII strings of one length")
     return chars.view(f"S{recs.shape[1] - 1}")[:, 0]
 

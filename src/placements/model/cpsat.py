@@ -77,7 +77,9 @@ class CpSatModel:
         a_secs = time.perf_counter() - t
         if status_a not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise RuntimeError(f"stage A ended {sa.status_name(status_a)}: the empty proposal is always lawful")
-        stage_a = StageStats("tiers", sa.status_name(status_a), sa.objective_value, sa.best_objective_bound, self.build_seconds, a_secs)
+        stage_a = StageStats(
+            "tiers", sa.status_name(status_a), sa.objective_value, sa.best_objective_bound, self.build_seconds, a_secs
+        )
         values_a = [sa.boolean_value(v) for v in w]
 
         t = time.perf_counter()

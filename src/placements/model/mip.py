@@ -187,8 +187,9 @@ class MipModel:
             log.debug("stage %s: no time left for its LP; keeping the incumbent", name)
             value = self._value(name, incumbent) if incumbent is not None else float("nan")
             bound = np.inf if maximise else -np.inf
-            stats = StageStats(name, "FEASIBLE" if incumbent is not None else "NOT_FOUND", value, bound, 0.0,
-                               time.perf_counter() - t0)
+            stats = StageStats(
+                name, "FEASIBLE" if incumbent is not None else "NOT_FOUND", value, bound, 0.0, time.perf_counter() - t0
+            )
             return stats, incumbent, value, False
         z_lp, d, x_lp = lp_answer
         log.debug("stage %s: LP %.1f in %.2f s", name, z_lp, time.perf_counter() - t0)
@@ -217,8 +218,9 @@ class MipModel:
         if support.sum() < len(d):
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
-            code, found, value, _ = self._solve_window(name, support, deadline, seed, t0, "LP support", exact=False,
-                                                       absgap=1.0 - 2 * eps)
+            code, found, value, _ = self._solve_window(
+                name, support, deadline, seed, t0, "LP support", exact=False, absgap=1.0 - 2 * eps
+            )
             if found is not None and sign * (value - z_inc) > 1e-6:
                 chosen, z_inc, status = found, value, "FEASIBLE"
                 kept[:] = False
@@ -292,8 +294,16 @@ class MipModel:
                         ct.SetCoefficient(built.w[i], float(self.pats.size[i] - 1))
 
     def _solve_window(
-        self, name: str, keep: np.ndarray, deadline: float, seed: int, t0: float, label: str,
-        hint: np.ndarray | None = None, exact: bool = True, absgap: float = 0.0,
+        self,
+        name: str,
+        keep: np.ndarray,
+        deadline: float,
+        seed: int,
+        t0: float,
+        label: str,
+        hint: np.ndarray | None = None,
+        exact: bool = True,
+        absgap: float = 0.0,
     ) -> tuple[int | None, np.ndarray | None, float, float]:
         """The MIP over the kept columns only: (solver status or None when out of time, chosen
         columns or None when it found no answer, value, the MIP's bound over the kept columns).
@@ -319,8 +329,16 @@ class MipModel:
             values[hint] = 1.0
             mip.solver.SetHint(mip.w, values.tolist())
         code = mip.solver.Solve(exact_params()) if exact else mip.solver.Solve()
-        log.debug("stage %s: %s, %d of %d columns, %s (bound %.1f) in %.2f s", name, label, int(keep.sum()), len(keep),
-                  code, mip.solver.Objective().BestBound() if code in (0, 1) else float("nan"), time.perf_counter() - t0)
+        log.debug(
+            "stage %s: %s, %d of %d columns, %s (bound %.1f) in %.2f s",
+            name,
+            label,
+            int(keep.sum()),
+            len(keep),
+            code,
+            mip.solver.Objective().BestBound() if code in (0, 1) else float("nan"),
+            time.perf_counter() - t0,
+        )
         direction = 1.0 if mip.solver.Objective().maximization() else -1.0
         if code == pywraplp.Solver.INFEASIBLE:
             return code, None, float("nan"), -direction * np.inf  # nothing in the window at all
@@ -371,7 +389,11 @@ class MipModel:
         return float((we // wp) * pats.emergency[chosen].sum() + pats.size[chosen].sum())
 
     def solve(
-        self, time_limit: float, workers: int, seed: int, start: np.ndarray | None = None  # noqa: ARG002
+        self,
+        time_limit: float,
+        workers: int,
+        seed: int,
+        start: np.ndarray | None = None,  # noqa: ARG002
     ) -> Solution:
         """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
 

@@ -40,8 +40,13 @@ def extra_homes(pats: Patterns, chosen: np.ndarray) -> int:
 
 
 def make_solution(
-    pats: Patterns, chosen: np.ndarray, tiers_optimal: bool, quality_optimal: bool, bound: int,
-    stages: tuple[StageStats, ...], backend: str,
+    pats: Patterns,
+    chosen: np.ndarray,
+    tiers_optimal: bool,
+    quality_optimal: bool,
+    bound: int,
+    stages: tuple[StageStats, ...],
+    backend: str,
 ) -> Solution:
     chosen = np.sort(np.asarray(chosen, dtype=np.int64))
     return Solution(

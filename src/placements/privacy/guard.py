@@ -31,7 +31,17 @@ _ISO_DATE = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-[0-9]{2}(?![0-9])")
 _UK_DATE = re.compile(r"(?<![0-9/])[0-9]{1,2}/([0-9]{1,2})/([0-9]{4})(?![0-9])")
 #: Columns that hold something other than a child: never rewritten as a child id.
 _NOT_CHILD_COLUMNS = frozenset(
-    {"place_id", "current_place_id", "setting", "provider", "rule", "severity", "reason_code", "binding_rule", "urgency"}
+    {
+        "place_id",
+        "current_place_id",
+        "setting",
+        "provider",
+        "rule",
+        "severity",
+        "reason_code",
+        "binding_rule",
+        "urgency",
+    }
 )
 _DOB_COLUMNS = frozenset({"date_of_birth", "dob", "birth_date"})
 
@@ -74,7 +84,9 @@ class Privacy:
         self._ids = self.pseudonymiser.mapping(children, groups) if self.pseudonymiser else {}
         words = sorted(self._ids, key=len, reverse=True)
         self._id_pattern = (
-            re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9_])") if words else None
+            re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9_])")
+            if words
+            else None
         )
 
     @property
@@ -171,7 +183,9 @@ class Privacy:
             if self._id_pattern is not None:
                 hit = self._id_pattern.search(content)
                 # an all-digit id equal to a number in the text is not a disclosure of that child
-                hits = [m.group(1) for m in self._id_pattern.finditer(content) if not m.group(1).isdigit()] if hit else []
+                hits = (
+                    [m.group(1) for m in self._id_pattern.finditer(content) if not m.group(1).isdigit()] if hit else []
+                )
                 if hits:
                     found.append(f"{name}: holds {len(hits)} child or sibling-group identifier(s) of the input")
         return found

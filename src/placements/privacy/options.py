@@ -34,7 +34,9 @@ def pseudonymiser_from_options(pseudonymise: bool, key_file: Path | None) -> tup
     """The pseudonymiser the options ask for, or the problems that stop it (a missing or short key)."""
     if not pseudonymise:
         if key_file is not None:
-            return None, [Problem("--key-file", None, None, "given without --pseudonymise; add --pseudonymise or drop it")]
+            return None, [
+                Problem("--key-file", None, None, "given without --pseudonymise; add --pseudonymise or drop it")
+            ]
         return None, []
     try:
         return Pseudonymiser(load_key(key_file)), []

@@ -24,7 +24,6 @@ def protect_result(result: MatchResult, privacy: Privacy) -> MatchResult:
     )
 
 
-
 def protect_files(files: Mapping[str, str | bytes], privacy: Privacy) -> dict[str, str | bytes]:
     """Any command's finished files made safe: CSVs cell by cell (by column), JSON value by value.
 
@@ -58,7 +57,8 @@ def _protect_csv(text: str, privacy: Privacy) -> str:
     header = rows[0]
     keep = [rows[0]]
     numeric = [
-        all(_is_number(r[j]) or r[j] == "" for r in rows[1:] if j < len(r)) and not any(k in h for k in ("child", "sibling_group"))
+        all(_is_number(r[j]) or r[j] == "" for r in rows[1:] if j < len(r))
+        and not any(k in h for k in ("child", "sibling_group"))
         for j, h in enumerate(header)
     ]
     frame_cols = {j: h for j, h in enumerate(header)}

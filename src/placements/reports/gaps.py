@@ -107,10 +107,18 @@ class Gaps:
         """Headline, each metric per state, and the whole-cohort solve's status: what summary.json holds."""
         money = ("weekly_cost", "annual_cost")
         states = {
-            s: {m: (_plain(v) if m in money else int(v)) for m, v in zip(self.summary_table["metric"], self.summary_table[s], strict=True)}
+            s: {
+                m: (_plain(v) if m in money else int(v))
+                for m, v in zip(self.summary_table["metric"], self.summary_table[s], strict=True)
+            }
             for s in STATES
         }
-        return {"as_of": self.as_of.isoformat(), "headline": dict(self.headline), "states": states, "best_solve": dict(self.solver)}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "headline": dict(self.headline),
+            "states": states,
+            "best_solve": dict(self.solver),
+        }
 
 
 def _plain(v: Any) -> Any:
@@ -161,7 +169,9 @@ def plan_mismatch(c: Child, place: Place | None) -> bool:
 def _distance(c: Child, place: Place | None) -> float:
     if place is None or c.home_easting is None or c.home_northing is None:
         return float("nan")
-    return float(miles(np.array(c.home_easting), np.array(c.home_northing), np.array(place.easting), np.array(place.northing)))
+    return float(
+        miles(np.array(c.home_easting), np.array(c.home_northing), np.array(place.easting), np.array(place.northing))
+    )
 
 
 def _family_area(c: Child, la_code: str | None) -> str:
@@ -217,6 +227,7 @@ def _apart(instance: Instance, homes: dict[str, str | None], placed: dict[str, b
     A child without a home lives with nobody. Siblings both living outside the register are taken
     to live together (nothing says otherwise).
     """
+
     def key(cid: str) -> str | None:
         if not placed[cid]:
             return None
@@ -238,13 +249,25 @@ def _ideal_columns(instance: Instance, policy: Policy, costs: dict[Setting, floa
     rows = []
     for c in instance.children:
         if c.status is Status.PLACED and c.current_place_id is None:  # outside the register: not judged
-            rows.append({
-                "ideal_place_id": "", "ideal_setting": "other", "ideal_provider": "", "ideal_placed": True,
-                "ideal_in_family": False, "ideal_under12_residential": False, "ideal_under5_residential": False,
-                "ideal_distance_miles": float("nan"), "ideal_over_20_miles": False, "ideal_out_of_area": False,
-                "ideal_plan_mismatch": False, "ideal_cost_unknown": True, "ideal_weekly_cost": 0.0,
-                "ideal_siblings_apart": False, "ideal_group_split": False,
-            })
+            rows.append(
+                {
+                    "ideal_place_id": "",
+                    "ideal_setting": "other",
+                    "ideal_provider": "",
+                    "ideal_placed": True,
+                    "ideal_in_family": False,
+                    "ideal_under12_residential": False,
+                    "ideal_under5_residential": False,
+                    "ideal_distance_miles": float("nan"),
+                    "ideal_over_20_miles": False,
+                    "ideal_out_of_area": False,
+                    "ideal_plan_mismatch": False,
+                    "ideal_cost_unknown": True,
+                    "ideal_weekly_cost": 0.0,
+                    "ideal_siblings_apart": False,
+                    "ideal_group_split": False,
+                }
+            )
             continue
         s, _fits = ideal_setting(c, as_of)
         age = c.age_on(as_of)
@@ -302,8 +325,16 @@ def _metric_values(frame: pd.DataFrame, state: str) -> dict[str, float]:
     out: dict[str, float] = {"children": len(frame)}
     out["placed"] = int(col("placed").sum())
     out["unplaced"] = len(frame) - out["placed"]
-    for m in ("in_family", "under12_residential", "under5_residential", "siblings_apart", "over_20_miles",
-              "out_of_area", "plan_mismatch", "cost_unknown"):
+    for m in (
+        "in_family",
+        "under12_residential",
+        "under5_residential",
+        "siblings_apart",
+        "over_20_miles",
+        "out_of_area",
+        "plan_mismatch",
+        "cost_unknown",
+    ):
         out[m] = int(col(m).sum())
     # A split group is counted once, at its first member in the frame.
     firsts = frame[frame["sibling_group_size"] > 1].drop_duplicates("_group_key")
@@ -318,8 +349,17 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for m, meaning in METRICS:
         t, b, i = (values[s][m] for s in STATES)
-        rows.append({"metric": m, "today": t, "best": b, "ideal": i,
-                     "today_to_best": round(b - t, 2), "best_to_ideal": round(i - b, 2), "meaning": meaning})
+        rows.append(
+            {
+                "metric": m,
+                "today": t,
+                "best": b,
+                "ideal": i,
+                "today_to_best": round(b - t, 2),
+                "best_to_ideal": round(i - b, 2),
+                "meaning": meaning,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -384,8 +424,17 @@ def _missing(instance: Instance, policy: Policy, children: pd.DataFrame) -> pd.D
             text = f"more foster homes like those that could take this child: {kind}; every one is needed by other children"
         else:
             text = f"{kind} (today none passes the {binding.value} rule)"
-        records.append((c.child_id, children.loc[r, "age_band"], ";".join(needs), size, children.loc[r, "best_setting"] or "none",
-                        binding.value, text))
+        records.append(
+            (
+                c.child_id,
+                children.loc[r, "age_band"],
+                ";".join(needs),
+                size,
+                children.loc[r, "best_setting"] or "none",
+                binding.value,
+                text,
+            )
+        )
     return pd.DataFrame(records, columns=cols)
 
 
@@ -431,7 +480,9 @@ def register_cohort(instance: Instance) -> tuple[Instance, frozenset[str]]:
     foster and residential places what is not. They stay where they are in ``best``. Connected-person
     carers approved only for such children are left out with them (nobody else may live there).
     """
-    outside = frozenset(c.child_id for c in instance.children if c.status is Status.PLACED and c.current_place_id is None)
+    outside = frozenset(
+        c.child_id for c in instance.children if c.status is Status.PLACED and c.current_place_id is None
+    )
     if not outside:
         return instance, outside
     places = []
@@ -481,7 +532,9 @@ def compute_gaps(instance: Instance, policy: Policy | None = None) -> Gaps:
     missing = _missing(instance, policy, children)
     headline = _headline(summary_table, missing)
     s = best.summary()
-    solver = {k: s[k] for k in ("status", "tiers_1_3_optimal", "objective", "bound", "gap", "seconds", "backend", "seed")}
+    solver = {
+        k: s[k] for k in ("status", "tiers_1_3_optimal", "objective", "bound", "gap", "seconds", "backend", "seed")
+    }
     solver["children_matched"] = len(cohort.children)
     solver["children_outside_register_staying"] = len(outside)
     solver["reference_weekly_costs"] = {k.value: v for k, v in costs.items()}

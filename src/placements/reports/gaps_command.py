@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from placements.privacy.options import KeyFileOption, PseudonymiseOption
+
 if TYPE_CHECKING:
     from placements.reports.gaps import Gaps
 
@@ -22,8 +23,10 @@ BAND_METRICS = ("children", "unplaced", "in_family", "under12_residential", "sib
 
 def gaps_files(gaps: Gaps) -> dict[str, str]:
     """Every table as ``<name>.csv`` and the summary as ``gaps_summary.json``."""
-    files = {f"{name}.csv": frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-             for name, frame in gaps.tables().items()}
+    files = {
+        f"{name}.csv": frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        for name, frame in gaps.tables().items()
+    }
     files["gaps_summary.json"] = json.dumps(gaps.summary(), indent=2, sort_keys=False) + "\n"
     return files
 
@@ -37,8 +40,12 @@ def _num(v: Any) -> str:
 def gaps_cmd(
     case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
     out: Annotated[Path, typer.Option(help="folder for gaps_*.csv and gaps_summary.json")] = Path("out"),
-    as_of: Annotated[Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")] = None,
-    time_limit: Annotated[Optional[float], typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
+    ] = None,
+    time_limit: Annotated[
+        Optional[float], typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
@@ -60,8 +67,12 @@ def gaps_cmd(
         return
     warn(folder)
     limit = folder.policy.time_limit_seconds
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
-        bar.add_task(f"Whole-cohort match, the best with today's homes (at most {limit:g} s) and the three states...", total=None)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
+        bar.add_task(
+            f"Whole-cohort match, the best with today's homes (at most {limit:g} s) and the three states...", total=None
+        )
         gaps = compute_gaps(folder.instance, folder.policy)
     privacy = Privacy(folder.instance, pseudonymiser)
     written = write_guarded(out, protect_files(gaps_files(gaps), privacy), privacy)
@@ -75,7 +86,12 @@ def gaps_cmd(
     t.add_column("today -> best", justify="right")
     t.add_column("best -> ideal", justify="right")
     for row in gaps.summary_table.itertuples():
-        t.add_row(row.metric.replace("_", " "), *(_num(getattr(row, s)) for s in STATES), _num(row.today_to_best), _num(row.best_to_ideal))
+        t.add_row(
+            row.metric.replace("_", " "),
+            *(_num(getattr(row, s)) for s in STATES),
+            _num(row.today_to_best),
+            _num(row.best_to_ideal),
+        )
     console.print(t)
     band = gaps.by_dimension["age_band"]
     b = Table(title="By age band (today / best / ideal)")
@@ -94,10 +110,14 @@ def gaps_cmd(
             m.add_row(privacy.id(r.child_id), r.age_band, r.best_setting, r.binding_rule, r.what_is_missing)
         console.print(m)
     sv = gaps.solver
-    console.print(f"Best state: whole-cohort match {sv['status']} (tiers 1-3 proven: {sv['tiers_1_3_optimal']}, "
-                  f"score gap {sv['gap']}), {sv['seconds']} s")
+    console.print(
+        f"Best state: whole-cohort match {sv['status']} (tiers 1-3 proven: {sv['tiers_1_3_optimal']}, "
+        f"score gap {sv['gap']}), {sv['seconds']} s"
+    )
     if not sv["tiers_1_3_optimal"]:
-        console.print(f"[bold yellow]The best state is not proven: the whole-cohort match stopped at {limit:g} s before "
-                      "proving tiers 1-3, so 'best' understates what today's homes allow. Run again with a longer "
-                      "--time-limit.[/]")
+        console.print(
+            f"[bold yellow]The best state is not proven: the whole-cohort match stopped at {limit:g} s before "
+            "proving tiers 1-3, so 'best' understates what today's homes allow. Run again with a longer "
+            "--time-limit.[/]"
+        )
     console.print("Wrote " + ", ".join(str(p) for p in written))

@@ -39,17 +39,32 @@ def _print_comparison(console: Any, comparison: Any, order: list[str], title: st
 
 def simulate_cmd(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files (scenarios/*.toml); the first is the base")],
-    case_dir: Annotated[Optional[Path], typer.Option("--case", help="case folder to start from (default: data/demo)")] = None,
-    ssda903: Annotated[Optional[Path], typer.Option(help="SSDA903 history for the demand model (default: CASE/ssda903)")] = None,
+    case_dir: Annotated[
+        Optional[Path], typer.Option("--case", help="case folder to start from (default: data/demo)")
+    ] = None,
+    ssda903: Annotated[
+        Optional[Path], typer.Option(help="SSDA903 history for the demand model (default: CASE/ssda903)")
+    ] = None,
     runs: Annotated[Optional[int], typer.Option(min=1, help="runs per scenario (default: the scenario files')")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="seed for every scenario (default: each file's)")] = None,
     out: Annotated[Path, typer.Option(help="results folder")] = Path("out/simulate"),
     engine: Annotated[str, typer.Option(help="local (a process pool on this machine) or ray")] = "local",
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join, e.g. ray://head:10001 (default: start a local Ray)")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="local processes (default: the machine's cores)")] = None,
+    address: Annotated[
+        Optional[str], typer.Option(help="Ray cluster to join, e.g. ray://head:10001 (default: start a local Ray)")
+    ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(min=1, help="local processes (default: the machine's cores)")
+    ] = None,
 ) -> None:
     """Simulate scenarios month by month with the matching engine in the loop; write bands, comparison, charts."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from placements.cli import _fail, console, err, read_case, warn
     from placements.errors import InputError, Problem
@@ -67,7 +82,9 @@ def simulate_cmd(
         problems.append(Problem("--address", None, None, "--address is for --engine ray"))
     for p in scenarios:
         if out.resolve() == p.resolve() or out.resolve() in p.resolve().parents:
-            problems.append(Problem(str(out), None, None, f"--out would overwrite the scenario file {p}; choose another folder"))
+            problems.append(
+                Problem(str(out), None, None, f"--out would overwrite the scenario file {p}; choose another folder")
+            )
     try:
         loaded = load_scenarios(scenarios)
     except InputError as exc:
@@ -99,8 +116,13 @@ def simulate_cmd(
         "demand_model": demand.model_dump(),
         "metrics": list(METRICS),
         "scenarios": [
-            {"name": s.name, "file": p.name, "seed": s.seed if seed is None else seed, "horizon_months": s.horizon_months,
-             "settings": s.model_dump(mode="json")}
+            {
+                "name": s.name,
+                "file": p.name,
+                "seed": s.seed if seed is None else seed,
+                "horizon_months": s.horizon_months,
+                "settings": s.model_dump(mode="json"),
+            }
             for p, s in zip(scenarios, loaded, strict=True)
         ],  # fmt: skip
     }
@@ -111,7 +133,13 @@ def simulate_cmd(
         f"demand: {demand.source}; {demand.entries_per_month():.1f} entrants a month"
     )
     t0 = time.perf_counter()
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, console=console, transient=False) as bar:
         job = bar.add_task("runs", total=len(tasks))
         try:
@@ -126,7 +154,8 @@ def simulate_cmd(
         err.print(
             f"warning: {stopped} monthly match(es) stopped at the time limit before proving optimality; their "
             "results can differ from machine to machine (see matches_not_proven in runs.csv)",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
     files = result_files(meta, runs_table)
     written = write_files(out, files)
@@ -157,12 +186,16 @@ def simulate_plot_cmd(
     files = result_files(meta, runs, with_runs=False)
     written = write_files(out or results, files)
     order = [s["name"] for s in meta["scenarios"]]
-    _print_comparison(console, comparison_frame(runs, order), order, f"{meta['horizon_months']} months from {meta['start']}")
+    _print_comparison(
+        console, comparison_frame(runs, order), order, f"{meta['horizon_months']} months from {meta['start']}"
+    )
     console.print(f"wrote {len(written)} files to {out or results}")
 
 
 def backtest_cmd(
-    ssda903: Annotated[Optional[Path], typer.Argument(help="SSDA903 history folder (default: data/demo/ssda903)")] = None,
+    ssda903: Annotated[
+        Optional[Path], typer.Argument(help="SSDA903 history folder (default: data/demo/ssda903)")
+    ] = None,
     fit_years: Annotated[int, typer.Option(min=1, help="years at the start of the history to fit on")] = 3,
     out: Annotated[Path, typer.Option(help="folder for backtest.csv")] = Path("out/backtest"),
 ) -> None:
@@ -189,7 +222,16 @@ def backtest_cmd(
     start = pd.Timestamp(first.year, first.month, 1) + pd.DateOffset(months=1)
     cut = start + pd.DateOffset(years=fit_years)
     if cut >= last:
-        _fail([Problem("--fit-years", None, None, f"the history runs {first.date()} to {last.date()}: nothing left to forecast")])
+        _fail(
+            [
+                Problem(
+                    "--fit-years",
+                    None,
+                    None,
+                    f"the history runs {first.date()} to {last.date()}: nothing left to forecast",
+                )
+            ]
+        )
         return
     frame = backtest(hist.episodes, hist.header, hist.uasc, start.date(), cut.date(), last.date())
     t = Table(title=f"Backtest: fit {frame.attrs['fit']}, forecast {frame.attrs['months']} months from {cut.date()}")

@@ -100,7 +100,9 @@ def stock_on(ep: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     on = on.drop_duplicates("CHILD", keep="last")
     ages = age_years(on["DOB"], day)
     keep = (ages >= 0) & (ages <= MAX_AGE)
-    return pd.DataFrame({"CHILD": on["CHILD"].to_numpy()[keep], "age": ages[keep], "setting": on["setting"].to_numpy()[keep]})
+    return pd.DataFrame(
+        {"CHILD": on["CHILD"].to_numpy()[keep], "age": ages[keep], "setting": on["setting"].to_numpy()[keep]}
+    )
 
 
 def stock_matrix(ep: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
@@ -215,7 +217,9 @@ def project(model: DemandModel, stock: np.ndarray, months: int) -> np.ndarray:
     exit_h = np.array(model.exit_hazard)[:, BAND_OF_AGE].T  # age x setting
     move_h = np.array(model.move_hazard)[:, BAND_OF_AGE].T
     move_to = np.array(model.move_to)[:, BAND_OF_AGE, :].transpose(1, 0, 2)  # age x from x to
-    entries = (np.array(model.entries) + np.array(model.uasc_entries))[:, None] * np.array(model.entry_setting)[BAND_OF_AGE]
+    entries = (np.array(model.entries) + np.array(model.uasc_entries))[:, None] * np.array(model.entry_setting)[
+        BAND_OF_AGE
+    ]
     s = np.asarray(stock, dtype=float).copy()
     out = np.zeros((months, *s.shape))
     for m in range(months):
@@ -267,13 +271,21 @@ def backtest(
                 "forecast_end": round(float(f[-1]), 1),
                 "error_end_pct": round(float(100 * (f[-1] - a[-1]) / a[-1]), 1) if a[-1] else None,
                 "mape_pct": round(float(100 * np.nanmean(np.where(a > 0, ape, np.nan))), 1) if (a > 0).any() else None,
-                "naive_mape_pct": round(float(100 * np.nanmean(np.where(a > 0, naive, np.nan))), 1) if (a > 0).any() else None,
+                "naive_mape_pct": round(float(100 * np.nanmean(np.where(a > 0, naive, np.nan))), 1)
+                if (a > 0).any()
+                else None,
             }
         )
 
     for b, label in enumerate(BANDS):
         sel = BAND_OF_AGE == b
-        add("age band", label, forecast[:, sel].sum(axis=(1, 2)), actual[:, sel].sum(axis=(1, 2)), start_stock[sel].sum())
+        add(
+            "age band",
+            label,
+            forecast[:, sel].sum(axis=(1, 2)),
+            actual[:, sel].sum(axis=(1, 2)),
+            start_stock[sel].sum(),
+        )
     for k, label in enumerate(SETTINGS):
         add("setting", label, forecast[:, :, k].sum(axis=1), actual[:, :, k].sum(axis=1), start_stock[:, k].sum())
     add("total", "all", forecast.sum(axis=(1, 2)), actual.sum(axis=(1, 2)), start_stock.sum())
@@ -291,8 +303,9 @@ def backtest(
 FALLBACK_MOVE_HAZARD = 0.02
 
 
-def fallback_demand(ages: np.ndarray, settings: np.ndarray, entered_ages: np.ndarray, uasc_entered: np.ndarray,
-                    as_of: dt.date) -> DemandModel:
+def fallback_demand(
+    ages: np.ndarray, settings: np.ndarray, entered_ages: np.ndarray, uasc_entered: np.ndarray, as_of: dt.date
+) -> DemandModel:
     """A model from one day's cohort: entries from the last year's entrants still in care (an undercount
     of short stays), exits set so the population is stationary, a flat move rate.
 

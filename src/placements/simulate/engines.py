@@ -43,7 +43,9 @@ def run_serial(ctx: Context, tasks: list[Task], progress: Progress | None = None
     return out
 
 
-def run_local(ctx: Context, tasks: list[Task], workers: int | None = None, progress: Progress | None = None) -> dict[Task, np.ndarray]:
+def run_local(
+    ctx: Context, tasks: list[Task], workers: int | None = None, progress: Progress | None = None
+) -> dict[Task, np.ndarray]:
     """A process pool of ``workers`` (default: the machine's cores), one run per task, spawn-started."""
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(tasks) <= 1:
@@ -64,8 +66,13 @@ def _ray_run(ctx: Context, scenario_index: int, run: int) -> np.ndarray:
     return simulate_run(ctx, scenario_index, run)
 
 
-def run_ray(ctx: Context, tasks: list[Task], address: str | None = None, progress: Progress | None = None,
-            init_kwargs: dict[str, Any] | None = None) -> dict[Task, np.ndarray]:
+def run_ray(
+    ctx: Context,
+    tasks: list[Task],
+    address: str | None = None,
+    progress: Progress | None = None,
+    init_kwargs: dict[str, Any] | None = None,
+) -> dict[Task, np.ndarray]:
     """The same runs as Ray tasks. ``address`` joins a running cluster; none starts a local Ray.
 
     A Ray already initialised in this process (a test's ``ray.init(num_cpus=2)``) is reused.
@@ -76,8 +83,14 @@ def run_ray(ctx: Context, tasks: list[Task], address: str | None = None, progres
     return ray_map(_ray_run, calls, address, shared=(ctx,), init_kwargs=init_kwargs, progress=progress)  # type: ignore[return-value]
 
 
-def run_tasks(ctx: Context, tasks: list[Task], engine: str = "local", address: str | None = None,
-              workers: int | None = None, progress: Progress | None = None) -> dict[Task, np.ndarray]:
+def run_tasks(
+    ctx: Context,
+    tasks: list[Task],
+    engine: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> dict[Task, np.ndarray]:
     if engine == "local":
         return run_local(ctx, tasks, workers, progress)
     if engine == "ray":

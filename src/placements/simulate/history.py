@@ -53,5 +53,7 @@ def read_history(folder: Path) -> History:
     tables = read_ssda903(Path(folder))
     history = History(_frame(tables, "Header"), _frame(tables, "Episodes"), _frame(tables, "UASC"))
     if history.episodes.empty or history.header.empty:
-        raise InputError([Problem(str(folder), None, None, "no SSDA903 episodes or header rows to fit the demand model on")])
+        raise InputError(
+            [Problem(str(folder), None, None, "no SSDA903 episodes or header rows to fit the demand model on")]
+        )
     return history

@@ -73,7 +73,7 @@ def report_html(meta: dict[str, Any], comparison: pd.DataFrame, pngs: list[str])
     head = "".join(f"<th>{html.escape(n)}</th>" for n in order)
     imgs = "\n".join(f'<img src="{html.escape(p)}" alt="{html.escape(p)}" width="700">' for p in pngs)
     return (
-        "<section id=\"simulation\">\n"
+        '<section id="simulation">\n'
         f"<h2>Scenarios: {meta['horizon_months']} months from {meta['start']}, {meta['runs']} runs each</h2>\n"
         f"<p>Demand model: {html.escape(meta['demand_source'])}. Median at the horizon, p10-p90 in brackets, "
         f"and the change from {html.escape(order[0])} (median of paired runs).</p>\n"

@@ -43,7 +43,7 @@ def _csv(frame: pd.DataFrame) -> str:
 def runs_frame(meta: dict[str, Any], arrays: dict[tuple[int, int], np.ndarray]) -> pd.DataFrame:
     """One row per (scenario, run, month), in that order."""
     frames = []
-    for (s, r) in sorted(arrays):
+    for s, r in sorted(arrays):
         a = arrays[(s, r)]
         f = pd.DataFrame(a, columns=list(METRICS))
         f.insert(0, "date", meta["dates"][: len(a)])

@@ -169,7 +169,9 @@ class World:
         for p in inst.places:
             fostering = p.setting is Setting.FOSTER and not p.kinship_for
             key = len(self.homes)
-            self.homes.append(Home(p, p.vacancies, 0, 0, p.weekly_cost, 0 if fostering else -1, True, p.kinship_for, key))
+            self.homes.append(
+                Home(p, p.vacancies, 0, 0, p.weekly_cost, 0 if fostering else -1, True, p.kinship_for, key)
+            )
         self.kids: list[Kid] = []
         for i, c in enumerate(inst.children):
             if c.status is Status.NEEDS_PLACEMENT:
@@ -256,7 +258,9 @@ class World:
 
     def _new_home(self, place: Place, u: float) -> None:
         group = int(self._age_group(np.array([u]))[0])
-        self.homes.append(Home(place, place.vacancies, 0, 0, place.weekly_cost, group, True, key=10_000_000 + self.counter))
+        self.homes.append(
+            Home(place, place.vacancies, 0, 0, place.weekly_cost, group, True, key=10_000_000 + self.counter)
+        )
         self.events["joined"] += 1
 
     def _recruit(self) -> None:
@@ -353,8 +357,16 @@ class World:
                     h.open, h.vacancies = False, 0
                 h.kinship_for = frozenset(named) or h.kinship_for
 
-    def _entrant(self, rng: np.random.Generator, template: Child, age: int, group: str | None, home: Child | None,
-                 where: str, urgency: Urgency) -> None:
+    def _entrant(
+        self,
+        rng: np.random.Generator,
+        template: Child,
+        age: int,
+        group: str | None,
+        home: Child | None,
+        where: str,
+        urgency: Urgency,
+    ) -> None:
         self.entrant_no += 1
         dob = self.day - dt.timedelta(days=int(age * 365.25 + rng.integers(0, 365)))
         src = home or template
@@ -408,7 +420,11 @@ class World:
         places = []
         for j in open_homes:
             h = self.homes[j]
-            update = {"vacancies": max(h.vacancies, 0), "children_in_placement": h.ours + h.theirs, "weekly_cost": round(h.cost, 2)}
+            update = {
+                "vacancies": max(h.vacancies, 0),
+                "children_in_placement": h.ours + h.theirs,
+                "weekly_cost": round(h.cost, 2),
+            }
             if h.kinship_for != h.place.kinship_for:
                 update["kinship_for"] = h.kinship_for
             places.append(h.place.model_copy(update=update))
@@ -418,7 +434,11 @@ class World:
             pid = self.homes[kid.place].place.place_id if kid.place is not None else None
             children.append(
                 kid.child.model_copy(
-                    update={"status": Status.PLACED if placed else Status.NEEDS_PLACEMENT, "current_place_id": pid, "urgency": kid.urgency}
+                    update={
+                        "status": Status.PLACED if placed else Status.NEEDS_PLACEMENT,
+                        "current_place_id": pid,
+                        "urgency": kid.urgency,
+                    }
                 )
             )
         return Instance(children=tuple(children), places=tuple(places)), open_homes
@@ -469,8 +489,15 @@ class World:
         fostering = [h for h in self.homes if h.open and h.carer_group >= 0]
         put("foster_households", len(fostering))
         put("foster_vacancies", sum(max(h.vacancies, 0) for h in fostering))
-        for key, name in (("entrants", "entrants"), ("exits", "exits"), ("moves", "moves"), ("joined", "households_joined"),
-                          ("left", "households_left"), ("matched", "matched"), ("not_proven", "matches_not_proven")):
+        for key, name in (
+            ("entrants", "entrants"),
+            ("exits", "exits"),
+            ("moves", "moves"),
+            ("joined", "households_joined"),
+            ("left", "households_left"),
+            ("matched", "matched"),
+            ("not_proven", "matches_not_proven"),
+        ):
             put(name, self.events[key])
         return row
 
@@ -488,8 +515,9 @@ class World:
         return self._record()
 
 
-def make_context(instance: Instance, policy: Policy, demand: DemandModel, scenarios: list[Scenario],
-                 seed: int | None = None) -> Context:
+def make_context(
+    instance: Instance, policy: Policy, demand: DemandModel, scenarios: list[Scenario], seed: int | None = None
+) -> Context:
     return Context(instance, policy, demand, tuple(scenarios), templates(instance, policy), seed)
 
 
@@ -499,4 +527,3 @@ def simulate_run(ctx: Context, scenario_index: int, run: int) -> np.ndarray:
     seed = scenario.seed if ctx.seed_override is None else ctx.seed_override
     world = World(ctx, scenario, seed, run, ctx.tpl)
     return np.stack([world.step() for _ in range(scenario.horizon_months)])
-

@@ -88,7 +88,10 @@ class Supply(_Strict):
         description="relative chance of leaving by carer age (normalised to foster_leaving_per_year)",
     )
     other_la_turnover_per_month: float = Field(
-        0.034, ge=0, le=1, description="chance a place used by another authority frees in a month (DfE: 33,620 of 83,630 ceased a year)"
+        0.034,
+        ge=0,
+        le=1,
+        description="chance a place used by another authority frees in a month (DfE: 33,620 of 83,630 ceased a year)",
     )
     new_residential_places_per_year: float = Field(0.0, ge=0, description="children's-home places opening nearby")
     new_supported_places_per_year: float = Field(0.0, ge=0, description="supported-accommodation places opening")
@@ -129,7 +132,9 @@ class Scenario(_Strict):
                     f"allowed: {sorted(self.profiles) or 'none defined under [profiles.NAME]'}"
                 )
             if c.end_month is not None and c.end_month < c.start_month:
-                raise ValueError(f"supply.campaigns[{k}]: end_month {c.end_month} is before start_month {c.start_month}")
+                raise ValueError(
+                    f"supply.campaigns[{k}]: end_month {c.end_month} is before start_month {c.start_month}"
+                )
         return self
 
     def match_policy(self, base: Policy) -> Policy:
@@ -220,4 +225,3 @@ def load_scenarios(paths: list[Path]) -> list[Scenario]:
     if problems:
         raise InputError(problems)
     return out
-

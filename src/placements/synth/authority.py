@@ -54,7 +54,6 @@ from placements.synth.profiles import Profile
 from placements.synth.timescales import reviews as review_history
 
 
-
 # ---------------------------------------------------------------------------------------------
 # National figures (DfE CLA 2024 unless said otherwise).
 
@@ -661,7 +660,9 @@ def _kinship(rng: np.random.Generator, prof: Profile, kids: _Children, geo: Geog
 _IN_HOUSE_PREFERENCE = 2.0
 
 
-def _assign(rng: np.random.Generator, prof: Profile, kids: _Children, places: _Places, geo: Geography) -> dict[str, int]:
+def _assign(
+    rng: np.random.Generator, prof: Profile, kids: _Children, places: _Places, geo: Geography
+) -> dict[str, int]:
     """Put every placed child in a home of the kind drawn for them, hardest first.
 
     A home first has to fit as it stands; failing that, a home of the right kind with room whose
@@ -933,7 +934,9 @@ def _draw(routes: tuple[Route, ...], p: tuple[float, ...], u: float) -> Route:
     return routes[int(np.searchsorted(cp / cp[-1], u, side="right"))]
 
 
-def _plans(rng: np.random.Generator, kids: _Children, places: _Places, dates: _Dates, as_of: dt.date) -> tuple[list[tuple[Route, ...]], np.ndarray]:
+def _plans(
+    rng: np.random.Generator, kids: _Children, places: _Places, dates: _Dates, as_of: dt.date
+) -> tuple[list[tuple[Route, ...]], np.ndarray]:
     """Permanence plans consistent with where the child lives, mostly shared by siblings living in
     the same kind of placement; about 5% dual; none yet for most children new to care (a plan is
     due by the second review). Returns the plans and their dates (NaT for none)."""
@@ -980,7 +983,9 @@ def _plans(rng: np.random.Generator, kids: _Children, places: _Places, dates: _D
     return plans, plan_date.astype("datetime64[D]")
 
 
-def _recorded(rng: np.random.Generator, kids: _Children, places: _Places, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+def _recorded(
+    rng: np.random.Generator, kids: _Children, places: _Places, as_of: dt.date
+) -> tuple[np.ndarray, np.ndarray]:
     """Reasons on file: why siblings live apart, and why a child under 12 lives in a children's home."""
     n = len(kids)
     known = (kids.place >= 0) & ~kids.needing
@@ -993,6 +998,7 @@ def _recorded(rng: np.random.Generator, kids: _Children, places: _Places, as_of:
     home = known & (places.setting[np.maximum(kids.place, 0)] == Setting.RESIDENTIAL) & (kids.age < 12)
     rationale = np.where(home & (rng.random(n) < RESIDENTIAL_RATIONALE_SHARE), RESIDENTIAL_RATIONALE, "").astype(object)
     return reason, rationale
+
 
 def _settings(rng: np.random.Generator, kids: _Children) -> list[str]:
     """Mostly blank (the defaults for the child's age); some social workers say "foster" for a young
@@ -1043,7 +1049,6 @@ def _need_list(row: np.ndarray) -> str:
 
 def _yes_no(b: bool) -> str:
     return "yes" if b else "no"
-
 
 
 def _iso(d: np.datetime64) -> str:
@@ -1105,7 +1110,11 @@ def build_authority(prof: Profile, geo: Geography, rng: np.random.Generator, as_
     child_id = np.empty(n, dtype=object)
     child_id[rng.permutation(n)] = [f"{prefix}C{k + 1:04d}" for k in range(n)]
     place_id = np.empty(m, dtype=object)
-    for setting, letter, width in ((Setting.FOSTER, "F", 3), (Setting.RESIDENTIAL, "R", 2), (Setting.SUPPORTED, "S", 2)):
+    for setting, letter, width in (
+        (Setting.FOSTER, "F", 3),
+        (Setting.RESIDENTIAL, "R", 2),
+        (Setting.SUPPORTED, "S", 2),
+    ):
         idx = np.flatnonzero(places.setting == setting)
         width = max(width, len(str(len(idx))))
         place_id[rng.permutation(idx)] = [f"{prefix}{letter}{k + 1:0{width}d}" for k in range(len(idx))]
@@ -1166,6 +1175,7 @@ def build_authority(prof: Profile, geo: Geography, rng: np.random.Generator, as_
         )
     return a
 
+
 CHILD_COLUMNS = [
     "child_id",
     "date_of_birth",
@@ -1206,4 +1216,3 @@ PLACE_COLUMNS = [
     "sibling_exemption",
     "kinship_for",
 ]
-

@@ -80,7 +80,9 @@ def mean(name: str, target: float, values: pd.Series, source: str, rel: float = 
     """A mean within ``rel`` of the target, or three standard errors when there are few values."""
     v = values.dropna().to_numpy(dtype=float)
     se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
-    return Figure(name, target, float(v.mean()) if len(v) else float("nan"), max(rel * target, 3 * se), source, "ratio", len(v))
+    return Figure(
+        name, target, float(v.mean()) if len(v) else float("nan"), max(rel * target, 3 * se), source, "ratio", len(v)
+    )
 
 
 def within(name: str, low: float, high: float, value: float, source: str) -> Figure:
@@ -201,16 +203,32 @@ def measure(folder: Path) -> list[Figure]:
     open_ = (decom <= day) & (dec.isna() | (dec > day))
     cur = eps[open_.to_numpy()].drop_duplicates("CHILD", keep="last").set_index("CHILD")
     lac = kids["child_id"].to_numpy()
-    figs.append(share("case-folder children looked after in SSDA903", 1.0, int(np.isin(lac, cur.index).sum()), n, "consistency"))
-    figs.append(share("SSDA903 children looked after in the case folder", 1.0, int(np.isin(cur.index, lac).sum()), len(cur), "consistency"))
+    figs.append(
+        share("case-folder children looked after in SSDA903", 1.0, int(np.isin(lac, cur.index).sum()), n, "consistency")
+    )
+    figs.append(
+        share(
+            "SSDA903 children looked after in the case folder",
+            1.0,
+            int(np.isin(cur.index, lac).sum()),
+            len(cur),
+            "consistency",
+        )
+    )
     cur = cur.reindex(lac)
     group = _group(cur["PLACE"].fillna(""))
     for g, p in PLACEMENT_TARGETS.items():
         figs.append(share(f"placement: {g}", p, int((group == g).sum()), n, DFE))
     cu = cur[uasc]
     gu = _group(cu["PLACE"].fillna(""))
-    figs.append(share("UASC: in supported accommodation", 0.44, int((gu == "supported accommodation").sum()), len(cu), DFE))
-    figs.append(share("UASC: in foster care", 0.37, int(gu.isin(["kinship foster care", "other foster care"]).sum()), len(cu), DFE))
+    figs.append(
+        share("UASC: in supported accommodation", 0.44, int((gu == "supported accommodation").sum()), len(cu), DFE)
+    )
+    figs.append(
+        share(
+            "UASC: in foster care", 0.37, int(gu.isin(["kinship foster care", "other foster care"]).sum()), len(cu), DFE
+        )
+    )
     header = t["Header"].set_index("CHILD").reindex(lac)
     eth_groups = {"White": "W", "Mixed": "M", "Black": "B", "Asian": "A", "Other": ("C", "O"), "Not known": ("N", "R")}
     eth_target = {"White": 0.71, "Mixed": 0.11, "Black": 0.07, "Asian": 0.05, "Other": 0.05, "Not known": 0.01}
@@ -257,7 +275,11 @@ def measure(folder: Path) -> list[Figure]:
 
     # Needs.
     needs = kids["needs"]
-    figs.append(share("needs: emotional or behavioural", 0.33, int(needs.str.contains("emotional_behavioural").sum()), n, ASSUMED))
+    figs.append(
+        share(
+            "needs: emotional or behavioural", 0.33, int(needs.str.contains("emotional_behavioural").sum()), n, ASSUMED
+        )
+    )
     figs.append(share("needs: disability", 0.075, int(needs.str.contains("disability").sum()), n, ASSUMED))
     teen = age >= 12
     figs.append(share("needs: at risk of exploitation (12+)", 0.065, int(needs[teen].str.contains("exploitation").sum()),
@@ -270,22 +292,46 @@ def measure(folder: Path) -> list[Figure]:
     figs.append(mean("foster households: approved places each", 2.1, approved, OFSTED))
     total = float(approved.sum())
     figs.append(share("foster places: vacant", 0.16, float(num("vacancies")[foster].sum()), int(total), OFSTED))
-    figs.append(share("foster places: filled", 0.61, float(num("children_in_placement")[foster].sum()), int(total), OFSTED))
+    figs.append(
+        share("foster places: filled", 0.61, float(num("children_in_placement")[foster].sum()), int(total), OFSTED)
+    )
     unavailable = total - num("vacancies")[foster].sum() - num("children_in_placement")[foster].sum()
     figs.append(share("foster places: not available", 0.23, float(unavailable), int(total), "Ofsted 2024 (derived)"))
     nf = int(foster.sum())
-    figs.append(share("foster households: approved for under-5s", 0.58, int((num("age_min")[foster] <= 4).sum()), nf, ASSUMED))
-    figs.append(share("foster households: teenagers only (11+)", 0.195, int((num("age_min")[foster] >= 11).sum()), nf, ASSUMED))
-    figs.append(share("foster households: long-term approval", 0.27, int((places["long_term"][foster] == "yes").sum()), nf, ASSUMED))
+    figs.append(
+        share("foster households: approved for under-5s", 0.58, int((num("age_min")[foster] <= 4).sum()), nf, ASSUMED)
+    )
+    figs.append(
+        share("foster households: teenagers only (11+)", 0.195, int((num("age_min")[foster] >= 11).sum()), nf, ASSUMED)
+    )
+    figs.append(
+        share(
+            "foster households: long-term approval",
+            0.27,
+            int((places["long_term"][foster] == "yes").sum()),
+            nf,
+            ASSUMED,
+        )
+    )
     home = places["setting"] == "residential"
-    figs.append(mean("children's homes: places each", 3.8, num("approved_places")[home], "Ofsted 2024 (14,486 / 3,500)"))
-    figs.append(share("children's homes: private", 0.81, int((places["provider"][home] == "private").sum()), int(home.sum()), DFE))
+    figs.append(
+        mean("children's homes: places each", 3.8, num("approved_places")[home], "Ofsted 2024 (14,486 / 3,500)")
+    )
+    figs.append(
+        share(
+            "children's homes: private", 0.81, int((places["provider"][home] == "private").sum()), int(home.sum()), DFE
+        )
+    )
     cost = num("weekly_cost")
     ifa = foster & (places["provider"] == "ifa")
     pc = ifa & places["meets_needs"].str.contains("parent_and_child")
-    figs.append(mean("weekly cost: in-house foster", 400, cost[foster & (places["provider"] == "in_house")], "domain.md"))
+    figs.append(
+        mean("weekly cost: in-house foster", 400, cost[foster & (places["provider"] == "in_house")], "domain.md")
+    )
     figs.append(mean("weekly cost: IFA foster", 820, cost[ifa & ~pc], "CMA 2021"))
-    figs.append(within("weekly cost: parent-and-child IFA", 1400, 1800, float(cost[pc].mean()), "domain.md (about 1,600)"))
+    figs.append(
+        within("weekly cost: parent-and-child IFA", 1400, 1800, float(cost[pc].mean()), "domain.md (about 1,600)")
+    )
     figs.append(mean("weekly cost: supported accommodation", 620, cost[places["setting"] == "supported"], "domain.md"))
     figs.append(within("weekly cost: children's homes", 3800, 6100, float(cost[home].mean()), "CMA 2021 to NAO 2025"))
 
@@ -293,8 +339,12 @@ def measure(folder: Path) -> list[Figure]:
     year0 = day - pd.Timedelta(days=365)
     starts = int(((eps["RNE"] == "S") & (decom > year0) & (decom <= day)).sum())
     ceases = int((dec.notna() & (dec > year0) & (dec <= day) & (eps["REC"] != "X1")).sum())
-    figs.append(ratio("starts in the year", sum(a["starts_per_year"] for a in auths), starts, "DfE CLA 2024 (Nottingham 215)"))
-    figs.append(ratio("ceases in the year", sum(a["ceases_per_year"] for a in auths), ceases, "DfE CLA 2024 (Nottingham 264)"))
+    figs.append(
+        ratio("starts in the year", sum(a["starts_per_year"] for a in auths), starts, "DfE CLA 2024 (Nottingham 215)")
+    )
+    figs.append(
+        ratio("ceases in the year", sum(a["ceases_per_year"] for a in auths), ceases, "DfE CLA 2024 (Nottingham 264)")
+    )
     in_year = (decom <= day) & (dec.isna() | (dec > year0)) & eps["CHILD"].isin(lac) & eps["RNE"].isin(["S", "P", "B"])
     # Placements held in the year: episodes that began one (S, P, B) and were open in the year. A
     # placement that began earlier and continued under a later legal-status (L) episode is missed,
@@ -310,7 +360,9 @@ def measure(folder: Path) -> list[Figure]:
     # Plans and reviews, from the planted ground truth.
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))["counts"]
     figs.append(share("reviews overdue", 0.06, truth["review_overdue"], n, ASSUMED))
-    figs.append(share("dual permanence plans", 0.04, truth["dual_plan"], n, ASSUMED + "; Ofsted found them at Nottingham"))
+    figs.append(
+        share("dual permanence plans", 0.04, truth["dual_plan"], n, ASSUMED + "; Ofsted found them at Nottingham")
+    )
     return figs
 
 

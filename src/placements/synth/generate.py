@@ -152,7 +152,9 @@ def generate(
     files = case_folder_files(profile, seed, as_of, parts)
     for name, frame in history_tables([p.history for p in parts]).items():
         files[f"{HISTORY_DIR}/{name}.csv"] = table_csv(name, frame)
-    files["ground_truth.json"] = json.dumps(ground_truth([p.planted for p in parts], as_of), indent=2, sort_keys=True) + "\n"
+    files["ground_truth.json"] = (
+        json.dumps(ground_truth([p.planted for p in parts], as_of), indent=2, sort_keys=True) + "\n"
+    )
     files["synth.json"] = manifest(profile, seed, as_of, scale, parts)
     return files
 

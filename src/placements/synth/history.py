@@ -169,13 +169,22 @@ class _Writer:
         u = self.rng.random()
         if kind in (FOSTER, KINSHIP):
             in_house = kind == KINSHIP or u < 0.47
-            place = ("U3" if self.rng.random() < 0.7 else "U1") if kind == KINSHIP else ("U6" if self.rng.random() < 0.75 else "U4")
+            place = (
+                ("U3" if self.rng.random() < 0.7 else "U1")
+                if kind == KINSHIP
+                else ("U6" if self.rng.random() < 0.75 else "U4")
+            )
             pc = self._postcode("in_house" if in_house else "ifa")
             return place, "PR1" if in_house else "PR4", pc, ""
         if kind == RESIDENTIAL:
             return "K2", "PR4" if u < 0.81 else ("PR5" if u < 0.9 else "PR1"), self._postcode("homes"), self._urn()
         if kind == SUPPORTED:
-            return ("K3" if day >= K3_FROM else "H5"), "PR4" if u < 0.7 else "PR5", self._postcode("supported"), self._urn()
+            return (
+                ("K3" if day >= K3_FROM else "H5"),
+                "PR4" if u < 0.7 else "PR5",
+                self._postcode("supported"),
+                self._urn(),
+            )
         if kind == SECURE:
             return "K1", "PR2", self._postcode("homes"), self._urn()
         if kind == PARENTS:
@@ -213,7 +222,11 @@ class _Writer:
         end = stay.end if not np.isnat(stay.end) else np.datetime64(self.a.as_of, "D")
         mean = (UNSTABLE_YEARS if unstable else STABLE_YEARS) * 365
         starts: list[np.datetime64] = []
-        t = stay.placement_start if stay.placement_start is not None else end - np.timedelta64(int(rng.exponential(mean)) + 1, "D")
+        t = (
+            stay.placement_start
+            if stay.placement_start is not None
+            else end - np.timedelta64(int(rng.exponential(mean)) + 1, "D")
+        )
         while t > stay.start:
             starts.append(t)
             t = t - np.timedelta64(int(rng.exponential(mean)) + 1, "D")
@@ -327,7 +340,9 @@ def authority_history(a: Authority, rng: np.random.Generator) -> dict[str, list[
     cin = np.where(kids.uasc, "N8", _pick(rng, CIN, n))
     unstable = rng.random(n) < UNSTABLE_SHARE
     ethnic = _ethnicity(rng, kids.uasc)
-    rows: dict[str, list[list[object]]] = {k: [] for k in ("Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "SWEpisodes")}
+    rows: dict[str, list[list[object]]] = {
+        k: [] for k in ("Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "SWEpisodes")
+    }
     stays: list[_Stay] = []
     for i in range(n):
         home = int(kids.home[i])
@@ -390,7 +405,9 @@ def _birthday(dob: np.datetime64, years: int) -> np.datetime64:
         return np.datetime64(d.replace(year=d.year + years, day=28), "D")
 
 
-def _reviews(rng: np.random.Generator, child: str, dob: np.datetime64, days: np.ndarray, out: list[list[object]]) -> None:
+def _reviews(
+    rng: np.random.Generator, child: str, dob: np.datetime64, days: np.ndarray, out: list[list[object]]
+) -> None:
     """Review rows: how the child took part (PN0 under 4, else PN1-PN7)."""
     if len(days) == 0:
         return
@@ -476,7 +493,9 @@ def _leaver(a: Authority, w: _Writer, rng: np.random.Generator, child: str, dob,
     home_idx = -1 if uasc else int(a.geo.draw(rng, a.profile.home, 1)[0])
     home_post = "" if uasc else str(a.geo.postcode[home_idx])
     last = w.placement(kind, cease, age_at_end, home_idx)
-    stay = _Stay(child, dob, start, cease, rec, legal, "N8" if uasc else str(_pick(rng, CIN, 1)[0]), home_post, last, kind)
+    stay = _Stay(
+        child, dob, start, cease, rec, legal, "N8" if uasc else str(_pick(rng, CIN, 1)[0]), home_post, last, kind
+    )
     if kind == SUPPORTED:
         stay.placement_start = max(_birthday(dob, 16) + np.timedelta64(1, "D"), start)
         if stay.placement_start >= cease:

@@ -160,8 +160,14 @@ NOTTINGHAM_PROFILE = Profile(
     n_solo_homes=6,
     n_supported=15,
     in_house=((NOTTINGHAM, 0.45), (NOTTINGHAMSHIRE, 0.55)),
-    ifa=((NOTTINGHAM, 0.15), (NOTTINGHAMSHIRE, 0.33), (DERBY, 0.12), (DERBYSHIRE, 0.20), (LEICESTER, 0.10),
-         (FURTHER_AWAY, 0.10)),
+    ifa=(
+        (NOTTINGHAM, 0.15),
+        (NOTTINGHAMSHIRE, 0.33),
+        (DERBY, 0.12),
+        (DERBYSHIRE, 0.20),
+        (LEICESTER, 0.10),
+        (FURTHER_AWAY, 0.10),
+    ),
     homes=(
         (NOTTINGHAM, 0.15),
         (NOTTINGHAMSHIRE, 0.25),
@@ -316,5 +322,11 @@ def _rescale(p: Profile, scale: float) -> Profile:
     q = scaled(p.la_code, n, p.home, p.in_house, p.ifa, p.homes, p.supported)
     starts = None if p.starts_per_year is None else p.starts_per_year * n / p.n_children
     ceases = None if p.ceases_per_year is None else p.ceases_per_year * n / p.n_children
-    return replace(q, out_of_area=p.out_of_area, starts_per_year=starts, ceases_per_year=ceases,
-                   search_miles=p.search_miles, kinship_away=p.kinship_away)
+    return replace(
+        q,
+        out_of_area=p.out_of_area,
+        starts_per_year=starts,
+        ceases_per_year=ceases,
+        search_miles=p.search_miles,
+        kinship_away=p.kinship_away,
+    )

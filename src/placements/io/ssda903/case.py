@@ -98,11 +98,17 @@ def build_children(
                 problems.append(Problem(str(supplement.path), line, SUPPLEMENT_KEY, "CHILD is blank"))
             elif key in extra:
                 first = extra[key]["__line__"]
-                problems.append(Problem(str(supplement.path), line, SUPPLEMENT_KEY, f"CHILD {key!r} is also on line {first}"))
+                problems.append(
+                    Problem(str(supplement.path), line, SUPPLEMENT_KEY, f"CHILD {key!r} is also on line {first}")
+                )
             elif key not in cohort_ids:
                 problems.append(
-                    Problem(str(supplement.path), line, SUPPLEMENT_KEY,
-                            f"CHILD {key!r} is not looked after on {as_of.isoformat()} in the SSDA903 data")
+                    Problem(
+                        str(supplement.path),
+                        line,
+                        SUPPLEMENT_KEY,
+                        f"CHILD {key!r} is not looked after on {as_of.isoformat()} in the SSDA903 data",
+                    )
                 )
             else:
                 extra[key] = row
@@ -129,8 +135,12 @@ def build_children(
                     continue
                 if col in FILL_ONLY and values.get(col) and values[col] != "U" and values[col] != given:
                     problems.append(
-                        Problem(str(supplement.path), int(sup["__line__"]), col,  # type: ignore[union-attr]
-                                f"{given!r} differs from the SSDA903 value {values[col]!r}; correct the return instead")
+                        Problem(
+                            str(supplement.path),
+                            int(sup["__line__"]),
+                            col,  # type: ignore[union-attr]
+                            f"{given!r} differs from the SSDA903 value {values[col]!r}; correct the return instead",
+                        )
                     )
                     continue
                 values[col] = given
@@ -144,8 +154,12 @@ def build_children(
     warnings = []
     if missing_rows and supplement is not None:
         warnings.append(
-            Problem(str(supplement.path), None, SUPPLEMENT_KEY,
-                    f"{missing_rows} looked-after children have no row here: they are read as placed, with SSDA903 values only")
+            Problem(
+                str(supplement.path),
+                None,
+                SUPPLEMENT_KEY,
+                f"{missing_rows} looked-after children have no row here: they are read as placed, with SSDA903 values only",
+            )
         )
     return children, sources, warnings
 
@@ -164,8 +178,13 @@ def _child(values: dict[str, Any], where: dict[str, Problem], problems: list[Pro
             problems.append(Problem(w.file, w.row, w.column, f"postcode {pc!r} is not in the ONS Postcode Directory"))
             return None
         loc = found[norm]
-        values = {**values, "home_postcode": norm, "home_easting": loc.easting, "home_northing": loc.northing,
-                  "home_la": loc.la_code}
+        values = {
+            **values,
+            "home_postcode": norm,
+            "home_easting": loc.easting,
+            "home_northing": loc.northing,
+            "home_la": loc.la_code,
+        }
     try:
         return Child.model_validate(values)
     except Exception as exc:  # pydantic ValidationError: one problem per field, at its source
@@ -249,8 +268,14 @@ def read_ssda903_case(
 
 
 def read_case_from_ssda903(
-    ssda903: Path | None, supplement: Path | None, places: Path | None, out: Path, as_of: str | None,
-    la_code: str | None, overrides: dict[str, Any] | None, case_dir: Path | None = None,
+    ssda903: Path | None,
+    supplement: Path | None,
+    places: Path | None,
+    out: Path,
+    as_of: str | None,
+    la_code: str | None,
+    overrides: dict[str, Any] | None,
+    case_dir: Path | None = None,
 ) -> tuple[CaseFolder | None, list[Problem]]:
     """What ``placements match --ssda903`` does first; problems instead of an exception."""
     problems: list[Problem] = []
@@ -269,7 +294,9 @@ def read_case_from_ssda903(
     inputs = [Path(ssda903)] + [p for p in (supplement, places) if p is not None]
     for p in inputs:
         if Path(out).resolve() == p.resolve() or (p.is_file() and p.resolve().parent == Path(out).resolve()):
-            problems.append(Problem(str(out), None, None, "--out holds an input; choose another folder so no input is touched"))
+            problems.append(
+                Problem(str(out), None, None, "--out holds an input; choose another folder so no input is touched")
+            )
             break
     if problems or places is None:
         return None, problems

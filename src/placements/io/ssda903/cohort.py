@@ -102,7 +102,9 @@ def cohort(data: SSDA903, as_of: dt.date, la_code: str | None = None) -> Cohort:
     episodes = data.tables["Episodes"]
     first_day = add_months(as_of, -12) + dt.timedelta(days=1)
     by_child = _records(episodes.sort_values(["child_id", "DECOM"], kind="stable"))
-    header = {str(r["child_id"]): r for r in data.tables["Header"].to_dict("records")} if "Header" in data.tables else {}
+    header = (
+        {str(r["child_id"]): r for r in data.tables["Header"].to_dict("records")} if "Header" in data.tables else {}
+    )
     uasc = _records(data.tables.get("UASC"))
     reviews = _records(data.tables.get("Reviews"))
     sw = _records(data.tables.get("SWEpisodes"))
@@ -133,51 +135,58 @@ def cohort(data: SSDA903, as_of: dt.date, la_code: str | None = None) -> Cohort:
         placements_12m = sum(_covers(s, e, first_day, as_of) for s, e in spans)
         workers = None
         if has_sw:
-            workers = len({
-                r["SW_ID"] for r in sw.get(child, [])
-                if _covers(r["SW_DECOM"], r["SW_DEC"], first_day, as_of)  # type: ignore[arg-type]
-            })
+            workers = len(
+                {
+                    r["SW_ID"]
+                    for r in sw.get(child, [])
+                    if _covers(r["SW_DECOM"], r["SW_DEC"], first_day, as_of)  # type: ignore[arg-type]
+                }
+            )
         held = sorted({r["REVIEW"] for r in reviews.get(child, []) if period_start <= r["REVIEW"] <= as_of})  # type: ignore[operator]
         last_review = held[-1] if held else None
         due = overdue = None
         if has_reviews:
-            nxt = next_review(Child.model_construct(entered_care_date=period_start, review_dates=tuple(held),
-                                                    last_review_date=None), as_of)
+            nxt = next_review(
+                Child.model_construct(entered_care_date=period_start, review_dates=tuple(held), last_review_date=None),
+                as_of,
+            )
             if nxt is not None:
                 due = nxt.due
                 overdue = as_of > nxt.due
         la = ep.get("LA")
         responsible = la if is_ons_la(la) else la_code
-        rows.append({
-            "child_id": child,
-            "LA": la,
-            "sex": sex,
-            "date_of_birth": dob,
-            "age": age,
-            "uasc": bool(u),
-            "legal_status": ep["LS"],
-            "category_of_need": ep["CIN"],
-            "period_start": period_start,
-            "episode_start": ep["DECOM"],
-            "place": place,
-            "placement_type": group,
-            "setting": codes.GROUP_SETTING.get(group) if group else None,
-            "provider": provider,
-            "provider_type": codes.PROVIDERS.get(str(provider)) if provider is not None else None,
-            "placement_start": spans[placement_of[i]][0],
-            "urn": ep["URN"],
-            "home_postcode": ep["HOME_POST"],
-            "placement_postcode": ep["PL_POST"],
-            "responsible_la": responsible,
-            "placements_12m": placements_12m,
-            "social_workers_12m": workers,
-            "last_review": last_review,
-            "next_review_due": due,
-            "review_overdue": overdue,
-            "_reviews": tuple(held),
-            "_file": ep["_file"],
-            "_line": ep["_line"],
-        })
+        rows.append(
+            {
+                "child_id": child,
+                "LA": la,
+                "sex": sex,
+                "date_of_birth": dob,
+                "age": age,
+                "uasc": bool(u),
+                "legal_status": ep["LS"],
+                "category_of_need": ep["CIN"],
+                "period_start": period_start,
+                "episode_start": ep["DECOM"],
+                "place": place,
+                "placement_type": group,
+                "setting": codes.GROUP_SETTING.get(group) if group else None,
+                "provider": provider,
+                "provider_type": codes.PROVIDERS.get(str(provider)) if provider is not None else None,
+                "placement_start": spans[placement_of[i]][0],
+                "urn": ep["URN"],
+                "home_postcode": ep["HOME_POST"],
+                "placement_postcode": ep["PL_POST"],
+                "responsible_la": responsible,
+                "placements_12m": placements_12m,
+                "social_workers_12m": workers,
+                "last_review": last_review,
+                "next_review_due": due,
+                "review_overdue": overdue,
+                "_reviews": tuple(held),
+                "_file": ep["_file"],
+                "_line": ep["_line"],
+            }
+        )
     frame = pd.DataFrame(rows, columns=list(COHORT_COLUMNS) + ["_reviews", "_file", "_line"], dtype=object)
     issues: list[Issue] = []
     _locate(frame, issues)
@@ -195,18 +204,33 @@ def _locate(frame: pd.DataFrame, issues: list[Issue]) -> None:
         for k, raw in enumerate(frame[col]):
             norm = postcodes.normalise(str(raw)) if isinstance(raw, str) and raw else None
             if isinstance(raw, str) and raw and norm is None:
-                issues.append(Issue("Episodes", files[k], lines[k], ssda_col, f"{raw!r} is not a postcode",
-                                    "kept; distance and area unknown"))
+                issues.append(
+                    Issue(
+                        "Episodes",
+                        files[k],
+                        lines[k],
+                        ssda_col,
+                        f"{raw!r} is not a postcode",
+                        "kept; distance and area unknown",
+                    )
+                )
             out.append(norm)
         norms[col] = out
     found = postcodes.lookup([p for col in norms.values() for p in col if p])
     for col, ssda_col in column_of.items():
         for k, norm in enumerate(norms[col]):
             if norm is not None and norm not in found:
-                issues.append(Issue("Episodes", files[k], lines[k], ssda_col,
-                                    f"postcode {frame[col].iat[k]!r} is not in the ONS Postcode Directory",
-                                    "kept; distance unknown (blank, where the DfE writes 999.9)"
-                                    + ("; area unknown" if col == "placement_postcode" else "")))
+                issues.append(
+                    Issue(
+                        "Episodes",
+                        files[k],
+                        lines[k],
+                        ssda_col,
+                        f"postcode {frame[col].iat[k]!r} is not in the ONS Postcode Directory",
+                        "kept; distance unknown (blank, where the DfE writes 999.9)"
+                        + ("; area unknown" if col == "placement_postcode" else ""),
+                    )
+                )
     miles: list[float | None] = []
     in_area: list[bool | None] = []
     placement_la: list[str | None] = []
@@ -214,8 +238,16 @@ def _locate(frame: pd.DataFrame, issues: list[Issue]) -> None:
         home = found.get(norms["home_postcode"][k] or "")
         place = found.get(norms["placement_postcode"][k] or "")
         if home and place:
-            miles.append(float(postcodes.miles(np.array(home.easting), np.array(home.northing),
-                                               np.array(place.easting), np.array(place.northing))))
+            miles.append(
+                float(
+                    postcodes.miles(
+                        np.array(home.easting),
+                        np.array(home.northing),
+                        np.array(place.easting),
+                        np.array(place.northing),
+                    )
+                )
+            )
         else:
             miles.append(None)
         placement_la.append(place.la_code if place else None)

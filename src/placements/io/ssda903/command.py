@@ -33,15 +33,20 @@ def responsible_la(data: SSDA903, la_code: str | None) -> tuple[str | None, list
 
     if la_code is not None:
         if not is_ons_la(la_code):
-            return None, [Problem("--la-code", None, None, f"{la_code!r} is not an ONS authority code such as E06000018")]
+            return None, [
+                Problem("--la-code", None, None, f"{la_code!r} is not an ONS authority code such as E06000018")
+            ]
         return la_code, []
     las = set(data.tables["Episodes"]["LA"].dropna())
     if las and all(is_ons_la(la) for la in las) and data.tables["Episodes"]["LA"].notna().all():
         return None, []
     shown = ", ".join(sorted(map(str, las))[:5])
     why = f"the LA column holds {shown}, not ONS codes" if las else "the data has no LA column"
-    return None, [Problem("--la-code", None, None,
-                          f"give --la-code (the responsible authority's ONS code, e.g. E06000018): {why}")]
+    return None, [
+        Problem(
+            "--la-code", None, None, f"give --la-code (the responsible authority's ONS code, e.g. E06000018): {why}"
+        )
+    ]
 
 
 def read_cohort(ssda903: Path, day: dt.date, la_code: str | None) -> tuple[SSDA903, Cohort]:
@@ -63,7 +68,9 @@ def all_issues(data: SSDA903, built: Cohort) -> list[Issue]:
 def cohort_cmd(
     ssda903: Annotated[Path, typer.Option(help="SSDA903 CSV folder (one year, or a folder per collection year)")],
     as_of: Annotated[str, typer.Option(help="the day the cohort is taken on, YYYY-MM-DD")],
-    out: Annotated[Path, typer.Option(help="cohort CSV to write; problems.csv is written beside it")] = Path("out/cohort.csv"),
+    out: Annotated[Path, typer.Option(help="cohort CSV to write; problems.csv is written beside it")] = Path(
+        "out/cohort.csv"
+    ),
     la_code: Annotated[
         Optional[str], typer.Option(help="responsible authority's ONS code (default: the data's LA column)")
     ] = None,
@@ -83,9 +90,13 @@ def cohort_cmd(
         _fail([Problem("--as-of", None, None, str(exc))])
         return
     if out.name == PROBLEMS_FILE:
-        _fail([Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")])
+        _fail(
+            [Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")]
+        )
     try:
-        with console.status(f"Reading {ssda903} and finding who was looked after on {day.isoformat()}...", spinner="dots"):
+        with console.status(
+            f"Reading {ssda903} and finding who was looked after on {day.isoformat()}...", spinner="dots"
+        ):
             data, built = read_cohort(ssda903, day, la_code)
     except InputError as exc:
         _fail(exc.problems)
@@ -99,7 +110,10 @@ def cohort_cmd(
     frame = built.frame
     written = write_files(
         out.parent,
-        {out.name: cohort_csv(frame, data.regional), PROBLEMS_FILE: issues_frame(issues).to_csv(index=False, lineterminator="\n")},
+        {
+            out.name: cohort_csv(frame, data.regional),
+            PROBLEMS_FILE: issues_frame(issues).to_csv(index=False, lineterminator="\n"),
+        },
     )
 
     head = Table(title=f"Looked after on {day.isoformat()}: {len(frame)} children", show_header=False)
@@ -109,10 +123,17 @@ def cohort_cmd(
         ("children looked after", len(frame)),
         *((f"  {k}", v) for k, v in frame["placement_type"].fillna("unknown").value_counts().sort_index().items()),
         ("placed out of area", f"{int((~area.astype(bool)).sum())} of {len(area)} with a known area"),
-        ("over 20 miles", f"{int((frame.loc[known, 'distance_miles'].astype(float) > 20).sum())} of {int(known.sum())} with a known distance"),
+        (
+            "over 20 miles",
+            f"{int((frame.loc[known, 'distance_miles'].astype(float) > 20).sum())} of {int(known.sum())} with a known distance",
+        ),
         ("3+ placements in 12 months", int((frame["placements_12m"] >= 3).sum())),
-        ("3+ social workers in 12 months", "" if frame["social_workers_12m"].isna().all() and len(frame)
-         else int((frame["social_workers_12m"].fillna(0) >= 3).sum())),
+        (
+            "3+ social workers in 12 months",
+            ""
+            if frame["social_workers_12m"].isna().all() and len(frame)
+            else int((frame["social_workers_12m"].fillna(0) >= 3).sum()),
+        ),
         ("reviews overdue", int(frame["review_overdue"].fillna(False).astype(bool).sum())),
         ("rows repeated across years, merged", data.repeats_merged),
         ("problems (problems.csv)", len(issues)),
@@ -125,6 +146,8 @@ def cohort_cmd(
         for col in ("table", "file", "row", "column", "problem", "what was done"):
             t.add_column(col)
         for i in issues[:SHOW_PROBLEMS]:
-            t.add_row(i.table, Path(i.file).name, "" if i.row is None else str(i.row), i.column or "", i.problem, i.action)
+            t.add_row(
+                i.table, Path(i.file).name, "" if i.row is None else str(i.row), i.column or "", i.problem, i.action
+            )
         console.print(t)
     console.print("Wrote " + ", ".join(str(p) for p in written))

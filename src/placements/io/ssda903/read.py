@@ -190,11 +190,19 @@ def _read_file(path: Path, root: Path, order: int, raws: dict[str, _Raw], issues
         close = _closest(header)
         if close:
             issues.append(
-                Issue(close[0], name, 1, ", ".join(close[1]), f"looks like {close[0]} but lacks {', '.join(close[1])}",
-                      "file not read")
+                Issue(
+                    close[0],
+                    name,
+                    1,
+                    ", ".join(close[1]),
+                    f"looks like {close[0]} but lacks {', '.join(close[1])}",
+                    "file not read",
+                )
             )
         else:
-            issues.append(Issue("unknown", name, 1, None, "not an SSDA903 table (its columns match none)", "file not read"))
+            issues.append(
+                Issue("unknown", name, 1, None, "not an SSDA903 table (its columns match none)", "file not read")
+            )
         return
     if extra:
         issues.append(Issue(table, name, 1, ", ".join(sorted(extra)), "columns not in the SSDA903 table", "ignored"))
@@ -219,8 +227,14 @@ def _read_file(path: Path, root: Path, order: int, raws: dict[str, _Raw], issues
             continue
         if len(values) != len(header):
             issues.append(
-                Issue(table, name, line, None, f"has {len(values)} fields but the header has {len(header)}",
-                      "row not read")
+                Issue(
+                    table,
+                    name,
+                    line,
+                    None,
+                    f"has {len(values)} fields but the header has {len(header)}",
+                    "row not read",
+                )
             )
             continue
         row: dict[str, object] = {col: (stripped[i] or None) for col, i in seen.items()}
@@ -237,7 +251,11 @@ def _read_file(path: Path, root: Path, order: int, raws: dict[str, _Raw], issues
 def _csv_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,19 +373,30 @@ def _check_codes(row: Row, issues: list[Issue]) -> None:
     if place is None:
         _issue(issues, "Episodes", row, "PLACE", "PLACE is blank", "kept; placement type unknown")
     elif place not in codes.PLACE_GROUP:
-        _issue(issues, "Episodes", row, "PLACE", f"{place!r} is not an SSDA903 PLACE code", "kept; placement type unknown")
+        _issue(
+            issues, "Episodes", row, "PLACE", f"{place!r} is not an SSDA903 PLACE code", "kept; placement type unknown"
+        )
     else:
         window = codes.place_window(str(place))
         if not window.holds(row["DECOM"]):  # type: ignore[arg-type]
             _issue(
-                issues, "Episodes", row, "PLACE",
+                issues,
+                "Episodes",
+                row,
+                "PLACE",
                 f"PLACE {place} is not valid for an episode beginning {row['DECOM']:%d/%m/%Y} ({window.describe()})",
                 f"kept; read as {codes.PLACE_GROUP[str(place)]}",
             )
     provider = row["PLACE_PROVIDER"]
     if provider is not None and provider not in codes.PROVIDERS:
-        _issue(issues, "Episodes", row, "PLACE_PROVIDER", f"{provider!r} is not a PLACE_PROVIDER code",
-               "kept; provider unknown")
+        _issue(
+            issues,
+            "Episodes",
+            row,
+            "PLACE_PROVIDER",
+            f"{provider!r} is not a PLACE_PROVIDER code",
+            "kept; provider unknown",
+        )
 
 
 def _child_episodes(eps: list[Row], issues: list[Issue]) -> list[Row]:
@@ -375,8 +404,14 @@ def _child_episodes(eps: list[Row], issues: list[Issue]) -> list[Row]:
     sound = []
     for ep in eps:
         if ep["DEC"] is not None and ep["DEC"] < ep["DECOM"]:  # type: ignore[operator]
-            _issue(issues, "Episodes", ep, "DEC",
-                   f"DEC {ep['DEC']:%d/%m/%Y} is before DECOM {ep['DECOM']:%d/%m/%Y}", "episode not read")
+            _issue(
+                issues,
+                "Episodes",
+                ep,
+                "DEC",
+                f"DEC {ep['DEC']:%d/%m/%Y} is before DECOM {ep['DECOM']:%d/%m/%Y}",
+                "episode not read",
+            )
         else:
             sound.append(ep)
     final = []
@@ -385,16 +420,29 @@ def _child_episodes(eps: list[Row], issues: list[Issue]) -> list[Row]:
         bad_dec = _bad(ep).get("DEC")
         if bad_dec is not None:
             if nxt is None:
-                _issue(issues, "Episodes", ep, "DEC", bad_dec,
-                       "episode not read: with no later episode, when it ended cannot be told")
+                _issue(
+                    issues,
+                    "Episodes",
+                    ep,
+                    "DEC",
+                    bad_dec,
+                    "episode not read: with no later episode, when it ended cannot be told",
+                )
                 continue
             ep["DEC"] = nxt["DECOM"]
-            _issue(issues, "Episodes", ep, "DEC", bad_dec, f"DEC read as the next episode's DECOM {nxt['DECOM']:%d/%m/%Y}")
+            _issue(
+                issues, "Episodes", ep, "DEC", bad_dec, f"DEC read as the next episode's DECOM {nxt['DECOM']:%d/%m/%Y}"
+            )
         elif nxt is not None and (ep["DEC"] is None or ep["DEC"] > nxt["DECOM"]):  # type: ignore[operator]
             ended = "is open" if ep["DEC"] is None else f"ends {ep['DEC']:%d/%m/%Y}"
-            _issue(issues, "Episodes", ep, "DEC",
-                   f"episode {ended} but the next one begins {nxt['DECOM']:%d/%m/%Y} (line {nxt['_line']}): they overlap",
-                   f"DEC read as {nxt['DECOM']:%d/%m/%Y}")
+            _issue(
+                issues,
+                "Episodes",
+                ep,
+                "DEC",
+                f"episode {ended} but the next one begins {nxt['DECOM']:%d/%m/%Y} (line {nxt['_line']}): they overlap",
+                f"DEC read as {nxt['DECOM']:%d/%m/%Y}",
+            )
             ep["DEC"] = nxt["DECOM"]
         final.append(ep)
     return final
@@ -407,7 +455,9 @@ def _episodes(rows: list[Row], issues: list[Issue]) -> tuple[list[Row], int]:
             _issue(issues, "Episodes", row, "DECOM", _bad(row).get("DECOM", "DECOM is blank"), "episode not read")
         else:
             started.append(row)
-    rows = _dedupe_within_file(started, "Episodes", ["child_id", "DECOM"], issues, "an episode with this CHILD and DECOM")
+    rows = _dedupe_within_file(
+        started, "Episodes", ["child_id", "DECOM"], issues, "an episode with this CHILD and DECOM"
+    )
     # Across years: the latest year's row with a readable, non-blank DEC (else the latest).
     rows, merged = _merge_years(rows, ["child_id", "DECOM"], "DEC")
     for row in rows:
@@ -421,8 +471,9 @@ def _episodes(rows: list[Row], issues: list[Issue]) -> tuple[list[Row], int]:
     return out, merged
 
 
-def _keyed(rows: list[Row], name: str, keys: list[str], end: str | None, needed: tuple[str, ...],
-           issues: list[Issue]) -> tuple[list[Row], int]:
+def _keyed(
+    rows: list[Row], name: str, keys: list[str], end: str | None, needed: tuple[str, ...], issues: list[Issue]
+) -> tuple[list[Row], int]:
     """Reviews, SWEpisodes, UASC: drop rows lacking a needed value; merge repeats across years."""
     keep = []
     for row in rows:
@@ -434,13 +485,21 @@ def _keyed(rows: list[Row], name: str, keys: list[str], end: str | None, needed:
             _issue(issues, name, row, "SW_DEC", _bad(row)["SW_DEC"], "row not read")
         else:
             keep.append(row)
-    keep = _dedupe_within_file(keep, name, ["child_id"] + keys, issues, "a row with this " + ", ".join(["CHILD"] + keys))
+    keep = _dedupe_within_file(
+        keep, name, ["child_id"] + keys, issues, "a row with this " + ", ".join(["CHILD"] + keys)
+    )
     return _merge_years(keep, ["child_id"] + keys, end)
 
 
 #: Unreadable cells whose consequence is decided table by table above.
-_HANDLED = {("Episodes", "DECOM"), ("Episodes", "DEC"), ("Header", "DOB"), ("Reviews", "REVIEW"),
-            ("SWEpisodes", "SW_DECOM"), ("SWEpisodes", "SW_DEC")}
+_HANDLED = {
+    ("Episodes", "DECOM"),
+    ("Episodes", "DEC"),
+    ("Header", "DOB"),
+    ("Reviews", "REVIEW"),
+    ("SWEpisodes", "SW_DECOM"),
+    ("SWEpisodes", "SW_DEC"),
+}
 
 
 def _to_frame(rows: list[Row], name: str) -> pd.DataFrame:
@@ -464,9 +523,15 @@ def read_ssda903(path: Path) -> SSDA903:
     if "Episodes" not in raws:
         found = ", ".join(sorted(raws)) or "none"
         raise InputError(
-            [Problem(str(root), None, None,
-                     f"no Episodes table found (a CSV with the columns {', '.join(TABLES['Episodes'])}); "
-                     f"tables found: {found}")]
+            [
+                Problem(
+                    str(root),
+                    None,
+                    None,
+                    f"no Episodes table found (a CSV with the columns {', '.join(TABLES['Episodes'])}); "
+                    f"tables found: {found}",
+                )
+            ]
             + [i.as_problem() for i in issues]
         )
     regional = any(any(r.get(c) is not None for c in REGIONAL_COLUMNS) for raw in raws.values() for r in raw.rows)
@@ -518,8 +583,14 @@ def read_ssda903(path: Path) -> SSDA903:
         for ep in tables["Episodes"]:
             if ep["child_id"] not in known and ep["child_id"] not in reported:
                 reported.add(ep["child_id"])
-                _issue(issues, "Episodes", ep, "CHILD", f"CHILD {ep['CHILD']} is not in the Header table",
-                       "kept; sex and date of birth unknown")
+                _issue(
+                    issues,
+                    "Episodes",
+                    ep,
+                    "CHILD",
+                    f"CHILD {ep['CHILD']} is not in the Header table",
+                    "kept; sex and date of birth unknown",
+                )
     else:
         issues.append(Issue("Header", str(root), None, None, "no Header table found", "sex and dates of birth unknown"))
     frames = {name: _to_frame(rows, name) for name, rows in tables.items()}

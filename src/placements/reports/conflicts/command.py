@@ -60,7 +60,9 @@ def conflicts_cmd(
     written = write_guarded(out, {"conflicts.csv": conflicts_csv(frame)}, privacy)
 
     counts = frame.groupby("rule").size().to_dict() if len(frame) else {}
-    summary = Table(title=f"Permanence-plan conflicts as of {privacy.text(day.isoformat())} ({len(folder.instance.children)} children)")
+    summary = Table(
+        title=f"Permanence-plan conflicts as of {privacy.text(day.isoformat())} ({len(folder.instance.children)} children)"
+    )
     summary.add_column("rule")
     summary.add_column("severity")
     summary.add_column("findings", justify="right")

@@ -54,9 +54,16 @@ def recruit_options(plans: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
         households = plan.tables()["recruit_households"]
         for r in households[households["households"] > 0].itertuples():
-            hh.append({"option": option, "profile": r.profile, "households": int(r.households),
-                       "children_placed": int(r.children_placed), "one_off_cost": data._num(float(r.one_off_cost)),
-                       "first_year_cost": data._num(float(r.plan_cost))})
+            hh.append(
+                {
+                    "option": option,
+                    "profile": r.profile,
+                    "households": int(r.households),
+                    "children_placed": int(r.children_placed),
+                    "one_off_cost": data._num(float(r.one_off_cost)),
+                    "first_year_cost": data._num(float(r.plan_cost)),
+                }
+            )
     cols = ["option", "profile", "households", "children_placed", "one_off_cost", "first_year_cost"]
     return pd.DataFrame(rows), pd.DataFrame(hh, columns=cols)
 
@@ -192,10 +199,16 @@ def report_files(
     footer = (
         f"Made by placements from the case folder as of {as_of}. Whole-cohort match: {proven}"
         f" ({solve.get('backend')}, seed {solve.get('seed')}). "
-        + ("Child and sibling-group identifiers are keyed pseudonyms and dates are kept to the month. " if privacy.pseudonymised else "")
+        + (
+            "Child and sibling-group identifiers are keyed pseudonyms and dates are kept to the month. "
+            if privacy.pseudonymised
+            else ""
+        )
         + "No names, full postcodes or dates of birth appear in this report."
     )
-    meta = f"As of {as_of}" + (f" · authority {la_code}" if la_code else "") + f" · {rd.key_figures['children']} children"
+    meta = (
+        f"As of {as_of}" + (f" · authority {la_code}" if la_code else "") + f" · {rd.key_figures['children']} children"
+    )
     meta += " · pseudonymised" if privacy.pseudonymised else ""
     html = render("Placement sufficiency report", meta, headline, sections, csvs, footer)
     summary = privacy.summary(

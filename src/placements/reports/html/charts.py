@@ -129,7 +129,14 @@ def conflicts_chart(by_rule: pd.DataFrame, chart_id: str = "chart-conflicts") ->
         ax.set_xlabel("findings")
         ax.margins(x=0.12)
         handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[s]) for s in ("high", "medium", "low")]
-        ax.legend(handles, ["high", "medium", "low"], title="severity", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(
+            handles,
+            ["high", "medium", "low"],
+            title="severity",
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+        )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         return _svg(fig, chart_id)
 

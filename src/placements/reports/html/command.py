@@ -28,8 +28,12 @@ def default_profiles() -> Path | None:
 
 def report_cmd(
     case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
-    out: Annotated[Path, typer.Option(help="the HTML file to write; every table's CSV and report_summary.json go beside it")] = DEFAULT_OUT,
-    as_of: Annotated[Optional[str], typer.Option(help="date of the report, YYYY-MM-DD (default: policy, else today)")] = None,
+    out: Annotated[
+        Path, typer.Option(help="the HTML file to write; every table's CSV and report_summary.json go beside it")
+    ] = DEFAULT_OUT,
+    as_of: Annotated[
+        Optional[str], typer.Option(help="date of the report, YYYY-MM-DD (default: policy, else today)")
+    ] = None,
     time_limit: Annotated[
         Optional[float], typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")
     ] = None,
@@ -89,7 +93,9 @@ def report_cmd(
     day = folder.policy.as_of_date()
     rules = active_rules(settings.disabled, settings.extra)
     privacy = Privacy(folder.instance, pseudonymiser)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
         task = bar.add_task("conflict rules", total=None)
 
         def step(what: str) -> None:

@@ -69,8 +69,10 @@ def table_html(name: str, text: str, caption: str = "") -> str:
     head, body = rows[0], rows[1:]
     out = [f'<table id="table-{escape(name)}" data-csv="{escape(name)}.csv">']
     if caption:
-        out.append(f"<caption class=\"note\">{escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{escape(h.replace('_', ' '))}</th>" for h in head) + "</tr></thead><tbody>")
+        out.append(f'<caption class="note">{escape(caption)}</caption>')
+    out.append(
+        "<thead><tr>" + "".join(f"<th>{escape(h.replace('_', ' '))}</th>" for h in head) + "</tr></thead><tbody>"
+    )
     for r in body:
         cells = []
         for v in r:
@@ -119,7 +121,9 @@ def render(title: str, meta: str, headline: str, sections: list[Section], csvs: 
             )
         tables = "\n".join(table_html(t, csvs[t]) for t in s.tables)
         if s.collapsed and tables:
-            parts.append(f"<details><summary>Show the table ({escape(', '.join(t + '.csv' for t in s.tables))})</summary>{tables}</details>")
+            parts.append(
+                f"<details><summary>Show the table ({escape(', '.join(t + '.csv' for t in s.tables))})</summary>{tables}</details>"
+            )
         else:
             parts.append(tables)
         parts.append("</section>")

@@ -26,8 +26,10 @@ def _default_profiles() -> Path:
 
 
 def recruit_files(plan: RecruitPlan) -> dict[str, str]:
-    files = {f"{name}.csv": frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-             for name, frame in plan.tables().items()}
+    files = {
+        f"{name}.csv": frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        for name, frame in plan.tables().items()
+    }
     files["recruit_summary.json"] = json.dumps(plan.summary(), indent=2) + "\n"
     return files
 
@@ -38,12 +40,21 @@ def _gbp(v: Any) -> str:
 
 def recruit_cmd(
     case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
-    profiles: Annotated[Optional[Path], typer.Option(help="recruitable carer profiles, TOML (default: scenarios/recruit-profiles.toml)")] = None,
-    target: Annotated[Optional[list[str]], typer.Option(help="all-placed, no-under12-residential or siblings-together; repeat to combine")] = None,
-    budget: Annotated[Optional[float], typer.Option(help="GBP: the most this reaches instead of the cheapest mix for the target")] = None,
+    profiles: Annotated[
+        Optional[Path], typer.Option(help="recruitable carer profiles, TOML (default: scenarios/recruit-profiles.toml)")
+    ] = None,
+    target: Annotated[
+        Optional[list[str]],
+        typer.Option(help="all-placed, no-under12-residential or siblings-together; repeat to combine"),
+    ] = None,
+    budget: Annotated[
+        Optional[float], typer.Option(help="GBP: the most this reaches instead of the cheapest mix for the target")
+    ] = None,
     horizon_weeks: Annotated[int, typer.Option(help="weeks of a household's weekly cost counted in a mix's cost")] = 52,
     out: Annotated[Path, typer.Option(help="folder for recruit_*.csv and recruit_summary.json")] = Path("out"),
-    as_of: Annotated[Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
+    ] = None,
     time_limit: Annotated[Optional[float], typer.Option(help="seconds per solve (default: policy, else 60)")] = None,
     seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
     max_iterations: Annotated[int, typer.Option(help="most mixes the engine is asked to confirm")] = 25,
@@ -93,12 +104,22 @@ def recruit_cmd(
         _fail(problems)
         return
     warn(folder)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
         head = f"Searching mixes of {len(candidates)} candidate households, each confirmed by the engine"
         task = bar.add_task(head, total=None)
-        plan = plan_recruitment(folder.instance, folder.policy, profs, tuple(targets), budget, horizon_weeks,
-                                max_iterations, candidates,
-                                on_step=lambda text: bar.update(task, description=f"{head}: {text}"))
+        plan = plan_recruitment(
+            folder.instance,
+            folder.policy,
+            profs,
+            tuple(targets),
+            budget,
+            horizon_weeks,
+            max_iterations,
+            candidates,
+            on_step=lambda text: bar.update(task, description=f"{head}: {text}"),
+        )
     privacy = Privacy(folder.instance, pseudonymiser)
     written = write_guarded(out, protect_files(recruit_files(plan), privacy), privacy)
 
@@ -114,8 +135,16 @@ def recruit_cmd(
     for col in ("profile", "ages", "places", "area", "households", "children", "one-off", "plan cost"):
         t.add_column(col, justify="left" if col in ("profile", "area") else "right")
     for r in plan.households[plan.households["households"] > 0].itertuples():
-        t.add_row(r.profile, r.ages, str(r.places_each), r.area, str(r.households), str(r.children_placed),
-                  _gbp(r.one_off_cost), _gbp(r.plan_cost))
+        t.add_row(
+            r.profile,
+            r.ages,
+            str(r.places_each),
+            r.area,
+            str(r.households),
+            str(r.children_placed),
+            _gbp(r.one_off_cost),
+            _gbp(r.plan_cost),
+        )
     console.print(t)
     p = Table(title="Targets (children or sibling groups meeting them)")
     for col in ("target", "of", "today", "with recruits"):
@@ -124,10 +153,25 @@ def recruit_cmd(
         p.add_row(r.target, str(r.of), str(r.met_today), str(r.met_with_recruits))
     console.print(p)
     s = Table(show_header=False, title="Summary")
-    for key in ("households", "one_off_cost", "plan_cost", "children_moving", "children_newly_placed", "children_to_family",
-                "children_to_family_because_of_recruits", "weekly_saving",
-                "annual_saving", "weekly_saving_in_new_households", "payback_weeks", "weekly_cost_of_newly_placed", "target_reached", "proven", "search_stop",
-                "mixes_tried", "seconds"):
+    for key in (
+        "households",
+        "one_off_cost",
+        "plan_cost",
+        "children_moving",
+        "children_newly_placed",
+        "children_to_family",
+        "children_to_family_because_of_recruits",
+        "weekly_saving",
+        "annual_saving",
+        "weekly_saving_in_new_households",
+        "payback_weeks",
+        "weekly_cost_of_newly_placed",
+        "target_reached",
+        "proven",
+        "search_stop",
+        "mixes_tried",
+        "seconds",
+    ):
         v = h[key]
         money = key.endswith(("cost", "saving", "of_newly_placed"))
         s.add_row(key.replace("_", " "), _gbp(v) if money and v is not None else str(v))
@@ -138,7 +182,13 @@ def recruit_cmd(
         for col in ("child", "age band", "from", "to", "profile", "GBP/week saved"):
             m.add_column(col)
         for r in moving.head(20).itertuples():
-            m.add_row(privacy.id(r.child_id), r.age_band, f"{r.from_place_id} {r.from_setting}".strip() or "no home",
-                      f"{r.to_place_id} {r.to_setting}", r.to_profile, f"{r.weekly_saving:,.0f}")
+            m.add_row(
+                privacy.id(r.child_id),
+                r.age_band,
+                f"{r.from_place_id} {r.from_setting}".strip() or "no home",
+                f"{r.to_place_id} {r.to_setting}",
+                r.to_profile,
+                f"{r.weekly_saving:,.0f}",
+            )
         console.print(m)
     console.print("Wrote " + ", ".join(str(p) for p in written))

@@ -136,12 +136,19 @@ def plan_recruitment(
             met = sum(m for m, _ in prog.values())
             ok = reached(prog, beyond) if mode == "target" else True
             value = model.value_of(prop.households, met) if ok else None
-            search.append({
-                "pass": attempt + 1, "iteration": it, "mix": _mix_label(candidates, prop.households),
-                "households": len(prop.households), "cost": sum(model.cost[h] for h in prop.households),
-                "mip_status": prop.status, "engine_status": res.status,
-                **{f"{k}_met": m for k, (m, _) in prog.items()}, "confirmed": value is not None,
-            })
+            search.append(
+                {
+                    "pass": attempt + 1,
+                    "iteration": it,
+                    "mix": _mix_label(candidates, prop.households),
+                    "households": len(prop.households),
+                    "cost": sum(model.cost[h] for h in prop.households),
+                    "mip_status": prop.status,
+                    "engine_status": res.status,
+                    **{f"{k}_met": m for k, (m, _) in prog.items()},
+                    "confirmed": value is not None,
+                }
+            )
             if value is not None and (best is None or value > best[0]):
                 best = (value, prop.households, inst_m, res, prog)
             if value is not None and value >= prop.bound - 1e-6:
@@ -151,7 +158,9 @@ def plan_recruitment(
             proven = proven and res.status == "OPTIMAL"
             model.exclude(prop.households)
             if res.summary_data["tiers_1_3_optimal"]:
-                model.floor_above(prop.households, int(res.summary_data["emergency_placed"]), int(res.summary_data["placed"]))
+                model.floor_above(
+                    prop.households, int(res.summary_data["emergency_placed"]), int(res.summary_data["placed"])
+                )
         else:
             stop = f"stopped after {max_iterations} mixes"
             proven = False
@@ -159,15 +168,47 @@ def plan_recruitment(
             break
         reachable, mode = False, "budget"  # the target is out of reach: how far can the profiles go?
         model = RecruitModel(base, candidates, policy, targets, floor, None, horizon_weeks, mode)
-    return _report(instance, base, mover_ids, candidates, policy, targets, budget, horizon_weeks, before,
-                   before_progress, best, reachable, proven, stop, search, time.perf_counter() - t0, model, beyond)
+    return _report(
+        instance,
+        base,
+        mover_ids,
+        candidates,
+        policy,
+        targets,
+        budget,
+        horizon_weeks,
+        before,
+        before_progress,
+        best,
+        reachable,
+        proven,
+        stop,
+        search,
+        time.perf_counter() - t0,
+        model,
+        beyond,
+    )
 
 
 def _report(
-    instance: Instance, base: Instance, mover_ids: tuple[str, ...], candidates: list[Candidate], policy: Policy,
-    targets: tuple[Target, ...], budget: float | None, horizon_weeks: int, before: MatchResult,
-    before_progress: dict[str, tuple[int, int]], best: Any, reachable: bool, proven: bool, stop: str,
-    search: list[dict[str, Any]], seconds: float, model: RecruitModel, beyond: dict[str, int],
+    instance: Instance,
+    base: Instance,
+    mover_ids: tuple[str, ...],
+    candidates: list[Candidate],
+    policy: Policy,
+    targets: tuple[Target, ...],
+    budget: float | None,
+    horizon_weeks: int,
+    before: MatchResult,
+    before_progress: dict[str, tuple[int, int]],
+    best: Any,
+    reachable: bool,
+    proven: bool,
+    stop: str,
+    search: list[dict[str, Any]],
+    seconds: float,
+    model: RecruitModel,
+    beyond: dict[str, int],
 ) -> RecruitPlan:
     as_of = policy.as_of_date()
     if best is None:
@@ -180,8 +221,12 @@ def _report(
     profile_of = {candidates[h].place.place_id: candidates[h].profile.name for h in mix}
     movers_set = set(mover_ids)
 
-    together = {k for g in scope_groups(inst_m) if all(x in res.assignment for x in g)
-                and len({res.assignment[x] for x in g}) == 1 for k in g}
+    together = {
+        k
+        for g in scope_groups(inst_m)
+        if all(x in res.assignment for x in g) and len({res.assignment[x] for x in g}) == 1
+        for k in g
+    }
     in_groups = {k for g in scope_groups(inst_m) for k in g}
     beyond_ids: dict[str, set[str]] = {}
     for t, who in model.beyond:
@@ -193,8 +238,10 @@ def _report(
         short: list[str] = []
         if Target.ALL_PLACED in targets and c.child_id not in res.assignment:
             short.append(Target.ALL_PLACED.value)
-        if Target.NO_UNDER12_RESIDENTIAL in targets and c.age_on(as_of) < FAMILY_AGE and not (
-            c.child_id in res.assignment and places[res.assignment[c.child_id]].setting is Setting.FOSTER
+        if (
+            Target.NO_UNDER12_RESIDENTIAL in targets
+            and c.age_on(as_of) < FAMILY_AGE
+            and not (c.child_id in res.assignment and places[res.assignment[c.child_id]].setting is Setting.FOSTER)
         ):
             short.append(Target.NO_UNDER12_RESIDENTIAL.value)
         if Target.SIBLINGS_TOGETHER in targets and c.child_id in in_groups and c.child_id not in together:
@@ -203,35 +250,60 @@ def _report(
         dst_id = res.assignment.get(c.child_id)
         dst = places[dst_id] if dst_id else None
         moved = dst is not None and (src is None or dst.place_id != src.place_id)
-        to_family = dst is not None and dst.setting is Setting.FOSTER and (src is None or src.setting is not Setting.FOSTER)
+        to_family = (
+            dst is not None and dst.setting is Setting.FOSTER and (src is None or src.setting is not Setting.FOSTER)
+        )
         saving = (src.weekly_cost - dst.weekly_cost) if (src is not None and dst is not None and moved) else 0.0
         pre_id = before.assignment.get(c.child_id)
         pre = places[pre_id] if pre_id else None
-        thanks = dst is not None and dst.setting is Setting.FOSTER and (pre is None or pre.setting is not Setting.FOSTER)
-        rows.append({
-            "child_id": c.child_id,
-            "age_band": age_band(c.age_on(as_of)),
-            "why": "lives here today, target asks" if c.child_id in movers_set else "needs a placement",
-            "from_place_id": src.place_id if src else "",
-            "from_setting": src.setting.value if src else "",
-            "from_weekly_cost": src.weekly_cost if src else 0.0,
-            "without_recruits_place_id": pre_id or "",
-            "without_recruits_setting": pre.setting.value if pre else "",
-            "to_place_id": dst_id or "",
-            "to_setting": dst.setting.value if dst else "",
-            "to_profile": profile_of.get(dst_id or "", ""),
-            "to_weekly_cost": dst.weekly_cost if dst else 0.0,
-            "moves": moved,
-            "to_family": to_family,
-            "to_family_because_of_recruits": thanks,
-            "weekly_saving": round(saving, 2),
-            "short_of": ";".join(short),
-            "beyond_every_profile": ";".join(t for t in short if c.child_id in beyond_ids.get(t, set())),
-        })
-    moves = pd.DataFrame(rows, columns=["child_id", "age_band", "why", "from_place_id", "from_setting", "from_weekly_cost",
-                                        "without_recruits_place_id", "without_recruits_setting", "to_place_id", "to_setting", "to_profile", "to_weekly_cost", "moves", "to_family",
-                                        "to_family_because_of_recruits", "weekly_saving", "short_of",
-                                        "beyond_every_profile"])
+        thanks = (
+            dst is not None and dst.setting is Setting.FOSTER and (pre is None or pre.setting is not Setting.FOSTER)
+        )
+        rows.append(
+            {
+                "child_id": c.child_id,
+                "age_band": age_band(c.age_on(as_of)),
+                "why": "lives here today, target asks" if c.child_id in movers_set else "needs a placement",
+                "from_place_id": src.place_id if src else "",
+                "from_setting": src.setting.value if src else "",
+                "from_weekly_cost": src.weekly_cost if src else 0.0,
+                "without_recruits_place_id": pre_id or "",
+                "without_recruits_setting": pre.setting.value if pre else "",
+                "to_place_id": dst_id or "",
+                "to_setting": dst.setting.value if dst else "",
+                "to_profile": profile_of.get(dst_id or "", ""),
+                "to_weekly_cost": dst.weekly_cost if dst else 0.0,
+                "moves": moved,
+                "to_family": to_family,
+                "to_family_because_of_recruits": thanks,
+                "weekly_saving": round(saving, 2),
+                "short_of": ";".join(short),
+                "beyond_every_profile": ";".join(t for t in short if c.child_id in beyond_ids.get(t, set())),
+            }
+        )
+    moves = pd.DataFrame(
+        rows,
+        columns=[
+            "child_id",
+            "age_band",
+            "why",
+            "from_place_id",
+            "from_setting",
+            "from_weekly_cost",
+            "without_recruits_place_id",
+            "without_recruits_setting",
+            "to_place_id",
+            "to_setting",
+            "to_profile",
+            "to_weekly_cost",
+            "moves",
+            "to_family",
+            "to_family_because_of_recruits",
+            "weekly_saving",
+            "short_of",
+            "beyond_every_profile",
+        ],
+    )
     hh = []
     seen: list[str] = []
     for cand in candidates:
@@ -242,23 +314,44 @@ def _report(
         chosen = [h for h in mix if candidates[h].profile.name == name]
         ids = {candidates[h].place.place_id for h in chosen}
         placed_there = moves[moves["to_place_id"].isin(ids)]
-        hh.append({
-            "profile": name, "label": prof.label, "setting": prof.setting.value, "provider": prof.provider.value,
-            "ages": f"{prof.age_min}-{prof.age_max}", "places_each": prof.places, "area": prof.area,
-            "households": len(chosen), "children_placed": len(placed_there),
-            "recruitment_cost_each": prof.recruitment_cost, "weekly_cost_per_child": prof.weekly_cost,
-            "one_off_cost": round(prof.recruitment_cost * len(chosen), 2),
-            "plan_cost": sum(model.cost[h] for h in chosen),
-        })
+        hh.append(
+            {
+                "profile": name,
+                "label": prof.label,
+                "setting": prof.setting.value,
+                "provider": prof.provider.value,
+                "ages": f"{prof.age_min}-{prof.age_max}",
+                "places_each": prof.places,
+                "area": prof.area,
+                "households": len(chosen),
+                "children_placed": len(placed_there),
+                "recruitment_cost_each": prof.recruitment_cost,
+                "weekly_cost_per_child": prof.weekly_cost,
+                "one_off_cost": round(prof.recruitment_cost * len(chosen), 2),
+                "plan_cost": sum(model.cost[h] for h in chosen),
+            }
+        )
     households = pd.DataFrame(hh)
-    prog_rows = [{"target": t, "of": prog[t][1], "beyond_every_profile": beyond.get(t, 0), "met_today": before_progress[t][0],
-                  "met_with_recruits": prog[t][0]} for t in prog]
-    progress_frame = pd.DataFrame(prog_rows, columns=["target", "of", "beyond_every_profile", "met_today", "met_with_recruits"])
+    prog_rows = [
+        {
+            "target": t,
+            "of": prog[t][1],
+            "beyond_every_profile": beyond.get(t, 0),
+            "met_today": before_progress[t][0],
+            "met_with_recruits": prog[t][0],
+        }
+        for t in prog
+    ]
+    progress_frame = pd.DataFrame(
+        prog_rows, columns=["target", "of", "beyond_every_profile", "met_today", "met_with_recruits"]
+    )
 
     one_off = round(float(households["one_off_cost"].sum()) if len(households) else 0.0, 2)
     weekly_saving = round(float(moves["weekly_saving"].sum()), 2)
     new_saving = round(float(moves.loc[moves["to_profile"] != "", "weekly_saving"].sum()), 2)
-    new_spend = round(float(moves.loc[(moves["from_place_id"] == "") & (moves["to_place_id"] != ""), "to_weekly_cost"].sum()), 2)
+    new_spend = round(
+        float(moves.loc[(moves["from_place_id"] == "") & (moves["to_place_id"] != ""), "to_weekly_cost"].sum()), 2
+    )
     headline = {
         "as_of": as_of.isoformat(),
         "mode": "budget" if budget is not None else "target",
@@ -286,8 +379,15 @@ def _report(
         "weekly_saving_in_new_households": new_saving,
         "weekly_cost_of_newly_placed": new_spend,
         "payback_weeks": round(one_off / new_saving, 1) if new_saving > 0 else None,
-        "progress": {t: {"of": prog[t][1], "beyond_every_profile": beyond.get(t, 0), "today": before_progress[t][0],
-                         "with_recruits": prog[t][0]} for t in prog},
+        "progress": {
+            t: {
+                "of": prog[t][1],
+                "beyond_every_profile": beyond.get(t, 0),
+                "today": before_progress[t][0],
+                "with_recruits": prog[t][0],
+            }
+            for t in prog
+        },
         "seconds": round(seconds, 3),
         "candidate_households": len(candidates),
         "patterns": model.patterns,

@@ -149,7 +149,9 @@ def _locate(profiles: list[Profile], instance: Instance, path: str) -> dict[str,
     problems = []
     exact = [p.area for p in profiles if not _LA.match(p.area) and not _DISTRICT.match(p.area)]
     found = postcodes.lookup(exact)
-    letters = {pc[0] for pc in [*(p.postcode for p in instance.places), *(c.home_postcode for c in instance.children)] if pc}
+    letters = {
+        pc[0] for pc in [*(p.postcode for p in instance.places), *(c.home_postcode for c in instance.children)] if pc
+    }
     for p in profiles:
         if p.area in found:
             out[p.area] = found[p.area]
@@ -164,15 +166,25 @@ def _locate(profiles: list[Profile], instance: Instance, path: str) -> dict[str,
             la = frame["la_code"].value_counts().index[0]
             out[p.area] = postcodes.Location(float(frame["easting"].mean()), float(frame["northing"].mean()), str(la))
         else:
-            problems.append(Problem(path, None, f"profile.{p.name}.area", f"area {p.area!r} is not in the ONS Postcode Directory"
-                                    + (" (or the case folder has no postcodes to search it under)" if _LA.match(p.area) else "")))
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    f"profile.{p.name}.area",
+                    f"area {p.area!r} is not in the ONS Postcode Directory"
+                    + (" (or the case folder has no postcodes to search it under)" if _LA.match(p.area) else ""),
+                )
+            )
     if problems:
         raise InputError(problems)
     return out
 
 
 def candidate_places(
-    profiles: list[Profile], instance: Instance, path: str = "profiles", locations: dict[str, postcodes.Location] | None = None
+    profiles: list[Profile],
+    instance: Instance,
+    path: str = "profiles",
+    locations: dict[str, postcodes.Location] | None = None,
 ) -> list[Candidate]:
     """``max_households`` candidate households per profile, as Place rows with ids ``NEW-<profile>-<k>``."""
     locations = locations if locations is not None else _locate(profiles, instance, path)
@@ -183,7 +195,9 @@ def candidate_places(
         for k in range(1, prof.max_households + 1):
             pid = f"{CANDIDATE_PREFIX}{prof.name}-{k:02d}"
             if pid in taken:
-                raise InputError([Problem(path, None, f"profile.{prof.name}", f"place_id {pid} already exists in places.csv")])
+                raise InputError(
+                    [Problem(path, None, f"profile.{prof.name}", f"place_id {pid} already exists in places.csv")]
+                )
             place = Place(
                 place_id=pid,
                 setting=prof.setting,

@@ -44,8 +44,12 @@ def movers(instance: Instance, as_of: dt.date, targets: tuple[Target, ...]) -> t
     chosen: set[str] = set()
     if Target.NO_UNDER12_RESIDENTIAL in targets:
         for c in instance.children:
-            if (c.status is Status.PLACED and c.current_place_id is not None
-                    and places[c.current_place_id].setting is Setting.RESIDENTIAL and c.age_on(as_of) < FAMILY_AGE):
+            if (
+                c.status is Status.PLACED
+                and c.current_place_id is not None
+                and places[c.current_place_id].setting is Setting.RESIDENTIAL
+                and c.age_on(as_of) < FAMILY_AGE
+            ):
                 chosen.add(c.child_id)
     if Target.SIBLINGS_TOGETHER in targets:
         by_id = {c.child_id: c for c in instance.children}
@@ -67,9 +71,14 @@ def movers(instance: Instance, as_of: dt.date, targets: tuple[Target, ...]) -> t
             c = c.model_copy(update={"status": Status.NEEDS_PLACEMENT})
         children.append(c)
     new_places = tuple(
-        p.model_copy(update={"vacancies": p.vacancies + freed[p.place_id],
-                             "children_in_placement": p.children_in_placement - freed[p.place_id]})
-        if p.place_id in freed else p
+        p.model_copy(
+            update={
+                "vacancies": p.vacancies + freed[p.place_id],
+                "children_in_placement": p.children_in_placement - freed[p.place_id],
+            }
+        )
+        if p.place_id in freed
+        else p
         for p in instance.places
     )
     ids = tuple(c.child_id for c in instance.children if c.child_id in chosen)

@@ -44,7 +44,9 @@ MIN_AGE: dict[Route, int] = {
 class PlanSettingMismatch:
     code = "plan_setting_mismatch"
     severity: Severity = "medium"
-    action = "Review whether the current home can deliver the plan; revise the plan or plan a move and record the reason."
+    action = (
+        "Review whether the current home can deliver the plan; revise the plan or plan a move and record the reason."
+    )
 
     def check(self, instance: Instance, as_of: dt.date) -> list[Finding]:
         out = []
