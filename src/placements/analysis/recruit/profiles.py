@@ -20,12 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from placements.codes import Need, PlaceSex, Provider, Setting
 from placements.domain import Place
 from placements.errors import InputError, Problem
+from placements.geo import is_district, is_ons_la, normalise_postcode
 from placements.instance import Instance
 from placements.io import postcodes
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_LA = re.compile(r"^[EWSN]\d{8}$")
-_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 #: Prefix of candidate households' place_id; never used by a case folder's own places.
 CANDIDATE_PREFIX = "NEW-"
 
@@ -64,10 +63,10 @@ class Profile(BaseModel):
     @classmethod
     def _area(cls, v: str) -> str:
         text = " ".join(v.strip().upper().split())
-        if _LA.match(text) or _DISTRICT.match(text):  # no space: a district ("NG15"), never a sector
+        if is_ons_la(text) or is_district(text):  # no space: a district ("NG15"), never a sector
             return text
-        if " " in text and postcodes.normalise(text) is not None:  # "NG1 5" or "NG1 5AB"
-            return str(postcodes.normalise(text))
+        if " " in text and normalise_postcode(text) is not None:  # "NG1 5" or "NG1 5AB"
+            return str(normalise_postcode(text))
         raise ValueError(
             f"{v!r} is not an area: give an ONS local authority code (E06000018), a postcode district (NG5), "
             "a postcode sector with its space (NG5 5) or a full postcode (NG5 5AB)"
@@ -147,7 +146,7 @@ def _locate(profiles: list[Profile], instance: Instance, path: str) -> dict[str,
     mean position of its live postcodes (searched under the first letters of the case folder's postcodes)."""
     out: dict[str, postcodes.Location] = {}
     problems = []
-    exact = [p.area for p in profiles if not _LA.match(p.area) and not _DISTRICT.match(p.area)]
+    exact = [p.area for p in profiles if not is_ons_la(p.area) and not is_district(p.area)]
     found = postcodes.lookup(exact)
     letters = {
         pc[0] for pc in [*(p.postcode for p in instance.places), *(c.home_postcode for c in instance.children)] if pc
@@ -157,10 +156,10 @@ def _locate(profiles: list[Profile], instance: Instance, path: str) -> dict[str,
             out[p.area] = found[p.area]
             continue
         frame = None
-        if _LA.match(p.area) and letters:
+        if is_ons_la(p.area) and letters:
             frame = postcodes.postcodes_in([p.area], letters)
-        elif _DISTRICT.match(p.area):
-            every = postcodes._letter_frame(p.area[0])  # noqa: SLF001 - the module's own cached reader
+        elif is_district(p.area):
+            every = postcodes._letter_frame(p.area[0])
             frame = every[every.index.str.split(" ").str[0] == p.area]
         if frame is not None and len(frame):
             la = frame["la_code"].value_counts().index[0]
@@ -172,7 +171,7 @@ def _locate(profiles: list[Profile], instance: Instance, path: str) -> dict[str,
                     None,
                     f"profile.{p.name}.area",
                     f"area {p.area!r} is not in the ONS Postcode Directory"
-                    + (" (or the case folder has no postcodes to search it under)" if _LA.match(p.area) else ""),
+                    + (" (or the case folder has no postcodes to search it under)" if is_ons_la(p.area) else ""),
                 )
             )
     if problems:

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from placements.analysis.recruit.profiles import Candidate
+from placements.analysis.recruit.targets import FAMILY_AGE, Target
 from placements.codes import Setting
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
 from placements.model.patterns import build_patterns, index_patterns, place_rows
 from placements.policy import Policy
-from placements.reports.recruit.profiles import Candidate
-from placements.reports.recruit.targets import FAMILY_AGE, Target
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def fit_demand(
     for day in months:
         m = stock_matrix(ep, day)
         for b in range(n_b):
-            exposure[:, b] += m[BAND_OF_AGE == b].sum(axis=0)
+            exposure[:, b] += m[b == BAND_OF_AGE].sum(axis=0)
     in_window = lambda col: (ep[col] >= start) & (ep[col] < end)  # noqa: E731
     uasc_ids = set(uasc["CHILD"].astype(str)) if uasc is not None and len(uasc) else set()
 
@@ -278,7 +278,7 @@ def backtest(
         )
 
     for b, label in enumerate(BANDS):
-        sel = BAND_OF_AGE == b
+        sel = b == BAND_OF_AGE
         add(
             "age band",
             label,

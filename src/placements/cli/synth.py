@@ -9,50 +9,47 @@ Registered in ``placements.cli`` with ``app.command("synth")(synth_cmd)``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from placements.cli.common import console, fail, write
 from placements.synth.profiles import PROFILES
 
 
 def synth_cmd(
-    out: Annotated[Optional[Path], typer.Option(help="folder to write the synthetic authority into")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder to write the synthetic authority into")] = None,
     profile: Annotated[str, typer.Option(help=f"authority profile: {', '.join(PROFILES)}")] = "nottingham",
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
     as_of: Annotated[str, typer.Option(help="as-of date of the synthetic authority")] = "2026-11-23",
     scale: Annotated[float, typer.Option(help="multiply every authority's size (e.g. 0.1 for a quick England)")] = 1.0,
-    check: Annotated[Optional[Path], typer.Option(help="check a synth folder's figures against their targets")] = None,
+    check: Annotated[Path | None, typer.Option(help="check a synth folder's figures against their targets")] = None,
 ) -> None:
     """Write a synthetic authority (case folder, five years of SSDA903, ground truth), or --check one.
 
     No real child's data: every row is drawn at random; postcodes are real ONS postcodes.
     """
-    from placements.cli import _fail, console
     from placements.errors import Problem
 
     if check is not None:
         _check(check)
         return
     if out is None:
-        _fail([Problem("--out", None, None, "give --out DIR to write into, or --check DIR to check a folder")])
-        return
+        fail([Problem("--out", None, None, "give --out DIR to write into, or --check DIR to check a folder")])
     if profile not in PROFILES:
-        _fail([Problem("--profile", None, None, f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")])
+        fail([Problem("--profile", None, None, f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")])
     if not scale > 0:
-        _fail([Problem("--scale", None, None, f"must be above 0, not {scale}")])
+        fail([Problem("--scale", None, None, f"must be above 0, not {scale}")])
     from placements.domain import parse_date
 
     try:
         day = parse_date(as_of)
     except ValueError as exc:
-        _fail([Problem("--as-of", None, None, str(exc))])
-        return
+        fail([Problem("--as-of", None, None, str(exc))])
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from placements.io.writers import write_files
     from placements.synth.generate import generate
 
     started = time.perf_counter()
@@ -64,21 +61,19 @@ def synth_cmd(
             bar.update(task, completed=done, total=total, description=f"Generating {profile}: {what}")
 
         files = generate(profile, seed, day, scale, progress=step)
-    written = write_files(out, files)
+    written = write(out, files)
     console.print(f"wrote {len(written)} files into {out} in {time.perf_counter() - started:.1f} s")
 
 
 def _check(folder: Path) -> None:
     from rich.table import Table
 
-    from placements.cli import _fail, console
     from placements.errors import Problem
     from placements.synth.calibration import check
 
     figs, problems = check(folder)
     if problems:
-        _fail([Problem(str(folder), None, None, p) for p in problems])
-        return
+        fail([Problem(str(folder), None, None, p) for p in problems])
     table = Table(title=f"Calibration of {folder}")
     for col in ("figure", "target", "generated", "tolerance", "source", ""):
         table.add_column(col)

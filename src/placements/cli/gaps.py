@@ -1,34 +1,25 @@
-"""``placements gaps [CASE_DIR] [--out DIR]``: today, the best with today's homes, and the ideal, side by side.
-
-Registered in ``placements.cli`` with one line; ``placements.cli`` is imported inside the function so
-cli.py can import this module without a cycle.
-"""
+"""``placements gaps [CASE_DIR] [--out DIR]``: today, the best with today's homes, and the ideal, side by side."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from placements.privacy.options import KeyFileOption, PseudonymiseOption
-
-if TYPE_CHECKING:
-    from placements.reports.gaps import Gaps
+from placements.cli.common import (
+    KeyFileOption,
+    PseudonymiseOption,
+    console,
+    fail,
+    pseudonymiser_or_problems,
+    read_case,
+    warn,
+    write_guarded,
+)
 
 #: Metrics shown per age band on the terminal (every metric is in the CSVs).
 BAND_METRICS = ("children", "unplaced", "in_family", "under12_residential", "siblings_apart", "over_20_miles")
-
-
-def gaps_files(gaps: Gaps) -> dict[str, str]:
-    """Every table as ``<name>.csv`` and the summary as ``gaps_summary.json``."""
-    files = {
-        f"{name}.csv": frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-        for name, frame in gaps.tables().items()
-    }
-    files["gaps_summary.json"] = json.dumps(gaps.summary(), indent=2, sort_keys=False) + "\n"
-    return files
 
 
 def _num(v: Any) -> str:
@@ -38,15 +29,15 @@ def _num(v: Any) -> str:
 
 
 def gaps_cmd(
-    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    case_dir: Annotated[Path | None, typer.Argument(help="case folder (default: data/demo)")] = None,
     out: Annotated[Path, typer.Option(help="folder for gaps_*.csv and gaps_summary.json")] = Path("out"),
     as_of: Annotated[
-        Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
+        str | None, typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
     ] = None,
     time_limit: Annotated[
-        Optional[float], typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")
+        float | None, typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")
     ] = None,
-    seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
+    seed: Annotated[int | None, typer.Option(help="solver seed (default: policy, else 0)")] = None,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
 ) -> None:
@@ -54,17 +45,14 @@ def gaps_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from placements.cli import _fail, console, read_case, warn
-    from placements.privacy import Privacy
-    from placements.privacy.options import pseudonymiser_from_options, write_guarded
+    from placements.analysis.gaps import STATES, compute_gaps
+    from placements.privacy.guard import Privacy
     from placements.privacy.results import protect_files
-    from placements.reports.gaps import STATES, compute_gaps
 
-    pseudonymiser, key_problems = pseudonymiser_from_options(pseudonymise, key_file)
+    pseudonymiser, key_problems = pseudonymiser_or_problems(pseudonymise, key_file)
     _, folder, problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})
     if folder is None or key_problems:
-        _fail(key_problems + problems)
-        return
+        fail(key_problems + problems)
     warn(folder)
     limit = folder.policy.time_limit_seconds
     with Progress(
@@ -75,7 +63,7 @@ def gaps_cmd(
         )
         gaps = compute_gaps(folder.instance, folder.policy)
     privacy = Privacy(folder.instance, pseudonymiser)
-    written = write_guarded(out, protect_files(gaps_files(gaps), privacy), privacy)
+    written = write_guarded(out, protect_files(gaps.files(), privacy), privacy)
 
     h = gaps.headline
     console.print(f"[bold]{h['sentence']}[/]")

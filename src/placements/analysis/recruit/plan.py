@@ -19,18 +19,20 @@ can do (budget mode without a budget).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
+from placements.analysis.recruit.model import RecruitModel
+from placements.analysis.recruit.profiles import Candidate, Profile, candidate_places
+from placements.analysis.recruit.targets import FAMILY_AGE, Target, movers, progress, reached, scope_groups
 from placements.codes import Setting, Status, age_band
 from placements.instance import Instance
+from placements.io.writers import csv_text, json_text
 from placements.match import match
 from placements.policy import Policy
-from placements.reports.recruit.model import RecruitModel
-from placements.reports.recruit.profiles import Candidate, Profile, candidate_places
-from placements.reports.recruit.targets import FAMILY_AGE, Target, movers, progress, reached, scope_groups
 from placements.result import MatchResult
 
 WEEKS_PER_YEAR = 52
@@ -63,6 +65,12 @@ class RecruitPlan:
             "recruit_progress": self.progress,
             "recruit_search": self.search,
         }
+
+    def files(self) -> dict[str, str]:
+        """Every table as ``<name>.csv`` and the summary as ``recruit_summary.json``."""
+        files = {f"{name}.csv": csv_text(frame) for name, frame in self.tables().items()}
+        files["recruit_summary.json"] = json_text(self.summary())
+        return files
 
     def summary(self) -> dict[str, Any]:
         return dict(self.headline)
@@ -106,7 +114,7 @@ def plan_recruitment(
     candidates = candidates if candidates is not None else candidate_places(profiles, instance)
     base, mover_ids = movers(instance, as_of, targets)
     before = match(base, policy)
-    floor = (int(before.summary_data["emergency_placed"]), int(before.summary_data["placed"]))
+    floor = (before.summary.emergency_placed, before.summary.placed)
     before_progress = progress(base, before, targets)
 
     mode = "target" if budget is None else "budget"
@@ -157,10 +165,8 @@ def plan_recruitment(
             # A mix the engine did not confirm is cut off; that is only safe when the engine's answer was proven.
             proven = proven and res.status == "OPTIMAL"
             model.exclude(prop.households)
-            if res.summary_data["tiers_1_3_optimal"]:
-                model.floor_above(
-                    prop.households, int(res.summary_data["emergency_placed"]), int(res.summary_data["placed"])
-                )
+            if res.summary.tiers_1_3_optimal:
+                model.floor_above(prop.households, res.summary.emergency_placed, res.summary.placed)
         else:
             stop = f"stopped after {max_iterations} mixes"
             proven = False
@@ -393,3 +399,32 @@ def _report(
         "patterns": model.patterns,
     }
     return RecruitPlan(headline, households, moves, progress_frame, pd.DataFrame(search), inst_m, res)
+
+
+def recruitment_options(
+    instance: Instance,
+    policy: Policy,
+    profiles: list[Profile],
+    candidates: list[Candidate],
+    time_limit: float,
+    iterations: int,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, RecruitPlan]:
+    """One recruitment option per target: the cheapest mix that reaches it (``plan_recruitment``).
+
+    Each option gets its own time limit per solve and at most ``iterations`` confirmations, so a
+    report's run time stays bounded; whether each option was proven is in its summary.
+    """
+    step = on_step or (lambda _text: None)
+    plans = {}
+    for t in Target:
+        step(f"recruitment option: {t.value}")
+        plans[t.value] = plan_recruitment(
+            instance,
+            policy.replace(time_limit_seconds=time_limit),
+            profiles,
+            targets=(t,),
+            candidates=candidates,
+            max_iterations=iterations,
+        )
+    return plans

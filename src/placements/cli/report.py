@@ -1,45 +1,40 @@
-"""``placements report [CASE_DIR] --out out/report/report.html``: the commissioners' report.
-
-Registered in ``placements.cli`` with ``app.command("report")(report_cmd)``; ``placements.cli`` is
-imported inside the function so cli.py can import this module without a cycle.
-"""
+"""``placements report [CASE_DIR] --out out/report/report.html``: the commissioners' report."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from placements.privacy.options import KeyFileOption, PseudonymiseOption
+from placements.cli.common import (
+    KeyFileOption,
+    PseudonymiseOption,
+    console,
+    fail,
+    pseudonymiser_or_problems,
+    read_case,
+    warn,
+    write_guarded,
+)
 
 DEFAULT_OUT = Path("out/report/report.html")
-DEFAULT_PROFILES = Path("scenarios/recruit-profiles.toml")
-_SOURCE_PROFILES = Path(__file__).resolve().parents[4] / "scenarios" / "recruit-profiles.toml"
-
-
-def default_profiles() -> Path | None:
-    """scenarios/recruit-profiles.toml here, else the source tree's copy, else None (no recruitment section)."""
-    for p in (DEFAULT_PROFILES, _SOURCE_PROFILES):
-        if p.is_file():
-            return p
-    return None
 
 
 def report_cmd(
-    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    case_dir: Annotated[Path | None, typer.Argument(help="case folder (default: data/demo)")] = None,
     out: Annotated[
         Path, typer.Option(help="the HTML file to write; every table's CSV and report_summary.json go beside it")
     ] = DEFAULT_OUT,
     as_of: Annotated[
-        Optional[str], typer.Option(help="date of the report, YYYY-MM-DD (default: policy, else today)")
+        str | None, typer.Option(help="date of the report, YYYY-MM-DD (default: policy, else today)")
     ] = None,
     time_limit: Annotated[
-        Optional[float], typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")
+        float | None, typer.Option(help="seconds for the whole-cohort match (default: policy, else 60)")
     ] = None,
-    seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
+    seed: Annotated[int | None, typer.Option(help="solver seed (default: policy, else 0)")] = None,
     profiles: Annotated[
-        Optional[Path], typer.Option(help="recruitable carer profiles (default: scenarios/recruit-profiles.toml)")
+        Path | None, typer.Option(help="recruitable carer profiles (default: scenarios/recruit-profiles.toml)")
     ] = None,
     no_recruit: Annotated[bool, typer.Option("--no-recruit", help="leave the recruitment section out")] = False,
     recruit_time_limit: Annotated[
@@ -53,15 +48,16 @@ def report_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from placements.cli import _fail, console, read_case, warn
+    from placements.analysis.recruit.plan import recruitment_options
+    from placements.analysis.recruit.profiles import candidate_places, load_profiles
     from placements.errors import InputError, Problem
-    from placements.privacy import Privacy
-    from placements.privacy.options import pseudonymiser_from_options, write_guarded
+    from placements.privacy.guard import Privacy
     from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
     from placements.reports.html.build import report_data, report_files
+    from placements.resources import default_profiles
 
-    pseudonymiser, problems = pseudonymiser_from_options(pseudonymise, key_file)
+    pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
     if out.suffix.lower() not in (".html", ".htm"):
         problems.append(Problem("--out", None, None, f"{out} is not an .html file name"))
     if recruit_time_limit <= 0:
@@ -80,14 +76,13 @@ def report_cmd(
     recruit_inputs = None
     if not no_recruit and folder is not None:
         path = profiles or default_profiles()
-        if path is not None:
-            try:
-                recruit_inputs = _load_recruit(path, folder.instance)
-            except InputError as exc:
-                problems.extend(exc.problems)
+        try:
+            loaded = load_profiles(path)
+            recruit_inputs = (loaded, candidate_places(loaded, folder.instance, str(path)))
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems or folder is None or settings is None:
-        _fail(problems)
-        return
+        fail(problems)
     warn(folder)
 
     day = folder.policy.as_of_date()
@@ -105,7 +100,10 @@ def report_cmd(
         recruit = None
         if recruit_inputs is not None:
             step("recruitment options")
-            recruit = _plan(folder, recruit_inputs, step, recruit_time_limit, recruit_iterations)
+            profs, candidates = recruit_inputs
+            recruit = recruitment_options(
+                folder.instance, folder.policy, profs, candidates, recruit_time_limit, recruit_iterations, step
+            )
         rd, _ = report_data(folder, findings, [(r.code, r.severity) for r in rules], recruit, step=step)
         files = report_files(rd, privacy, folder.policy.la_code, html_name=out.name, step=step)
     written = write_guarded(out.parent, files, privacy)
@@ -116,35 +114,3 @@ def report_cmd(
     console.print(t)
     console.print(f"[bold]{privacy.text(rd.headline)}[/]", highlight=False)
     console.print(f"Wrote {out} and {len(written) - 1} more file(s) in {out.parent}")
-
-
-def _load_recruit(path: Path, instance):  # type: ignore[no-untyped-def]
-    """The profiles and their candidate households (areas located), checked before any solve."""
-    from placements.reports.recruit.profiles import candidate_places, load_profiles
-
-    profiles = load_profiles(path)
-    return profiles, candidate_places(profiles, instance, str(path))
-
-
-def _plan(folder, inputs, step, time_limit, iterations):  # type: ignore[no-untyped-def]
-    """One recruitment option per target: the cheapest mix that reaches it (``plan_recruitment``).
-
-    Each option gets its own time limit per solve and at most ``iterations`` confirmations, so the
-    report's run time stays bounded; whether each option was proven is in ``recruit_options.csv``.
-    """
-    from placements.reports.recruit.plan import plan_recruitment
-    from placements.reports.recruit.targets import Target
-
-    profiles, candidates = inputs
-    plans = {}
-    for t in Target:
-        step(f"recruitment option: {t.value}")
-        plans[t.value] = plan_recruitment(
-            folder.instance,
-            folder.policy.replace(time_limit_seconds=time_limit),
-            profiles,
-            targets=(t,),
-            candidates=candidates,
-            max_iterations=iterations,
-        )
-    return plans

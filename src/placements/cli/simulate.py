@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
+
+from placements.cli.common import console, demo_dir, err, fail, read_case, warn, write
 
 SHOW = ("looked_after", "residential", "unplaced", "under12_residential", "out_of_area", "siblings_apart",
         "foster_households", "weekly_cost", "cost_over_horizon")  # fmt: skip
@@ -19,7 +21,7 @@ SHOW = ("looked_after", "residential", "unplaced", "under12_residential", "out_o
 def _print_comparison(console: Any, comparison: Any, order: list[str], title: str) -> None:
     from rich.table import Table
 
-    change = [c for c in comparison.columns if c.startswith("change_vs_")][0]
+    change = next(c for c in comparison.columns if c.startswith("change_vs_"))
     t = Table(title=title)
     t.add_column("figure at the horizon")
     for name in order:
@@ -40,21 +42,19 @@ def _print_comparison(console: Any, comparison: Any, order: list[str], title: st
 def simulate_cmd(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files (scenarios/*.toml); the first is the base")],
     case_dir: Annotated[
-        Optional[Path], typer.Option("--case", help="case folder to start from (default: data/demo)")
+        Path | None, typer.Option("--case", help="case folder to start from (default: data/demo)")
     ] = None,
     ssda903: Annotated[
-        Optional[Path], typer.Option(help="SSDA903 history for the demand model (default: CASE/ssda903)")
+        Path | None, typer.Option(help="SSDA903 history for the demand model (default: CASE/ssda903)")
     ] = None,
-    runs: Annotated[Optional[int], typer.Option(min=1, help="runs per scenario (default: the scenario files')")] = None,
-    seed: Annotated[Optional[int], typer.Option(min=0, help="seed for every scenario (default: each file's)")] = None,
+    runs: Annotated[int | None, typer.Option(min=1, help="runs per scenario (default: the scenario files')")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed for every scenario (default: each file's)")] = None,
     out: Annotated[Path, typer.Option(help="results folder")] = Path("out/simulate"),
     engine: Annotated[str, typer.Option(help="local (a process pool on this machine) or ray")] = "local",
     address: Annotated[
-        Optional[str], typer.Option(help="Ray cluster to join, e.g. ray://head:10001 (default: start a local Ray)")
+        str | None, typer.Option(help="Ray cluster to join, e.g. ray://head:10001 (default: start a local Ray)")
     ] = None,
-    workers: Annotated[
-        Optional[int], typer.Option(min=1, help="local processes (default: the machine's cores)")
-    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local processes (default: the machine's cores)")] = None,
 ) -> None:
     """Simulate scenarios month by month with the matching engine in the loop; write bands, comparison, charts."""
     from rich.progress import (
@@ -66,14 +66,13 @@ def simulate_cmd(
         TimeRemainingColumn,
     )
 
-    from placements.cli import _fail, console, err, read_case, warn
+    from placements.analysis.simulate.engines import run_tasks
+    from placements.analysis.simulate.inputs import load_demand
+    from placements.analysis.simulate.results import comparison_frame, result_files, runs_frame
+    from placements.analysis.simulate.run import METRICS, make_context
+    from placements.analysis.simulate.scenario import load_scenarios
+    from placements.calendar import add_months
     from placements.errors import InputError, Problem
-    from placements.io.writers import write_files
-    from placements.simulate.engines import run_tasks
-    from placements.simulate.inputs import load_demand
-    from placements.simulate.results import comparison_frame, result_files, runs_frame
-    from placements.simulate.run import METRICS, add_months, make_context
-    from placements.simulate.scenario import load_scenarios
 
     problems: list[Problem] = []
     if engine not in ("local", "ray"):
@@ -93,14 +92,12 @@ def simulate_cmd(
     case, folder, case_problems = read_case(case_dir, out, None)
     problems.extend(case_problems)
     if problems or folder is None:
-        _fail(problems)
-        return
+        fail(problems)
     warn(folder)
     try:
         demand = load_demand(case, folder.instance, folder.policy, ssda903)
     except InputError as exc:
-        _fail(exc.problems)
-        return
+        fail(exc.problems)
     if "no SSDA903 history" in demand.source:
         err.print(f"warning: {demand.source}", markup=False, highlight=False)
     n_runs = runs or max(s.runs for s in loaded)
@@ -124,7 +121,7 @@ def simulate_cmd(
                 "settings": s.model_dump(mode="json"),
             }
             for p, s in zip(scenarios, loaded, strict=True)
-        ],  # fmt: skip
+        ],
     }
     tasks = [(s, r) for r in range(n_runs) for s in range(len(loaded))]
     months = sum(loaded[s].horizon_months for s, _ in tasks)
@@ -145,8 +142,7 @@ def simulate_cmd(
         try:
             arrays = run_tasks(ctx, tasks, engine, address, workers, lambda _t: bar.advance(job))
         except RuntimeError as exc:
-            _fail([Problem("--engine", None, None, str(exc))])
-            return
+            fail([Problem("--engine", None, None, str(exc))])
     seconds = time.perf_counter() - t0
     runs_table = runs_frame(meta, arrays)
     stopped = int(runs_table["matches_not_proven"].sum())
@@ -158,7 +154,7 @@ def simulate_cmd(
             highlight=False,
         )
     files = result_files(meta, runs_table)
-    written = write_files(out, files)
+    written = write(out, files)
     order = [s.name for s in loaded]
     _print_comparison(console, comparison_frame(runs_table, order), order,
                       f"{horizon} months from {start}: median (p10-p90) over {n_runs} runs")  # fmt: skip
@@ -170,21 +166,18 @@ def simulate_cmd(
 
 def simulate_plot_cmd(
     results: Annotated[Path, typer.Argument(help="a folder written by placements simulate")],
-    out: Annotated[Optional[Path], typer.Option(help="where to write (default: the results folder itself)")] = None,
+    out: Annotated[Path | None, typer.Option(help="where to write (default: the results folder itself)")] = None,
 ) -> None:
     """Re-draw the bands, comparison, charts and HTML section of a results folder without re-running."""
-    from placements.cli import _fail, console
+    from placements.analysis.simulate.results import comparison_frame, read_results, result_files
     from placements.errors import InputError
-    from placements.io.writers import write_files
-    from placements.simulate.results import comparison_frame, read_results, result_files
 
     try:
         meta, runs = read_results(results)
     except InputError as exc:
-        _fail(exc.problems)
-        return
+        fail(exc.problems)
     files = result_files(meta, runs, with_runs=False)
-    written = write_files(out or results, files)
+    written = write(out or results, files)
     order = [s["name"] for s in meta["scenarios"]]
     _print_comparison(
         console, comparison_frame(runs, order), order, f"{meta['horizon_months']} months from {meta['start']}"
@@ -193,9 +186,7 @@ def simulate_plot_cmd(
 
 
 def backtest_cmd(
-    ssda903: Annotated[
-        Optional[Path], typer.Argument(help="SSDA903 history folder (default: data/demo/ssda903)")
-    ] = None,
+    ssda903: Annotated[Path | None, typer.Argument(help="SSDA903 history folder (default: data/demo/ssda903)")] = None,
     fit_years: Annotated[int, typer.Option(min=1, help="years at the start of the history to fit on")] = 3,
     out: Annotated[Path, typer.Option(help="folder for backtest.csv")] = Path("out/backtest"),
 ) -> None:
@@ -203,26 +194,22 @@ def backtest_cmd(
     import pandas as pd
     from rich.table import Table
 
-    from placements.cli import _demo_dir, _fail, console
+    from placements.analysis.simulate.demand import backtest
+    from placements.analysis.simulate.history import read_history
     from placements.errors import InputError, Problem
-    from placements.io.writers import write_files
-    from placements.simulate.demand import backtest
-    from placements.simulate.history import read_history
 
-    folder = ssda903 or (_demo_dir() / "ssda903")
+    folder = ssda903 or (demo_dir() / "ssda903")
     if not folder.is_dir():
-        _fail([Problem(str(folder), None, None, "no such SSDA903 folder")])
-        return
+        fail([Problem(str(folder), None, None, "no such SSDA903 folder")])
     try:
         hist = read_history(folder)
     except InputError as exc:
-        _fail(exc.problems)
-        return
+        fail(exc.problems)
     first, last = hist.span()
     start = pd.Timestamp(first.year, first.month, 1) + pd.DateOffset(months=1)
     cut = start + pd.DateOffset(years=fit_years)
     if cut >= last:
-        _fail(
+        fail(
             [
                 Problem(
                     "--fit-years",
@@ -240,5 +227,5 @@ def backtest_cmd(
     for row in frame.itertuples(index=False):
         t.add_row(*("" if v is None or v != v else str(v) for v in row))
     console.print(t)
-    written = write_files(out, {"backtest.csv": frame.to_csv(index=False, lineterminator="\n")})
+    written = write(out, {"backtest.csv": frame.to_csv(index=False, lineterminator="\n")})
     console.print(f"wrote {written[0]}")

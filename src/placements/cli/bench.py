@@ -1,7 +1,7 @@
 """``placements bench [--tier ci|full] [--out DIR]``: run a tier, write results.json and results.md.
 
-Registered in ``placements.cli`` with ``app.command("bench")(bench_cmd)``. Exits 1 when the
-regression gate fails (``placements.bench.checks``), 2 on bad options, so CI can run it directly.
+Exits 1 when the regression gate fails (``placements.bench.checks``), 2 on bad options, so CI can
+run it directly.
 """
 
 from __future__ import annotations
@@ -12,26 +12,29 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-REFERENCE = Path(__file__).resolve().parents[3] / "benchmarks" / "reference.json"
+from placements.cli.common import console, fail, write
+
+#: The regression gate's reference, in the repository's ``benchmarks/`` (run from the repository root).
+REFERENCE = Path("benchmarks/reference.json")
 
 
 def bench_cmd(
     tier: Annotated[str, typer.Option(help="ci (daily instances, a few minutes) or full (every size)")] = "ci",
     out: Annotated[
-        Optional[Path], typer.Option(help="folder for results.json and results.md (default out/bench-TIER)")
+        Path | None, typer.Option(help="folder for results.json and results.md (default out/bench-TIER)")
     ] = None,
     repeats: Annotated[int, typer.Option(help="runs per method and instance; times are medians")] = 3,
-    methods: Annotated[Optional[str], typer.Option(help="comma-separated subset of the methods")] = None,
-    instances: Annotated[Optional[str], typer.Option(help="comma-separated subset of the tier's instances")] = None,
+    methods: Annotated[str | None, typer.Option(help="comma-separated subset of the methods")] = None,
+    instances: Annotated[str | None, typer.Option(help="comma-separated subset of the tier's instances")] = None,
     time_limit: Annotated[
-        Optional[float], typer.Option(help="engine time limit in seconds (default: per instance)")
+        float | None, typer.Option(help="engine time limit in seconds (default: per instance)")
     ] = None,
     memory_cap: Annotated[
-        Optional[float],
+        float | None,
         typer.Option(
             help="resident-memory cap of each method (its processes together), GiB; a method over it "
             "is stopped (default: half the machine, at most 16)"
@@ -42,7 +45,7 @@ def bench_cmd(
         bool, typer.Option("--write-reference", help="record this run as the reference")
     ] = False,
     tolerance: Annotated[
-        Optional[float], typer.Option(help="with --write-reference: speed ratio factor (default: keep)")
+        float | None, typer.Option(help="with --write-reference: speed ratio factor (default: keep)")
     ] = None,
 ) -> None:
     """Benchmark the engine against today's practice and the bounds; fail on any quality drop or slowdown."""
@@ -53,9 +56,7 @@ def bench_cmd(
     from placements.bench.methods import METHODS
     from placements.bench.runner import run_tier
     from placements.bench.targets import targets
-    from placements.cli import _fail, console
     from placements.errors import Problem
-    from placements.io.writers import write_files
 
     problems = []
     if tier not in TIERS:
@@ -91,8 +92,7 @@ def bench_cmd(
         except json.JSONDecodeError as exc:
             problems.append(Problem(str(reference), exc.lineno, exc.colno, f"not valid JSON: {exc.msg}"))
     if problems:
-        _fail(problems)
-        return
+        fail(problems)
     out = out or Path("out") / f"bench-{tier}"
 
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -137,12 +137,12 @@ def bench_cmd(
         + (f" (reference {result['reference_ratios']}, tolerance x{ref['tolerance']})" if ref else "")
     )
 
-    written = write_files(out, report.files(result))
+    written = write(out, report.files(result))
     if write_reference:
         old = json.loads(reference.read_text(encoding="utf-8")) if reference.exists() else {}
         factor = tolerance or old.get("tolerance", checks.DEFAULT_TOLERANCE)
         new = checks.make_reference(result, factor, machine)
-        written += write_files(reference.parent, {reference.name: json.dumps(new, indent=2) + "\n"})
+        written += write(reference.parent, {reference.name: json.dumps(new, indent=2) + "\n"})
     console.print("Wrote " + ", ".join(str(p) for p in written))
     if result["failures"]:
         console.print(f"[bold red]Regression gate failed ({len(result['failures'])}):[/]")

@@ -60,7 +60,7 @@ def charts(bands: pd.DataFrame, order: list[str], meta: dict[str, Any]) -> dict[
 def report_html(meta: dict[str, Any], comparison: pd.DataFrame, pngs: list[str]) -> str:
     """A self-contained section of the HTML report: the comparison and the charts beside it."""
     order = [s["name"] for s in meta["scenarios"]]
-    change = [c for c in comparison.columns if c.startswith("change_vs_")][0]
+    change = next(c for c in comparison.columns if c.startswith("change_vs_"))
     rows = []
     for metric, g in comparison.groupby("metric", sort=False):
         cells = "".join(

@@ -7,11 +7,20 @@ is imported inside the function, so this module can be imported by cli.py withou
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from placements.privacy.options import KeyFileOption, PseudonymiseOption
+from placements.cli.common import (
+    KeyFileOption,
+    PseudonymiseOption,
+    console,
+    fail,
+    pseudonymiser_or_problems,
+    read_case,
+    warn,
+    write_guarded,
+)
 
 SHOW_ROWS = 20
 
@@ -21,10 +30,10 @@ def conflicts_csv(frame: Any) -> str:
 
 
 def conflicts_cmd(
-    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    case_dir: Annotated[Path | None, typer.Argument(help="case folder (default: data/demo)")] = None,
     out: Annotated[Path, typer.Option(help="folder for conflicts.csv")] = Path("out"),
     as_of: Annotated[
-        Optional[str], typer.Option(help="date the checks are made on, YYYY-MM-DD (default: policy, else today)")
+        str | None, typer.Option(help="date the checks are made on, YYYY-MM-DD (default: policy, else today)")
     ] = None,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
@@ -32,14 +41,12 @@ def conflicts_cmd(
     """List permanence-plan conflicts (dual plans, overdue reviews, siblings apart, ...) in conflicts.csv."""
     from rich.table import Table
 
-    from placements.cli import _fail, console, read_case, warn
     from placements.errors import InputError
-    from placements.privacy import Privacy
-    from placements.privacy.options import pseudonymiser_from_options, write_guarded
+    from placements.privacy.guard import Privacy
     from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
 
-    pseudonymiser, key_problems = pseudonymiser_from_options(pseudonymise, key_file)
+    pseudonymiser, key_problems = pseudonymiser_or_problems(pseudonymise, key_file)
     case_dir, folder, problems = read_case(case_dir, out, as_of)
     problems = key_problems + problems
     settings = None
@@ -49,8 +56,7 @@ def conflicts_cmd(
         except InputError as exc:
             problems.extend(exc.problems)
     if problems or folder is None or settings is None:
-        _fail(problems)
-        return
+        fail(problems)
     warn(folder)
 
     day = folder.policy.as_of_date()

@@ -25,22 +25,22 @@ also make run *k* of two scenarios differ by the scenario, not by chance.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from placements.analysis.simulate import streams as S
+from placements.analysis.simulate.demand import BAND_OF_AGE, BANDS, MAX_AGE, SETTINGS, DemandModel
+from placements.analysis.simulate.scenario import CARER_AGE_GROUPS, Scenario
+from placements.analysis.simulate.streams import keyed_uniform, stream
+from placements.analysis.simulate.supply import AGE_GROUP_STEP_PER_MONTH, supply_rates
+from placements.calendar import add_months
 from placements.codes import Need, Provider, Setting, Status, Urgency
 from placements.domain import Child, Place
 from placements.instance import Instance
 from placements.match import match
 from placements.policy import Policy
-from placements.simulate.demand import BAND_OF_AGE, BANDS, MAX_AGE, SETTINGS, DemandModel
-from placements.simulate.scenario import CARER_AGE_GROUPS, Scenario
-from placements.simulate import streams as S
-from placements.simulate.streams import keyed_uniform, stream
-from placements.simulate.supply import AGE_GROUP_STEP_PER_MONTH, supply_rates
 
 #: Where a child is, for the figures: the demand model's settings, and "unplaced".
 WHERE: tuple[str, ...] = (*SETTINGS, "unplaced")
@@ -68,12 +68,6 @@ METRICS: tuple[str, ...] = (
 )
 METRIC_INDEX = {m: k for k, m in enumerate(METRICS)}
 SIBLING_OFFSETS = np.arange(-5, 6)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from placements.analysis.simulate.demand import MAX_AGE, DemandModel, fallback_demand, fit_demand
+from placements.analysis.simulate.history import History, read_history
 from placements.codes import Need, Status
 from placements.instance import Instance
 from placements.policy import Policy
-from placements.simulate.demand import MAX_AGE, DemandModel, fallback_demand, fit_demand
-from placements.simulate.history import History, read_history
 
 FIT_MONTHS = 36
 

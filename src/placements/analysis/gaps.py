@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from placements.codes import AGE_BANDS, Provider, Route, Rule, Setting, Status, age_band
+from placements.codes import AGE_BANDS, ROUTE_SETTINGS, Provider, Route, Rule, Setting, Status, age_band
 from placements.domain import Child, Place
 from placements.eligibility import RULE_ORDER, Eligibility, make_scope
+from placements.geo import miles
 from placements.instance import Instance
-from placements.io.postcodes import miles
+from placements.io.writers import csv_text, json_text
 from placements.policy import Policy
-from placements.reports.conflicts.rules.plan_setting_mismatch import COMPATIBLE_SETTINGS
 
 #: The three states, in the order they are shown.
 STATES: tuple[str, ...] = ("today", "best", "ideal")
@@ -103,6 +103,12 @@ class Gaps:
         out["gaps_children"] = self.children
         return out
 
+    def files(self) -> dict[str, str]:
+        """Every table as ``<name>.csv`` and the summary as ``gaps_summary.json``."""
+        files = {f"{name}.csv": csv_text(frame) for name, frame in self.tables().items()}
+        files["gaps_summary.json"] = json_text(self.summary())
+        return files
+
     def summary(self) -> dict[str, Any]:
         """Headline, each metric per state, and the whole-cohort solve's status: what summary.json holds."""
         money = ("weekly_cost", "annual_cost")
@@ -151,7 +157,7 @@ def ideal_setting(c: Child, as_of: dt.date) -> tuple[Setting, bool]:
     """
     settings = c.suitable_settings(as_of)
     for s in settings:
-        if all(s in COMPATIBLE_SETTINGS[r] for r in c.permanence_plan):
+        if all(s in ROUTE_SETTINGS[r] for r in c.permanence_plan):
             return s, True
     return settings[0], not c.permanence_plan
 
@@ -161,7 +167,7 @@ def plan_mismatch(c: Child, place: Place | None) -> bool:
     foster plan with a carer not approved long-term. Unknown homes are not judged."""
     if place is None or not c.permanence_plan:
         return False
-    if any(place.setting not in COMPATIBLE_SETTINGS[r] for r in c.permanence_plan):
+    if any(place.setting not in ROUTE_SETTINGS[r] for r in c.permanence_plan):
         return True
     return Route.LONG_TERM_FOSTER in c.permanence_plan and not (place.setting is Setting.FOSTER and place.long_term)
 
@@ -531,7 +537,7 @@ def compute_gaps(instance: Instance, policy: Policy | None = None) -> Gaps:
     by_dimension = {name: _dimension(children, name) for name in DIMENSIONS}
     missing = _missing(instance, policy, children)
     headline = _headline(summary_table, missing)
-    s = best.summary()
+    s = best.summary.to_dict()
     solver = {
         k: s[k] for k in ("status", "tiers_1_3_optimal", "objective", "bound", "gap", "seconds", "backend", "seed")
     }

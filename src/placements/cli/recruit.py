@@ -1,37 +1,22 @@
-"""``placements recruit [CASE_DIR] --profiles FILE [--target T ...] [--budget GBP] [--out DIR]``.
-
-Registered in ``placements.cli`` with one line; ``placements.cli`` is imported inside the function.
-"""
+"""``placements recruit [CASE_DIR] --profiles FILE [--target T ...] [--budget GBP] [--out DIR]``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from placements.privacy.options import KeyFileOption, PseudonymiseOption
-
-if TYPE_CHECKING:  # the plan pulls in the solver; the CLI imports this module to register the command
-    from placements.reports.recruit.plan import RecruitPlan
-
-#: The shipped profiles: ./scenarios when run from the repository, else the source tree's copy.
-DEFAULT_PROFILES = Path("scenarios/recruit-profiles.toml")
-_SOURCE_PROFILES = Path(__file__).resolve().parents[4] / "scenarios" / "recruit-profiles.toml"
-
-
-def _default_profiles() -> Path:
-    return DEFAULT_PROFILES if DEFAULT_PROFILES.is_file() or not _SOURCE_PROFILES.is_file() else _SOURCE_PROFILES
-
-
-def recruit_files(plan: RecruitPlan) -> dict[str, str]:
-    files = {
-        f"{name}.csv": frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
-        for name, frame in plan.tables().items()
-    }
-    files["recruit_summary.json"] = json.dumps(plan.summary(), indent=2) + "\n"
-    return files
+from placements.cli.common import (
+    KeyFileOption,
+    PseudonymiseOption,
+    console,
+    fail,
+    pseudonymiser_or_problems,
+    read_case,
+    warn,
+    write_guarded,
+)
 
 
 def _gbp(v: Any) -> str:
@@ -39,24 +24,24 @@ def _gbp(v: Any) -> str:
 
 
 def recruit_cmd(
-    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    case_dir: Annotated[Path | None, typer.Argument(help="case folder (default: data/demo)")] = None,
     profiles: Annotated[
-        Optional[Path], typer.Option(help="recruitable carer profiles, TOML (default: scenarios/recruit-profiles.toml)")
+        Path | None, typer.Option(help="recruitable carer profiles, TOML (default: scenarios/recruit-profiles.toml)")
     ] = None,
     target: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(help="all-placed, no-under12-residential or siblings-together; repeat to combine"),
     ] = None,
     budget: Annotated[
-        Optional[float], typer.Option(help="GBP: the most this reaches instead of the cheapest mix for the target")
+        float | None, typer.Option(help="GBP: the most this reaches instead of the cheapest mix for the target")
     ] = None,
     horizon_weeks: Annotated[int, typer.Option(help="weeks of a household's weekly cost counted in a mix's cost")] = 52,
     out: Annotated[Path, typer.Option(help="folder for recruit_*.csv and recruit_summary.json")] = Path("out"),
     as_of: Annotated[
-        Optional[str], typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
+        str | None, typer.Option(help="date ages are taken on, YYYY-MM-DD (default: policy, else today)")
     ] = None,
-    time_limit: Annotated[Optional[float], typer.Option(help="seconds per solve (default: policy, else 60)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="solver seed (default: policy, else 0)")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="seconds per solve (default: policy, else 60)")] = None,
+    seed: Annotated[int | None, typer.Option(help="solver seed (default: policy, else 0)")] = None,
     max_iterations: Annotated[int, typer.Option(help="most mixes the engine is asked to confirm")] = 25,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
@@ -65,16 +50,15 @@ def recruit_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from placements.cli import _fail, console, read_case, warn
+    from placements.analysis.recruit.plan import plan_recruitment
+    from placements.analysis.recruit.profiles import candidate_places, load_profiles
+    from placements.analysis.recruit.targets import Target
     from placements.errors import InputError, Problem
-    from placements.privacy import Privacy
-    from placements.privacy.options import pseudonymiser_from_options, write_guarded
+    from placements.privacy.guard import Privacy
     from placements.privacy.results import protect_files
-    from placements.reports.recruit.plan import plan_recruitment
-    from placements.reports.recruit.profiles import candidate_places, load_profiles
-    from placements.reports.recruit.targets import Target
+    from placements.resources import default_profiles
 
-    pseudonymiser, problems = pseudonymiser_from_options(pseudonymise, key_file)
+    pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
     _, folder, read_problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})
     problems += read_problems
     allowed = ", ".join(t.value for t in Target)
@@ -88,7 +72,7 @@ def recruit_cmd(
         problems.append(Problem("--budget", None, None, f"a budget cannot be negative ({budget:g})"))
     if horizon_weeks < 0:
         problems.append(Problem("--horizon-weeks", None, None, f"cannot be negative ({horizon_weeks})"))
-    path = profiles or _default_profiles()
+    path = profiles or default_profiles()
     profs = None
     try:
         profs = load_profiles(path)
@@ -101,8 +85,7 @@ def recruit_cmd(
         except InputError as exc:
             problems.extend(exc.problems)
     if problems or folder is None or profs is None or candidates is None:
-        _fail(problems)
-        return
+        fail(problems)
     warn(folder)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
@@ -121,7 +104,7 @@ def recruit_cmd(
             on_step=lambda text: bar.update(task, description=f"{head}: {text}"),
         )
     privacy = Privacy(folder.instance, pseudonymiser)
-    written = write_guarded(out, protect_files(recruit_files(plan), privacy), privacy)
+    written = write_guarded(out, protect_files(plan.files(), privacy), privacy)
 
     h = plan.headline
     what = " and ".join(h["targets"])

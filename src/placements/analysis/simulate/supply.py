@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from placements.analysis.simulate.scenario import CARER_AGE_GROUPS, Supply
 from placements.codes import Setting
-from placements.simulate.scenario import CARER_AGE_GROUPS, Supply
 
 #: A carer moves up an age group after ten years on average.
 AGE_GROUP_STEP_PER_MONTH = 1 / 120

@@ -7,62 +7,19 @@ this module can be imported by cli.py without a cycle.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from placements.cli.common import console, fail, write
 from placements.errors import InputError, Problem
 
 if TYPE_CHECKING:  # the reader loads pandas; the CLI imports this module only to register the command
-    from placements.io.ssda903.cohort import Cohort
-    from placements.io.ssda903.read import SSDA903, Issue
+    pass
 
 PROBLEMS_FILE = "problems.csv"
 SHOW_PROBLEMS = 20
-
-
-def responsible_la(data: SSDA903, la_code: str | None) -> tuple[str | None, list[Problem]]:
-    """The authority code for in/out of area: ``--la-code``, else the data's ``LA`` column when it holds ONS codes.
-
-    Returns the code to use for rows without an ONS-coded ``LA`` (None when every row has one)
-    and the problems that stop the command.
-    """
-    from placements.io.ssda903.cohort import is_ons_la
-
-    if la_code is not None:
-        if not is_ons_la(la_code):
-            return None, [
-                Problem("--la-code", None, None, f"{la_code!r} is not an ONS authority code such as E06000018")
-            ]
-        return la_code, []
-    las = set(data.tables["Episodes"]["LA"].dropna())
-    if las and all(is_ons_la(la) for la in las) and data.tables["Episodes"]["LA"].notna().all():
-        return None, []
-    shown = ", ".join(sorted(map(str, las))[:5])
-    why = f"the LA column holds {shown}, not ONS codes" if las else "the data has no LA column"
-    return None, [
-        Problem(
-            "--la-code", None, None, f"give --la-code (the responsible authority's ONS code, e.g. E06000018): {why}"
-        )
-    ]
-
-
-def read_cohort(ssda903: Path, day: dt.date, la_code: str | None) -> tuple[SSDA903, Cohort]:
-    """Read and build the cohort; ``InputError`` when the data or the authority code cannot be used."""
-    from placements.io.ssda903.cohort import cohort
-    from placements.io.ssda903.read import read_ssda903
-
-    data = read_ssda903(ssda903)
-    code, problems = responsible_la(data, la_code)
-    if problems:
-        raise InputError(problems)
-    return data, cohort(data, day, code)
-
-
-def all_issues(data: SSDA903, built: Cohort) -> list[Issue]:
-    return list(data.issues) + list(built.issues)
 
 
 def cohort_cmd(
@@ -72,43 +29,37 @@ def cohort_cmd(
         "out/cohort.csv"
     ),
     la_code: Annotated[
-        Optional[str], typer.Option(help="responsible authority's ONS code (default: the data's LA column)")
+        str | None, typer.Option(help="responsible authority's ONS code (default: the data's LA column)")
     ] = None,
 ) -> None:
     """One row per child looked after on --as-of: placement, distance, area, stability, reviews."""
     from rich.table import Table
 
-    from placements.cli import _fail, console
     from placements.domain import parse_date
-    from placements.io.ssda903.cohort import cohort_csv
+    from placements.io.ssda903.cohort import all_issues, cohort_csv, read_cohort
     from placements.io.ssda903.read import issues_frame
-    from placements.io.writers import write_files
 
     try:
         day = parse_date(as_of)
     except ValueError as exc:
-        _fail([Problem("--as-of", None, None, str(exc))])
-        return
+        fail([Problem("--as-of", None, None, str(exc))])
     if out.name == PROBLEMS_FILE:
-        _fail(
-            [Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")]
-        )
+        fail([Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")])
     try:
         with console.status(
             f"Reading {ssda903} and finding who was looked after on {day.isoformat()}...", spinner="dots"
         ):
             data, built = read_cohort(ssda903, day, la_code)
     except InputError as exc:
-        _fail(exc.problems)
-        return
+        fail(exc.problems)
     inputs = {Path(f).resolve() for files in data.files.values() for f in files}
     for target in (out, out.parent / PROBLEMS_FILE):
         if target.resolve() in inputs:
-            _fail([Problem(str(target), None, None, "would overwrite an SSDA903 input file; choose another --out")])
+            fail([Problem(str(target), None, None, "would overwrite an SSDA903 input file; choose another --out")])
 
     issues = all_issues(data, built)
     frame = built.frame
-    written = write_files(
+    written = write(
         out.parent,
         {
             out.name: cohort_csv(frame, data.regional),

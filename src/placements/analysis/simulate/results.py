@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from placements.analysis.simulate.run import METRICS
 from placements.errors import InputError, Problem
-from placements.simulate.run import METRICS
 
 #: The figures a commissioner compares, in the order of the comparison table.
 KEY_METRICS: tuple[str, ...] = (
@@ -98,7 +98,7 @@ def comparison_frame(runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 
 def result_files(meta: dict[str, Any], runs: pd.DataFrame, with_runs: bool = True) -> dict[str, str | bytes]:
-    from placements.simulate.plots import charts, report_html
+    from placements.analysis.simulate.plots import charts, report_html
 
     order = [s["name"] for s in meta["scenarios"]]
     bands = bands_frame(runs, order)
