@@ -198,7 +198,7 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
     for r, c in home_of_row.items():
         taken_by[c].append(elig.kids[r].child_id)
     unplaced = unplaced_reasons(elig, set(home_of_row), taken_by)
-    short = shortlist(elig, policy.shortlist_size)
+    short = shortlist(elig, policy.shortlist_size, home_of_row)
 
     dist = matches["distance_miles"].to_numpy(dtype=float)
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
