@@ -8,6 +8,7 @@ back to a default.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -90,8 +91,33 @@ def load_policy(path: Path) -> Policy:
                 file=str(path),
                 row=None,
                 column=".".join(str(p) for p in err["loc"]),
-                message=err["msg"],
+                message=(
+                    "unknown key, not permitted in policy.toml" + unknown_key_hint(Policy, err["loc"])
+                    if err["type"] == "extra_forbidden"
+                    else err["msg"]
+                ),
             )
             for err in exc.errors()
         ]
         raise InputError(problems) from None
+
+
+def unknown_key_hint(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """``; did you mean 'x'?`` for a misspelt key at any nesting level (else the keys allowed there).
+
+    ``loc`` is pydantic's location of the unknown key, e.g. ``("weights", "per_mille")``: the
+    tables on the way are followed through the models' fields to the one the key was found in.
+    """
+    here: Any = model
+    for part in loc[:-1]:
+        field = here.model_fields.get(str(part)) if isinstance(here, type) and issubclass(here, BaseModel) else None
+        if field is None:
+            return ""
+        here = field.annotation
+    if not (isinstance(here, type) and issubclass(here, BaseModel)):
+        return ""
+    known = sorted(here.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return "; the keys allowed here are " + ", ".join(known)
