@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from placements.errors import InputError, Problem
+from placements.io.sniff import not_text
 from placements.io.ssda903 import codes
 from placements.io.ssda903.schema import DATE_COLUMNS, REGIONAL_COLUMNS, TABLES
 
@@ -153,6 +154,10 @@ def _path_year(path: Path, root: Path) -> int | None:
 
 def _decode(path: Path, issues: list[Issue]) -> str | None:
     raw = path.read_bytes()
+    spreadsheet = not_text(raw)
+    if spreadsheet:
+        issues.append(Issue("unknown", str(path), None, None, spreadsheet, "file not read"))
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
