@@ -192,7 +192,7 @@ def test_cohort_command_writes_cohort_and_problems(tmp_path: Path) -> None:
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(frame["child_id"]) == ["C1", "C2", "C4", "C6", "C8"]
     assert frame.set_index("child_id").loc["C2", "distance_miles"] == ""  # blank, not 999.9
-    problems = pd.read_csv(out.parent / "problems.csv", dtype=str, keep_default_na=False)
+    problems = pd.read_csv(out.parent / f"{out.stem}.problems.csv", dtype=str, keep_default_na=False)
     assert list(problems.columns) == ["table", "file", "row", "column", "problem", "action"]
     assert sorted(problems["column"]) == ["HOME_POST", "PL_POST"]
     assert "not in the ONS Postcode Directory" in problems["problem"].iloc[0]
