@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -108,16 +108,27 @@ def unknown_key_hint(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
     ``loc`` is pydantic's location of the unknown key, e.g. ``("weights", "per_mille")``: the
     tables on the way are followed through the models' fields to the one the key was found in.
     """
-    here: Any = model
+    here: type[BaseModel] | None = model
     for part in loc[:-1]:
-        field = here.model_fields.get(str(part)) if isinstance(here, type) and issubclass(here, BaseModel) else None
-        if field is None:
-            return ""
-        here = field.annotation
-    if not (isinstance(here, type) and issubclass(here, BaseModel)):
+        if isinstance(part, int):  # an item of a list of tables
+            continue
+        field = here.model_fields.get(str(part)) if here is not None else None
+        here = _model_in(field.annotation) if field is not None else None
+    if here is None:
         return ""
     known = sorted(here.model_fields)
     close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
     return "; the keys allowed here are " + ", ".join(known)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly or as the items of a list or an optional value."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
