@@ -151,6 +151,9 @@ def write(out: Path, files: dict[str, str | bytes]) -> list[Path]:
         return write_files(out, files)
     except InputError as exc:
         fail(exc.problems)
+    except OSError as exc:  # a file where the folder should be, no permission, a full disk: said, not a traceback
+        where = exc.filename or out
+        fail([Problem(str(where), None, None, f"cannot write the output here ({exc.strerror or exc})")])
 
 
 def print_written(paths: list[Path]) -> None:
