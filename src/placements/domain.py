@@ -15,8 +15,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
+    OFSTED_RATING_TEXT,
     DEFAULT_SETTINGS_UNDER_16,
     Need,
+    OfstedRating,
     PlaceSex,
     Provider,
     Route,
@@ -66,6 +68,16 @@ def _yes_no(value: Any) -> Any:
         if text == "":
             return None
         raise ValueError(f"{value!r} is not yes or no")
+    return value
+
+
+def _rating(value: Any) -> Any:
+    """``Good``, ``Requires improvement to be good`` (as Ofsted writes them) or the codes; blank is None."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return None
+        return OFSTED_RATING_TEXT.get(text.casefold(), text)
     return value
 
 
@@ -202,13 +214,21 @@ class Place(BaseModel):
     long_term: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
     sibling_exemption: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
     kinship_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
+    #: Ofsted's latest overall judgement and its date (children's homes); blank when not inspected or not known.
+    #: ``policy.toml``'s ``[ofsted]`` table says which judgements the authority accepts (see ``Policy``).
+    ofsted_rating: Annotated[OfstedRating | None, BeforeValidator(_rating)] = None
+    ofsted_date: Date = None
+    #: Children a manager approved for this home despite a judgement that needs approval (``;``-separated ids).
+    ofsted_approved_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
+    #: The location is an estimate (Ofsted redacts children's homes' addresses); distances from it are approximate.
+    location_approximate: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
 
     @field_serializer("meets_needs")
     def _meets_sorted(self, v: frozenset[Need]) -> list[str]:
         """Sets serialise sorted: iteration order follows string hashing, which differs per process."""
         return sorted(n.value for n in v)
 
-    @field_serializer("kinship_for")
+    @field_serializer("kinship_for", "ofsted_approved_for")
     def _kinship_sorted(self, v: frozenset[str]) -> list[str]:
         return sorted(v)
 
