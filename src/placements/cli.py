@@ -265,6 +265,10 @@ app.command("simulate")(simulate_cmd)
 app.command("simulate-plot")(simulate_plot_cmd)
 app.command("backtest")(backtest_cmd)
 
+from placements.io.ofsted_command import register_app  # noqa: E402
+
+app.add_typer(register_app, name="register")
+
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
