@@ -15,8 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
-    OFSTED_RATING_TEXT,
     DEFAULT_SETTINGS_UNDER_16,
+    OFSTED_RATING_TEXT,
     Need,
     OfstedRating,
     PlaceSex,
