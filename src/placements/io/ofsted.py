@@ -286,7 +286,8 @@ def read_register(path: Path) -> Register:
         )
     if not rows:
         raise InputError([Problem(name, None, None, "no children's home could be read from the file")] + problems[:20])
-    homes = pd.DataFrame(rows)
+    homes = pd.DataFrame(rows, dtype=object)  # None stays None (pandas would read a str column's None as NaN)
+    homes["places"] = homes["places"].astype(np.int64)
     return Register(name, homes, tuple(problems), dict(sorted(other.items())), encoding)
 
 
