@@ -101,6 +101,17 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
         return pd.read_csv(p, dtype=str, keep_default_na=False)
 
     out = {"children": csv(folder / "children.csv"), "places": csv(folder / "places.csv")}
+    xml_file = folder / "ssda903" / "ssda903.xml"
+    if xml_file.exists():  # written with --ssda903-format xml: the same tables, as text
+        from placements.io.ssda903.schema import TABLES
+        from placements.io.ssda903.xml import read_rows
+
+        rows, _ = read_rows(xml_file, None, 0)
+        for name in ("Header", "Episodes", "Reviews", "SWEpisodes", "UASC"):
+            out[name] = pd.DataFrame(
+                [[r[c] or "" for c in TABLES[name]] for r in rows.get(name, [])], columns=list(TABLES[name]), dtype=str
+            )
+        return out
     for name in ("Header", "Episodes", "Reviews", "SWEpisodes", "UASC"):
         out[name] = csv(folder / "ssda903" / f"{name}.csv")
     return out
@@ -372,7 +383,7 @@ def check(folder: Path) -> tuple[list[Figure], list[str]]:
     missing = [
         str(folder / f)
         for f in ("children.csv", "places.csv", "synth.json", "ground_truth.json", "ssda903/Episodes.csv")
-        if not (folder / f).exists()
+        if not (folder / f).exists() and not (f.startswith("ssda903/") and (folder / "ssda903/ssda903.xml").exists())
     ]
     if missing:
         return [], [f"{m}: file not found (is this a `placements synth` folder?)" for m in missing]
