@@ -217,6 +217,8 @@ class Place(BaseModel):
     #: Ofsted's latest overall judgement and its date (children's homes); blank when not inspected or not known.
     #: ``policy.toml``'s ``[ofsted]`` table says which judgements the authority accepts (see ``Policy``).
     ofsted_rating: Annotated[OfstedRating | None, BeforeValidator(_rating)] = None
+    #: Ofsted's unique reference number of the home (the placements data standard's providerURN).
+    ofsted_urn: OptStr = None
     ofsted_date: Date = None
     #: Children a manager approved for this home despite a judgement that needs approval (``;``-separated ids).
     ofsted_approved_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
