@@ -269,6 +269,10 @@ from placements.io.ofsted_command import register_app  # noqa: E402
 
 app.add_typer(register_app, name="register")
 
+from placements.io.standard_command import standard_app  # noqa: E402
+
+app.add_typer(standard_app, name="standard")
+
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
