@@ -99,8 +99,9 @@ def import_cmd(
         try:
             case = read_case_folder(staging)
         except InputError as exc:
-            _fail([Problem(str(referrals) if p.file.endswith("children.csv") else p.file.replace(str(staging), str(places.parent)),
-                           p.row, p.column, p.message) for p in exc.problems])  # fmt: skip
+            # Say which input a problem comes from: the referrals for children, the places file for homes.
+            where = {"children.csv": str(referrals), "places.csv": str(places), "policy.toml": str(policy)}
+            _fail([Problem(where.get(Path(p.file).name, p.file), p.row, p.column, p.message) for p in exc.problems])
             return
     finally:
         shutil.rmtree(staging, ignore_errors=True)
