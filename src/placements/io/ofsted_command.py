@@ -208,7 +208,7 @@ def _judgements(console, listed, all_homes) -> None:  # type: ignore[no-untyped-
         if n_a == 0:
             continue
         share_l = f"{100 * n_l / len(listed):.1f}%" if len(listed) else ""
-        t.add_row(label, str(n_l), str(int(listed.loc[lab_l == label, "places"].sum())), f"{n_a:,}", share_l,
+        t.add_row(label, f"{n_l:,}", f"{int(listed.loc[lab_l == label, 'places'].sum()):,}", f"{n_a:,}", share_l,
                   f"{100 * n_a / len(all_homes):.1f}%")  # fmt: skip
     console.print(t)
 
