@@ -368,12 +368,52 @@ def measure(folder: Path) -> list[Figure]:
     workers = sw[sw_year.to_numpy()].groupby("CHILD")["SW_ID"].size().reindex(lac, fill_value=0)
     figs.append(share("3+ social workers in the year", 0.27, int((workers >= 3).sum()), n, DFE))
 
+    if "ofsted_urn" in places.columns and (places["ofsted_urn"][home] != "").any():
+        figs.extend(_market(places[home]))
+
     # Plans and reviews, from the planted ground truth.
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))["counts"]
     figs.append(share("reviews overdue", 0.06, truth["review_overdue"], n, ASSUMED))
     figs.append(
         share("dual permanence plans", 0.04, truth["dual_plan"], n, ASSUMED + "; Ofsted found them at Nottingham")
     )
+    return figs
+
+
+REGISTER = "Ofsted register 31/03/2023 (placements/synth/ofsted_homes.csv)"
+
+
+def _market(homes: pd.DataFrame) -> list[Figure]:
+    """Children's homes taken from Ofsted's register, held against the register itself: each a real home
+    used once, with its places and judgement; judgements and sectors in the shares of the register's
+    homes of the same authorities (a fixed draw per URN: only sampling can part them)."""
+    from placements.synth.market import market
+
+    reg = market().set_index("urn")
+    urns = homes["ofsted_urn"]
+    known = urns.isin(reg.index)
+    n = len(homes)
+    figs = [
+        share("register homes: a real URN, used once", 1.0, int(known.sum() - urns.duplicated().sum()), n, REGISTER)
+    ]
+    real = reg.loc[urns[known]]
+    same = (pd.to_numeric(homes.loc[known, "approved_places"]).to_numpy() == real["places"].to_numpy()).sum()
+    figs.append(share("register homes: places as registered", 1.0, int(same), n, REGISTER))
+    # The register's own shares in each authority the folder's homes are in, weighted by its homes there.
+    weight = real["la_code"].value_counts()
+
+    def expected(values: pd.Series) -> float:
+        return float((values.groupby(reg["la_code"]).mean().reindex(weight.index) * weight).sum() / weight.sum())
+
+    inside = reg[reg["la_code"].isin(weight.index)]
+    for label, code in (("Outstanding", "outstanding"), ("Good", "good"),
+                        ("Requires improvement", "requires_improvement"), ("Inadequate", "inadequate")):  # fmt: skip
+        target = expected((inside["rating"] == code).astype(float))
+        figs.append(share(f"register homes: {label}", target, int((homes["ofsted_rating"] == code).sum()), n, REGISTER))
+    target = expected((inside["sector"] == "Private").astype(float))
+    figs.append(share("register homes: private", target, int((homes["provider"] == "private").sum()), n, REGISTER))
+    figs.append(mean("register homes: places each", expected(inside["places"].astype(float)),
+                     pd.to_numeric(homes["approved_places"]), REGISTER))  # fmt: skip
     return figs
 
 

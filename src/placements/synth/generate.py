@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placements.synth.authority import CHILD_COLUMNS, PLACE_COLUMNS, build_authority
+from placements.synth.authority import CHILD_COLUMNS, MARKET_COLUMNS, PLACE_COLUMNS, build_authority
 from placements.synth.geography import districts
 from placements.synth.groundtruth import ground_truth, planted
 from placements.synth.history import authority_history, history_tables
@@ -123,7 +123,10 @@ def case_folder_files(profile: str, seed: int, as_of: dt.date, parts: list[Part]
         policy += "# Several authorities: each child's own is in children.csv's local_authority column.\n"
     return {
         "children.csv": _csv(child_cols, child_rows),
-        "places.csv": _csv(PLACE_COLUMNS, place_rows),
+        "places.csv": _csv(
+            PLACE_COLUMNS + (MARKET_COLUMNS if place_rows and len(place_rows[0]) > len(PLACE_COLUMNS) else []),
+            place_rows,
+        ),
         "policy.toml": policy,
     }
 
