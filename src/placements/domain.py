@@ -11,7 +11,17 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_serializer,
+)
 
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
@@ -192,6 +202,10 @@ class Child(BaseModel):
         return self.home_easting is not None
 
 
+#: Place fields added with Ofsted's register and judgements (issue 16): omitted from JSON at their defaults.
+LATER_PLACE_FIELDS = ("ofsted_rating", "ofsted_urn", "ofsted_date", "ofsted_approved_for", "location_approximate")
+
+
 class Place(BaseModel):
     """A fostering household, children's home or supported-accommodation setting."""
 
@@ -233,6 +247,16 @@ class Place(BaseModel):
     @field_serializer("kinship_for", "ofsted_approved_for")
     def _kinship_sorted(self, v: frozenset[str]) -> list[str]:
         return sorted(v)
+
+    @model_serializer(mode="wrap")
+    def _optional_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Fields added after the first release are written only when set, so the JSON (and the bench's
+        fingerprint) of a place that does not use them is what it always was."""
+        data = handler(self)
+        for name in LATER_PLACE_FIELDS:
+            if name in data and getattr(self, name) == Place.model_fields[name].default:
+                del data[name]
+        return data
 
     @field_validator("age_max")
     @classmethod

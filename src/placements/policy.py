@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from placements.codes import OfstedRating
 from placements.errors import InputError, Problem
@@ -90,6 +90,15 @@ class Policy(BaseModel):
             "its bound are then those of the pruned model: see docs/solvers.md"
         ),
     )
+
+    @model_serializer(mode="wrap")
+    def _ofsted_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The ``[ofsted]`` rule is written only when it is not the default, so a policy that does not
+        change it serialises as it always did (the bench's instance fingerprints stay valid)."""
+        data = handler(self)
+        if self.ofsted == OfstedRule():
+            data.pop("ofsted", None)
+        return data
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()
