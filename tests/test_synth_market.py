@@ -60,3 +60,12 @@ def test_nottingham_keeps_its_drawn_homes() -> None:
     assert prof.market is None
     demo = pd.read_csv(io.StringIO((Path(__file__).parents[1] / "data/demo/places.csv").read_text()))
     assert "ofsted_urn" not in demo.columns
+
+
+@pytest.mark.slow
+def test_england_uses_every_real_home_once() -> None:
+    """England holds every authority, so every home of the register is used, once (Cumbria's by its successors)."""
+    profs, _ = authorities("england")
+    homes = [h for p in profs for h in (p.market or ())]
+    assert len(homes) == len({h.urn for h in homes}) == len(market()) == 2821
+    assert sum(h.places for h in homes) == 11103

@@ -14,7 +14,9 @@ children's homes in authority ``X``. Each real home in ``X`` goes to ``A`` with 
 ``E_A(X) / max(R(X), sum over A of E_A(X))``, where ``R(X)`` is the number of real homes in ``X``,
 and to no synthetic authority otherwise (other authorities' children live there). Where the real
 supply is ample an authority keeps about the number of homes it had; where it is scarce the real
-count caps it. The draw is fixed (seeded by the URN), so a profile's homes do not depend on the seed.
+count caps it. For ``england`` every home is used: ``A`` gets it with probability
+``E_A(X) / sum of E_A(X)``, so England holds the register's 2,821 homes exactly. The draw is fixed
+(seeded by the URN), so a profile's homes do not depend on the seed.
 """
 
 from __future__ import annotations
@@ -71,12 +73,21 @@ def _u(urn: str, salt: str) -> float:
     return int.from_bytes(hashlib.sha256(f"{salt}:{urn}".encode()).digest()[:8], "big") / 2**64
 
 
-def allocate(profiles: tuple, geo) -> dict[str, tuple[RealHome, ...]]:  # type: ignore[no-untyped-def,type-arg]
-    """Authority code -> the real homes it uses (see the module docstring), in URN order."""
+def allocate(profiles: tuple, geo, complete: bool = False) -> dict[str, tuple[RealHome, ...]]:  # type: ignore[no-untyped-def,type-arg]
+    """Authority code -> the real homes it uses (see the module docstring), in URN order.
+
+    ``complete``: the profiles are all of England, so every real home is used by one of them (the
+    probabilities are ``E_A(X) / sum of E_A(X)``, with no share left to other authorities).
+    """
     table = market()
     homes_by_la: dict[str, list[RealHome]] = {}
     for r in table.itertuples(index=False):
         homes_by_la.setdefault(r.la_code, []).append(RealHome(r.urn, r.la_code, int(r.places), r.sector, r.rating))
+    from placements.io.ofsted_authorities import DIRECTORY_CODES
+
+    # An authority the register names that the directory now codes as others (Cumbria): its homes are
+    # wanted wherever its successors are.
+    register_code = {d: old for old, new in DIRECTORY_CODES.items() for d in new}
     # Expected homes of each authority in each upper-tier authority X, under the generator's own model.
     expected: dict[str, dict[str, float]] = {}
     for p in profiles:
@@ -84,8 +95,9 @@ def allocate(profiles: tuple, geo) -> dict[str, tuple[RealHome, ...]]:  # type: 
         for group, w in p.homes:
             sizes: dict[str, int] = {}
             for d in group:
+                x = register_code.get(upper_tier(d) or d, upper_tier(d) or d)
                 try:
-                    sizes[upper_tier(d) or d] = sizes.get(upper_tier(d) or d, 0) + len(geo.group((d,)))
+                    sizes[x] = sizes.get(x, 0) + len(geo.group((d,)))
                 except ValueError:  # a district with no postcode in this geography
                     continue
             n = sum(sizes.values())
@@ -97,7 +109,7 @@ def allocate(profiles: tuple, geo) -> dict[str, tuple[RealHome, ...]]:  # type: 
         real = homes_by_la.get(x, [])
         if not real:
             continue
-        scale = max(len(real), sum(wants.values()))
+        scale = sum(wants.values()) if complete else max(len(real), sum(wants.values()))
         codes = sorted(wants)
         cum = np.cumsum([wants[c] / scale for c in codes])
         for h in real:
