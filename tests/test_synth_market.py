@@ -52,6 +52,8 @@ def test_region_folder_carries_judgements_and_passes_its_check(tmp_path: Path) -
     assert problems == []
     register = [f for f in figs if f.name.startswith("register homes")]
     assert len(register) == 8 and all(f.ok for f in register), [(f.name, f.value, f.target) for f in register]
+    # The national places-per-home and private-share targets give way to the register's own.
+    assert not {"children's homes: places each", "children's homes: private"} & {f.name for f in figs}
 
 
 def test_nottingham_keeps_its_drawn_homes() -> None:

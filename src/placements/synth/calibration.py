@@ -325,14 +325,20 @@ def measure(folder: Path) -> list[Figure]:
         )
     )
     home = places["setting"] == "residential"
-    figs.append(
-        mean("children's homes: places each", 3.8, num("approved_places")[home], "Ofsted 2024 (14,486 / 3,500)")
-    )
-    figs.append(
-        share(
-            "children's homes: private", 0.81, int((places["provider"][home] == "private").sum()), int(home.sum()), DFE
+    real_market = "ofsted_urn" in places.columns and bool((places["ofsted_urn"][home] != "").any())
+    if not real_market:  # homes from the register are held against the register instead (``_market``)
+        figs.append(
+            mean("children's homes: places each", 3.8, num("approved_places")[home], "Ofsted 2024 (14,486 / 3,500)")
         )
-    )
+        figs.append(
+            share(
+                "children's homes: private",
+                0.81,
+                int((places["provider"][home] == "private").sum()),
+                int(home.sum()),
+                DFE,
+            )
+        )
     cost = num("weekly_cost")
     ifa = foster & (places["provider"] == "ifa")
     pc = ifa & places["meets_needs"].str.contains("parent_and_child")
@@ -368,7 +374,7 @@ def measure(folder: Path) -> list[Figure]:
     workers = sw[sw_year.to_numpy()].groupby("CHILD")["SW_ID"].size().reindex(lac, fill_value=0)
     figs.append(share("3+ social workers in the year", 0.27, int((workers >= 3).sum()), n, DFE))
 
-    if "ofsted_urn" in places.columns and (places["ofsted_urn"][home] != "").any():
+    if real_market:
         figs.extend(_market(places[home]))
 
     # Plans and reviews, from the planted ground truth.

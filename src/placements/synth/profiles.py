@@ -325,7 +325,7 @@ def authorities(profile: str, scale: float = 1.0) -> tuple[tuple[Profile, ...], 
     if profile in REAL_MARKET:
         from placements.synth.market import allocate
 
-        homes = allocate(profs, geo, complete=profile == "england")
+        homes = allocate(profs, geo, complete=profile == "england" and scale == 1.0)
         profs = tuple(replace(p, market=homes[p.la_code]) for p in profs)
     return profs, geo
 
