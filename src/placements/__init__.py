@@ -40,7 +40,22 @@ _EXPORTS: dict[str, str] = {
     "Problem": "placements.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "CaseFolder",
+    "Child",
+    "InputError",
+    "Instance",
+    "MatchResult",
+    "Place",
+    "Policy",
+    "Problem",
+    "Violation",
+    "Weights",
+    "__version__",
+    "match",
+    "read_case_folder",
+    "validate",
+]
 
 if TYPE_CHECKING:
     from placements.domain import Child, Place

@@ -23,6 +23,7 @@ from pydantic import (
     model_serializer,
 )
 
+from placements.calendar import age_on
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
     DEFAULT_SETTINGS_UNDER_16,
@@ -187,9 +188,7 @@ class Child(BaseModel):
 
     def age_on(self, day: dt.date) -> int:
         """Age in whole years on ``day``."""
-        dob = self.date_of_birth
-        years = day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-        return years
+        return age_on(self.date_of_birth, day)
 
     def suitable_settings(self, day: dt.date) -> tuple[Setting, ...]:
         """The social worker's list, or the default for the child's age, most preferred first."""

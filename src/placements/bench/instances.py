@@ -12,17 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from placements.instance import Instance
 from placements.policy import Policy
+from placements.resources import demo_folder
 
 #: The as-of date of every generated instance (the demo authority's), so the set never moves.
 AS_OF = dt.date(2026, 11, 23)
-DEMO = "demo"  # the embedded demo authority, data/demo, as is
-REPO = Path(__file__).resolve().parents[3]
-CACHE = REPO / "benchmarks" / "cache"
+DEMO = "demo"  # the demo authority shipped in the package (data/demo in the repository), as is
+#: Generated instances are cached here (relative to where the bench runs: the repository root).
+CACHE = Path(os.environ.get("PLACEMENTS_BENCH_CACHE", "benchmarks/cache"))
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def generator_version() -> str:
     Without the models in it, an instance cached before a new field was added kept its old JSON
     and fingerprint, so a fresh clone disagreed with the reference recorded on a warm cache.
     """
-    src = Path(__file__).resolve().parents[1]
+    src = Path(str(files("placements")))
     h = hashlib.sha256()
     for pattern in _CACHED_FROM:
         for f in sorted(src.glob(pattern)):
@@ -110,7 +113,7 @@ def generator_version() -> str:
 def available(spec: Spec) -> str | None:
     """None when the instance can be made, else why not (said in the results, never hidden)."""
     if spec.profile == DEMO:
-        return None if (REPO / "data" / "demo").is_dir() else "data/demo not found"
+        return None
     from placements.synth.demo import PROFILES
 
     if spec.profile not in PROFILES:
@@ -120,7 +123,7 @@ def available(spec: Spec) -> str | None:
 
 def _demo_key() -> str:
     h = hashlib.sha256()
-    demo = REPO / "data" / "demo"
+    demo = demo_folder()
     for f in sorted(p for p in demo.rglob("*") if p.is_file()):  # the demo carries an ssda903/ folder
         h.update(f.relative_to(demo).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:10]
@@ -141,7 +144,7 @@ def load(spec: Spec) -> Loaded:
     meta_path = folder / "meta.json"
     if not meta_path.exists():
         if spec.profile == DEMO:
-            case = read_case_folder(REPO / "data" / "demo")
+            case = read_case_folder(demo_folder())
         else:
             from placements.synth.demo import generate_case_folder
 

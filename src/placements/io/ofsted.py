@@ -45,6 +45,7 @@ import pandas as pd
 from placements.areas import districts, upper_tier
 from placements.codes import OFSTED_RATING_TEXT, OfstedRating, Provider, Setting
 from placements.errors import InputError, Problem
+from placements.geo import miles, normalise_postcode
 from placements.io import postcodes
 from placements.io.ofsted_authorities import DIRECTORY_CODES, NAMES, code_of
 
@@ -303,16 +304,14 @@ def _directory() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
     pcs, east, north, las = [], [], [], []
     for letter in string.ascii_uppercase:
-        cols = postcodes._columns(letter)
+        cols = postcodes.directory_letter(letter)
         keep = np.flatnonzero(cols.located)
         if len(keep) == 0:
             continue
-        pcd = np.asarray(cols.pcd)[keep]
-        pcs.append(pcd if pcd.dtype.kind == "S" else np.char.encode(pcd.astype(str), "ascii"))
+        pcs.append(np.asarray(cols.pcd)[keep])
         east.append(cols.east[keep])
         north.append(cols.north[keep])
-        la = np.asarray(cols.laua)
-        las.append(la[keep].astype("U9") if la.dtype.kind == "S" else np.array([str(la[i]) for i in keep], dtype="U9"))
+        las.append(np.asarray(cols.laua)[keep].astype("U9"))
     pc = np.concatenate(pcs).astype("S7")
     order = np.argsort(pc, kind="stable")
     return pc[order], np.concatenate(east)[order], np.concatenate(north)[order], np.concatenate(las)[order]
@@ -370,7 +369,7 @@ def locate(register: Register) -> pd.DataFrame:
     """The homes with ``easting``, ``northing``, ``place_la`` (the authority the location lies in) and
     ``approximate``: the published postcode where there is one the directory holds, else a drawn one."""
     homes = register.homes.copy()
-    published = [postcodes.normalise(p) if p and p.upper() != REDACTED else None for p in homes["postcode"].astype(str)]
+    published = [normalise_postcode(p) if p and p.upper() != REDACTED else None for p in homes["postcode"].astype(str)]
     found = postcodes.lookup([p for p in published if p])
     east, north, place_la, approx, postcode = [], [], [], [], []
     for urn, code, norm in zip(homes["urn"], homes["la_code"], published, strict=True):
@@ -394,12 +393,12 @@ def locate(register: Register) -> pd.DataFrame:
     return homes
 
 
-def share_within(la_code: str, at: tuple[float, float], miles: float) -> float:
-    """The share of an authority's postcodes within ``miles`` of a point (DfE formula)."""
+def share_within(la_code: str, at: tuple[float, float], radius: float) -> float:
+    """The share of an authority's postcodes within ``radius`` miles of a point (DfE formula)."""
     _, east, north, _ = _directory()
     rows = authority_postcodes(la_code)
-    d = postcodes.miles(east[rows], north[rows], at[0], at[1])
-    return float((d <= miles).mean()) if len(rows) else 0.0
+    d = miles(east[rows], north[rows], at[0], at[1])
+    return float((d <= radius).mean()) if len(rows) else 0.0
 
 
 def la_name(code: str) -> str:
