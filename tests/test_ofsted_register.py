@@ -69,7 +69,7 @@ def quirky(tmp_path: Path) -> Path:
             sector="Voluntary",
             places="12",
             judgement="Inadequate",
-        ),  # fmt: skip
+        ),
         row("SC000005", kind="Independent Fostering Agency", places=""),  # not a home: counted, not kept
         row("SC000006", la="Gotham"),  # unknown authority: dropped and listed
         row("SC000007", judgement="Excellent"),  # kept, judgement blank, listed
@@ -171,7 +171,7 @@ def test_command_writes_places_the_engine_reads(quirky: Path, tmp_path: Path) ->
             "--out",
             str(out),
             "--assume-vacant",
-        ],  # fmt: skip
+        ],
     )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)

@@ -67,7 +67,7 @@ def test_problems_name_the_element_and_line(tmp_path: Path) -> None:
                 "PLACE": ["U4", "Q9", "K2"],
                 "PLACE_PROVIDER": ["PR1", "PR4", "PR4"],
                 "DEC": ["01/07/2022", "", "30/04/2022"],
-            }  # fmt: skip
+            }
         ),
     }
     write_tables(tables, tmp_path / "csv")

@@ -39,7 +39,7 @@ def test_round_trip_keeps_everything_the_engine_uses(tmp_path: Path) -> None:
             str(DEMO / "places.csv"),
             "--out",
             str(tmp_path / "case"),
-        ],  # fmt: skip
+        ],
     )
     assert res.exit_code == 0, res.output
     before, after = read_case_folder(DEMO), read_case_folder(tmp_path / "case")

@@ -22,7 +22,7 @@ def shortlist(elig: Eligibility, size: int) -> pd.DataFrame:
     top["weekly_cost"] = [places[p].weekly_cost for p in top["place"]]
     top["ofsted_rating"] = [places[p].ofsted_rating.value if places[p].ofsted_rating else "" for p in top["place"]]
     top["ofsted_approved"] = [
-        elig.kids[r].child_id in places[p].ofsted_approved_for for r, p in zip(top["row"], top["place"])
+        elig.kids[r].child_id in places[p].ofsted_approved_for for r, p in zip(top["row"], top["place"], strict=True)
     ]
     top["location_approximate"] = [places[p].location_approximate for p in top["place"]]
     top = top.rename(columns={"miles": "distance_miles", "penalty": "score_penalty"})

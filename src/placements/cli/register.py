@@ -11,7 +11,7 @@ Registered in ``placements.cli`` (``register_app``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,20 +32,20 @@ def ofsted_cmd(
         "out/places.csv"
     ),
     la: Annotated[
-        Optional[list[str]], typer.Option("--la", help="keep homes in this authority (ONS code; repeat for more)")
+        list[str] | None, typer.Option("--la", help="keep homes in this authority (ONS code; repeat for more)")
     ] = None,
     region: Annotated[
-        Optional[str], typer.Option(help="keep homes in this region, as Ofsted names it (e.g. 'East Midlands')")
+        str | None, typer.Option(help="keep homes in this region, as Ofsted names it (e.g. 'East Midlands')")
     ] = None,
     within_miles: Annotated[
-        Optional[float], typer.Option(help="keep homes within this many miles of the centre of --of")
+        float | None, typer.Option(help="keep homes within this many miles of the centre of --of")
     ] = None,
     of: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="the authority asking (ONS code): distances from its centre; its own homes are in_house"),
     ] = None,
     vacancies: Annotated[
-        Optional[Path], typer.Option(help="CSV of URN, vacancies (and optionally ages, cost, needs) to fill in")
+        Path | None, typer.Option(help="CSV of URN, vacancies (and optionally ages, cost, needs) to fill in")
     ] = None,
     assume_vacant: Annotated[
         bool,

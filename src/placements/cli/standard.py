@@ -9,7 +9,7 @@ Registered in ``placements.cli`` (``standard_app``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,10 +23,10 @@ standard_app = typer.Typer(
 
 @standard_app.command("export")
 def export_cmd(
-    case_dir: Annotated[Optional[Path], typer.Argument(help="case folder (default: data/demo)")] = None,
+    case_dir: Annotated[Path | None, typer.Argument(help="case folder (default: data/demo)")] = None,
     out: Annotated[Path, typer.Option(help="folder for referrals.csv and placements.csv")] = Path("out/standard"),
     matches: Annotated[
-        Optional[Path], typer.Option(help="a match's matches.csv: also write its proposals as proposals.csv")
+        Path | None, typer.Option(help="a match's matches.csv: also write its proposals as proposals.csv")
     ] = None,
 ) -> None:
     """Write a case folder's children as the standard's referrals, and their homes as its placements."""

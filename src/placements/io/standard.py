@@ -265,17 +265,16 @@ def children_rows(referrals: Path, placements: Path | None = None) -> list[dict[
                     "settings",
                     f"settings {child['settings']!r} disagree with the suitability fields "
                     f"({', '.join(s.value for s in named)})",
-                )  # fmt: skip
+                )
             )
         # Needs: the standard's requirements and risks, with the local column's needs it has no field for.
         needs = set(child.get("needs", "").split(";")) - {""}
-        if r.get("communicationNeeds", "") not in ("",):
-            if _check(r["communicationNeeds"], ("Y", "N", "Not Specified"), at("communicationNeeds"), problems):
-                if r["communicationNeeds"] == "Y":
-                    needs.add(Need.COMMUNICATION.value)
-        if r.get("homeAdaptation", "") != "" and _check(r["homeAdaptation"], YES_NO, at("homeAdaptation"), problems):
-            if YES_NO[r["homeAdaptation"]]:
-                needs.add(Need.DISABILITY.value)
+        communication = r.get("communicationNeeds", "")
+        if communication and _check(communication, ("Y", "N", "Not Specified"), at("communicationNeeds"), problems):
+            needs |= {Need.COMMUNICATION.value} if communication == "Y" else set()
+        adapted = r.get("homeAdaptation", "")
+        if adapted and _check(adapted, YES_NO, at("homeAdaptation"), problems) and YES_NO[adapted]:
+            needs.add(Need.DISABILITY.value)
         for field, need in RISK_NEED.items():
             v = r.get(field, "")
             if v and _check(v, (PRESENT, NO_RISK), at(field), problems) and v == PRESENT:

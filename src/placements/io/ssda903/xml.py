@@ -236,7 +236,7 @@ def read_rows(path: Path, file_year: int | None, order: int) -> tuple[dict[str, 
             if mine:
                 make(table, next(iter(mine.values())), {**mine}, own)
                 leftovers = {k: v for k, v in leftovers.items() if k not in mine}
-        for k, v in leftovers.items():
+        for v in leftovers.values():
             notes.append(("Header", v.line, v.path.removesuffix("[1]"), f"<{v.tag}> is not an SSDA903 item", "ignored"))
         for g in groups:
             items = _leaves(g)
