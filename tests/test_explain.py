@@ -183,3 +183,20 @@ def test_shortlist_says_which_homes_are_still_open() -> None:
     assert short.loc[(other, "A"), "blocked_by"] == "capacity"
     assert pd.isna(short.loc[(holder, "B"), "blocked_by"]) or short.loc[(holder, "B"), "blocked_by"] == ""
     check_named_homes(inst, result, False)
+
+
+def test_a_home_refused_for_its_ofsted_judgement_is_named_with_it() -> None:
+    """The Ofsted rule (policy [ofsted]) is one more rule a named home may fail alone."""
+    inst = instance(
+        [child("C1", age=14, needs="exploitation")],
+        [
+            place("R1", miles=2, setting="residential", provider="private", ofsted_rating="Inadequate",
+                  meets_needs="exploitation"),
+            place("R2", miles=1, setting="residential", provider="private", ofsted_rating="Good"),
+        ],
+    )  # fmt: skip
+    result = match(inst, policy())
+    u = result.unplaced.iloc[0]
+    assert (u["binding_rule"], u["named_place_ids"], u["named_place_rules"]) == ("ofsted", "R1", "ofsted")
+    assert "R1 at 2.0 miles, which meets every other rule but is judged inadequate by Ofsted" in u["explanation"]
+    check_named_homes(inst, result, False)

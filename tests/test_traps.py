@@ -286,8 +286,21 @@ def test_output_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path: Pa
     target.write_text("kept\n", encoding="utf-8")
     result = runner.invoke(app, ["synth", "--profile", "nottingham", "--seed", "1", "--out", str(target)])
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), _output(result)
-    assert f"{target}: cannot write the output here" in _output(result)
+    assert f"{target}: is an existing file, not a folder" in _output(result)
     assert target.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_a_file_that_cannot_replace_its_target_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    """Part-way through the move into place (here a folder where a file goes), not only at the start."""
+    import typer
+
+    from placements.cli.common import write
+
+    out = tmp_path / "out"
+    (out / "b.csv").mkdir(parents=True)
+    with pytest.raises(typer.Exit) as info:
+        write(out, {"a.csv": "a\n", "b.csv": "b\n"})
+    assert info.value.exit_code == 2
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ def shortlist(elig: Eligibility, size: int, home_of_row: dict[int, int] | None =
     top["setting"] = [places[p].setting.value for p in top["place"]]
     top["provider"] = [places[p].provider.value for p in top["place"]]
     top["weekly_cost"] = [places[p].weekly_cost for p in top["place"]]
+    top["ofsted_rating"] = [places[p].ofsted_rating.value if places[p].ofsted_rating else "" for p in top["place"]]
+    top["ofsted_approved"] = [
+        elig.kids[r].child_id in places[p].ofsted_approved_for for r, p in zip(top["row"], top["place"], strict=True)
+    ]
+    top["location_approximate"] = [places[p].location_approximate for p in top["place"]]
     top = top.rename(columns={"miles": "distance_miles", "penalty": "score_penalty"})
     cols = [
         "child_id",
@@ -37,7 +42,10 @@ def shortlist(elig: Eligibility, size: int, home_of_row: dict[int, int] | None =
         "setting",
         "provider",
         "distance_miles",
+        "location_approximate",
         "weekly_cost",
+        "ofsted_rating",
+        "ofsted_approved",
         *PENALTY_PARTS,
         "score_penalty",
     ]
@@ -114,6 +122,8 @@ def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
         return "with a vacancy"
     if rule is Rule.MAX_DISTANCE:
         return f"within {c.max_distance_miles:g} miles"
+    if rule is Rule.OFSTED:
+        return "with an Ofsted judgement the authority accepts"
     raise ValueError(rule)
 
 
@@ -184,6 +194,9 @@ def _nearest(elig: Eligibility, row: int, candidates: np.ndarray, rule: Rule) ->
         Rule.SETTING: f"is {place.setting.value}, not a setting listed for this child",
         Rule.SUPPORTED_AGE: f"is supported accommodation, for 16-17s only (the child is {elig.ages[row]})",
         Rule.KINSHIP: "is a connected-person carer approved for other named children only",
+        Rule.OFSTED: f"is judged {place.ofsted_rating.value if place.ofsted_rating else 'unrated'} by Ofsted, which "
+        "the authority's policy does not accept for this child (a manager's approval in ofsted_approved_for, where "
+        "policy allows one)",
     }[rule]
     near = "closest" if rule in (Rule.NEEDS, Rule.AGE) or np.isnan(miles) else "nearest"
     at = "" if np.isnan(miles) else f" at {miles:.1f} miles"

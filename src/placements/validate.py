@@ -23,6 +23,7 @@ from placements.codes import (
     Status,
 )
 from placements.instance import Instance
+from placements.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,15 @@ def validate(
     assignment: dict[str, str],
     as_of: dt.date,
     whole_cohort: bool = False,
+    policy: Policy | None = None,
 ) -> list[Violation]:
-    """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful."""
+    """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful.
+
+    ``policy`` gives the authority's Ofsted rule (default: the default policy's).
+    """
     out: list[Violation] = []
+    never = set((policy or Policy()).ofsted.never)
+    needs_approval = set((policy or Policy()).ofsted.needs_approval)
     children = {c.child_id: c for c in instance.children}
     places = {p.place_id: p for p in instance.places}
 
@@ -88,6 +95,13 @@ def validate(
             out.append(Violation(Rule.KINSHIP, kid, pid, "connected-person carer approved for other children only"))
         if p.setting is Setting.SUPPORTED and not 16 <= age <= 17:
             out.append(Violation(Rule.SUPPORTED_AGE, kid, pid, f"supported accommodation at age {age}"))
+        living_there = c.status is Status.PLACED and c.current_place_id == pid
+        if p.ofsted_rating in never and not living_there:
+            out.append(Violation(Rule.OFSTED, kid, pid, f"Ofsted judged the home {p.ofsted_rating.value}"))
+        elif p.ofsted_rating in needs_approval and kid not in p.ofsted_approved_for and not living_there:
+            out.append(
+                Violation(Rule.OFSTED, kid, pid, f"home judged {p.ofsted_rating.value}, child not approved for it")
+            )
         if c.max_distance_miles is not None:
             assert c.home_easting is not None and c.home_northing is not None
             d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)
