@@ -153,7 +153,9 @@ def _no_eligible_place(elig: Eligibility, row: int) -> tuple[Rule, str, int | No
             return rule, text + clause, home
         alive = passing
         phrase = _phrase(rule, elig, row)
-        if rule is Rule.SETTING or (phrase and rule not in (Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.KINSHIP)):
+        if rule is Rule.SETTING or (
+            phrase and rule not in (Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.KINSHIP, Rule.OFSTED)
+        ):
             said.append(phrase)
     raise AssertionError("child has an admissible home")
 
