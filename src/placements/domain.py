@@ -251,7 +251,7 @@ class Place(BaseModel):
     def _optional_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Fields added after the first release are written only when set, so the JSON (and the bench's
         fingerprint) of a place that does not use them is what it always was."""
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         for name in LATER_PLACE_FIELDS:
             if name in data and getattr(self, name) == Place.model_fields[name].default:
                 del data[name]

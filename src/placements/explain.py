@@ -102,7 +102,7 @@ class Proposal:
 def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
     c = elig.kids[row]
     if rule is Rule.SETTING:
-        names = [s.value for s in c.suitable_settings(elig.as_of)]
+        names = [str(s.value) for s in c.suitable_settings(elig.as_of)]
         return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]) + " home"
     if rule is Rule.AGE:
         return f"approved for age {elig.ages[row]}"

@@ -96,7 +96,7 @@ class Policy(BaseModel):
     def _ofsted_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """The ``[ofsted]`` rule is written only when it is not the default, so a policy that does not
         change it serialises as it always did (the bench's instance fingerprints stay valid)."""
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         if self.ofsted == OfstedRule():
             data.pop("ofsted", None)
         return data

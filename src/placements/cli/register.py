@@ -110,15 +110,15 @@ def ofsted_cmd(
     if centre is not None:
         listed = listed.sort_values(["miles", "urn"], kind="stable")
     issues = list(register.problems)
-    given: dict[str, dict[str, str]] = {}
+    vacancy_rows: dict[str, dict[str, str]] = {}
     if vacancies is not None:
         try:
-            given, vac_problems = ofsted.read_vacancies(vacancies, set(listed["urn"].astype(str)))
+            vacancy_rows, vac_problems = ofsted.read_vacancies(vacancies, set(listed["urn"].astype(str)))
         except InputError as exc:
             fail(exc.problems)
             return
         issues += vac_problems
-    frame = ofsted.places_frame(listed, given, own_la=of, assume_vacant=assume_vacant)
+    frame = ofsted.places_frame(listed, vacancy_rows, own_la=of, assume_vacant=assume_vacant)
     if centre is not None:
         frame["miles_from_" + str(of)] = listed["miles"].round(1).to_numpy()
     problems_csv = _problems_csv(issues)
@@ -176,7 +176,9 @@ def _problems_csv(problems: list[Problem]) -> str:
     import pandas as pd
 
     rows = [[p.file, "" if p.row is None else p.row, p.column or "", p.message] for p in problems]
-    return pd.DataFrame(rows, columns=["file", "row", "column", "problem"]).to_csv(index=False, lineterminator="\n")
+    return str(
+        pd.DataFrame(rows, columns=["file", "row", "column", "problem"]).to_csv(index=False, lineterminator="\n")
+    )
 
 
 def _describe(codes: list[str], region: str | None, within: float | None, of: str | None) -> str:

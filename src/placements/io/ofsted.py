@@ -422,8 +422,8 @@ def read_vacancies(path: Path, urns: set[str]) -> tuple[dict[str, dict[str, str]
     table = _read_csv(Path(path), (), problems)
     if table is None:
         raise InputError(problems)
-    key = next((k for k in ("URN", "ofsted_urn", "urn") if k in table.header), None)
-    missing = ([] if key is not None else ["URN"]) + ([] if "vacancies" in table.header else ["vacancies"])
+    key = next((k for k in ("URN", "ofsted_urn", "urn") if k in table.header), "")
+    missing = ([] if key else ["URN"]) + ([] if "vacancies" in table.header else ["vacancies"])
     if missing:
         raise InputError([Problem(str(path), 1, c, "required column is missing") for c in missing])
     out: dict[str, dict[str, str]] = {}

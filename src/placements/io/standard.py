@@ -320,6 +320,5 @@ CHILD_COLUMNS = (
 
 
 def children_csv(rows: list[dict[str, str]]) -> str:
-    return pd.DataFrame([[r.get(c, "") for c in CHILD_COLUMNS] for r in rows], columns=list(CHILD_COLUMNS)).to_csv(
-        index=False, lineterminator="\n"
-    )
+    frame = pd.DataFrame([[r.get(c, "") for c in CHILD_COLUMNS] for r in rows], columns=list(CHILD_COLUMNS))
+    return str(frame.to_csv(index=False, lineterminator="\n"))

@@ -1024,11 +1024,12 @@ def _plans(
                     first[i] = first[lead]
     plans: list[tuple[Route, ...]] = []
     for i in range(n):
-        if first[i] is None:
+        lead_route = first[i]
+        if lead_route is None:
             plans.append(())
             continue
-        chosen = [first[i]]
-        second = _DUAL.get(first[i])
+        chosen = [lead_route]
+        second = _DUAL.get(lead_route)
         if second is not None and dual_u[i] < DUAL_PROB and not (second is Route.RESIDENTIAL and kids.age[i] < 10):
             chosen.append(second)
         plans.append(tuple(chosen))

@@ -25,6 +25,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def _u(urn: str, salt: str) -> float:
     return int.from_bytes(hashlib.sha256(f"{salt}:{urn}".encode()).digest()[:8], "big") / 2**64
 
 
-def allocate(profiles: tuple, geo, complete: bool = False) -> dict[str, tuple[RealHome, ...]]:  # type: ignore[no-untyped-def,type-arg]
+def allocate(profiles: tuple[Any, ...], geo: Any, complete: bool = False) -> dict[str, tuple[RealHome, ...]]:
     """Authority code -> the real homes it uses (see the module docstring), in URN order.
 
     ``complete``: the profiles are all of England, so every real home is used by one of them (the

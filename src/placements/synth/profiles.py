@@ -25,6 +25,7 @@ import numpy as np
 
 from placements.areas import COUNTY_DISTRICTS, districts
 from placements.synth.geography import Geography, LaMix, england, geography
+from placements.synth.market import RealHome
 
 NOTTINGHAM = ("E06000018",)
 NOTTINGHAMSHIRE = COUNTY_DISTRICTS["E10000024"]  # Ashfield .. Rushcliffe
@@ -98,7 +99,7 @@ class Profile:
     #: within 8 km of the family home.
     kinship_away: float = 0.4
     #: The real children's homes this authority uses (``placements.synth.market``), or None to draw them.
-    market: tuple | None = None  # type: ignore[type-arg]
+    market: tuple[RealHome, ...] | None = None
 
     def district_codes(self) -> tuple[str, ...]:
         return districts(self.la_code)

@@ -137,9 +137,9 @@ def build_children(
                 if col in FILL_ONLY and values.get(col) and values[col] != "U" and values[col] != given:
                     problems.append(
                         Problem(
-                            str(supplement.path),
+                            str(supplement.path) if supplement is not None else "supplement",
                             int(sup["__line__"]),
-                            col,  # type: ignore[union-attr]
+                            col,
                             f"{given!r} differs from the SSDA903 value {values[col]!r}; correct the return instead",
                         )
                     )
@@ -241,7 +241,8 @@ def read_ssda903_case(
         data, built = read_cohort(Path(ssda903), day, policy.la_code)
     except InputError as exc:
         problems.extend(exc.problems)
-    sup_table, warnings = (None, [])
+    sup_table: _Table | None = None
+    warnings: list[Problem] = []
     if supplement is not None:
         sup_table, warnings = _supplement(Path(supplement), problems)
     place_list, places_t, place_warnings = read_places(places, problems)

@@ -33,7 +33,6 @@ import pandas as pd
 from placements import geo
 from placements.areas import upper_tier
 from placements.calendar import add_months, age_on, next_review
-from placements.domain import Child
 from placements.errors import InputError, Problem
 from placements.geo import is_ons_la, normalise_postcode
 from placements.io import postcodes
@@ -53,6 +52,15 @@ COHORT_COLUMNS = (
 class Cohort:
     frame: pd.DataFrame
     issues: tuple[Issue, ...]  # postcode issues of the cohort's current episodes
+
+
+@dataclass(frozen=True)
+class _Reviews:
+    """What the review schedule reads of a child (``placements.calendar.ReviewRecord``), from the return."""
+
+    entered_care_date: dt.date | None
+    review_dates: tuple[dt.date, ...]
+    last_review_date: dt.date | None
 
 
 def looked_after(episodes: pd.DataFrame, day: dt.date) -> pd.Series:
@@ -139,14 +147,13 @@ def cohort(data: SSDA903, as_of: dt.date, la_code: str | None = None) -> Cohort:
                     if _covers(r["SW_DECOM"], r["SW_DEC"], first_day, as_of)  # type: ignore[arg-type]
                 }
             )
-        held = sorted({r["REVIEW"] for r in reviews.get(child, []) if period_start <= r["REVIEW"] <= as_of})  # type: ignore[operator]
+        held: list[dt.date] = sorted(
+            {d for r in reviews.get(child, []) if isinstance(d := r["REVIEW"], dt.date) and period_start <= d <= as_of}
+        )
         last_review = held[-1] if held else None
         due = overdue = None
         if has_reviews:
-            nxt = next_review(
-                Child.model_construct(entered_care_date=period_start, review_dates=tuple(held), last_review_date=None),
-                as_of,
-            )
+            nxt = next_review(_Reviews(period_start, tuple(held), None), as_of)
             if nxt is not None:
                 due = nxt.due
                 overdue = as_of > nxt.due
@@ -262,7 +269,7 @@ def cohort_csv(frame: pd.DataFrame, regional: bool = False) -> str:
     """cohort.csv: dates ISO, yes/no flags, blanks for unknown; ``LA`` only for regional data."""
     cols = [c for c in COHORT_COLUMNS if regional or c != "LA"]
     text = pd.DataFrame({c: [_cell(v) for v in frame[c]] for c in cols}, columns=cols)
-    return text.to_csv(index=False, lineterminator="\n")
+    return str(text.to_csv(index=False, lineterminator="\n"))
 
 
 def responsible_la(

@@ -291,7 +291,7 @@ def _issue(issues: list[Issue], table: str, row: Row, column: str | None, proble
     line = int(row["_line"])  # type: ignore[call-overload]
     where = row.get("_xml")
     if isinstance(where, dict):  # a row read from XML: the element's path and line say where
-        path, line = where.get(column, where["."]) if column else where["."]
+        path, line = where[column] if column and column in where else where["."]
         column = path if column is None or column in where else f"{path}/{column}"
     issues.append(Issue(table, str(row["_file"]), line, column, problem, action))
 
@@ -607,7 +607,8 @@ def read_ssda903(path: Path) -> SSDA903:
     # Unreadable cells of tables the cohort does not use: blank, and said so.
     for name, rows in tables.items():
         for row in rows:
-            for col, problem in row.get("_bad", {}).items():  # type: ignore[union-attr]
+            bad = row.get("_bad")
+            for col, problem in bad.items() if isinstance(bad, dict) else ():
                 if (name, col) not in _HANDLED:
                     _issue(issues, name, row, col, problem, "cell read as blank")
     if "Header" in tables:

@@ -240,14 +240,14 @@ def read_rows(path: Path, file_year: int | None, order: int) -> tuple[dict[str, 
             notes.append(("Header", v.line, v.path.removesuffix("[1]"), f"<{v.tag}> is not an SSDA903 item", "ignored"))
         for g in groups:
             items = _leaves(g)
-            table = _classify(set(items))
-            if table is None:
+            found = _classify(set(items))
+            if found is None:
                 notes.append(("unknown", g.line, g.path, f"<{g.tag}> holds no SSDA903 item known", "not read"))
                 continue
-            make(table, g, items, own)
-            extra = sorted(set(items) - set(TABLES[table]))
+            make(found, g, items, own)
+            extra = sorted(set(items) - set(TABLES[found]))
             if extra:
-                notes.append((table, g.line, g.path, f"items not in {table}: {', '.join(extra)}", "ignored"))
+                notes.append((found, g.line, g.path, f"items not in {found}: {', '.join(extra)}", "ignored"))
     return tables, notes
 
 

@@ -79,14 +79,14 @@ def load_conflicts_config(folder: Path) -> ConflictsSettings:
     try:
         config = ConflictsConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        invalid: list[Problem] = []
         for e in exc.errors():
             key = ".".join(str(p) for p in e["loc"]) or None
             msg = e["msg"]
             if e["type"] == "extra_forbidden":
                 msg = "unknown key; the keys are 'disabled' and 'extra'"
-            problems.append(Problem(name, None, key, msg))
-        raise InputError(problems) from None
+            invalid.append(Problem(name, None, key, msg))
+        raise InputError(invalid) from None
 
     problems: list[Problem] = []
     extra: list[ConflictRule] = []
