@@ -57,7 +57,9 @@ def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
     if rule is Rule.CAPACITY:
         return "with a vacancy"
     if rule is Rule.MAX_DISTANCE:
-        return f"within {c.max_distance_miles:g} miles"
+        return "" if c.max_distance_miles is None else f"within {c.max_distance_miles:g} miles"
+    if rule is Rule.DECISION:
+        return "that the placement team has not rejected for this child"
     raise ValueError(rule)
 
 
@@ -106,6 +108,7 @@ def _nearest(elig: Eligibility, row: int, candidates: np.ndarray, rule: Rule) ->
         Rule.SETTING: f"is {place.setting.value}",
         Rule.SUPPORTED_AGE: "is supported accommodation (16-17 only)",
         Rule.KINSHIP: "is approved for other named children",
+        Rule.DECISION: "the placement team rejected for this child (decisions.csv)",
     }[rule]
     if rule is Rule.MAX_DISTANCE:
         return f"; nearest that would: {place.place_id} {what}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from placements.domain import Child, Place
+from placements.domain import Child, Decision, Place
 from placements.errors import InputError, Problem
 from placements.instance import Instance, cross_check
 from placements.io import postcodes
@@ -23,6 +23,7 @@ from placements.policy import Policy, load_policy
 
 CHILDREN_REQUIRED = ("child_id", "date_of_birth", "sex", "status")
 PLACES_REQUIRED = ("place_id", "setting", "provider", "vacancies", "age_min", "age_max", "weekly_cost")
+DECISIONS_REQUIRED = ("child_id", "place_id", "decision")
 
 
 @dataclass(frozen=True)
@@ -220,17 +221,52 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
 
     children_t = _read_csv(folder / "children.csv", CHILDREN_REQUIRED, problems)
     places, places_t, place_warnings = read_places(folder / "places.csv", problems)
-    if children_t is None or places_t is None:
+    # decisions.csv is optional: the placement team's held and rejected (child, home) pairs.
+    decisions_path = folder / "decisions.csv"
+    decisions_t = _read_csv(decisions_path, DECISIONS_REQUIRED, problems) if decisions_path.exists() else None
+    if children_t is None or places_t is None or (decisions_path.exists() and decisions_t is None):
         raise InputError(problems)
     warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"}) + place_warnings
 
     found = _resolve_postcodes([(children_t, "home_postcode")], problems)
     children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
+    decisions: list[Decision] = []
+    if decisions_t is not None:
+        warnings += near_miss_columns(decisions_t, set(Decision.model_fields))
+        decisions = _validate(Decision, decisions_t, [dict(r) for r in decisions_t.rows], problems)
     if problems:
         raise InputError(problems)
-    for cp in cross_check(tuple(children), tuple(places)):
-        table = children_t if cp.table == "children" else places_t
+    tables = {"children": children_t, "places": places_t, "decisions": decisions_t}
+    for cp in cross_check(tuple(children), tuple(places), tuple(decisions)):
+        table = tables[cp.table]
+        assert table is not None
         problems.append(Problem(str(table.path), int(table.rows[cp.index]["__line__"]), cp.column, cp.message))
     if problems:
         raise InputError(problems)
-    return CaseFolder(Instance(children=tuple(children), places=tuple(places)), policy, tuple(warnings))
+    instance = Instance(children=tuple(children), places=tuple(places), decisions=tuple(decisions))
+    if decisions_t is not None:
+        problems.extend(_held_problems(instance, policy, decisions_t))
+    if problems:
+        raise InputError(problems)
+    return CaseFolder(instance, policy, tuple(warnings))
+
+
+def _held_problems(instance: Instance, policy: Policy, table: _Table) -> list[Problem]:
+    """Held pairs that are no longer lawful (a daily match's rules on the policy's as-of date)."""
+    from placements.validate import check_held
+
+    line_of_child = {r["child_id"]: int(r["__line__"]) for r in table.rows if r.get("decision") == "held"}
+    line_of_place: dict[str, int] = {}
+    for r in table.rows:
+        if r.get("decision") == "held":
+            line_of_place.setdefault(r["place_id"], int(r["__line__"]))
+    out = []
+    for v in check_held(instance, policy.as_of_date()):
+        if v.child_id is not None and v.child_id in line_of_child:
+            line, column = line_of_child[v.child_id], "place_id"
+            text = f"child {v.child_id} is held for {v.place_id}, but that home breaks rule '{v.rule}': {v.message}"
+        else:
+            line, column = line_of_place.get(v.place_id or "", None), "place_id"
+            text = f"the children held for {v.place_id} break rule '{v.rule}' together: {v.message}"
+        out.append(Problem(str(table.path), line, column, text))
+    return out
