@@ -268,3 +268,51 @@ app.command("backtest")(backtest_cmd)
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+# The web application (issue 15). Django is imported only when these commands run, and only with the
+# `web` extra installed; the lead moves these into cli/serve.py and cli/web.py with the restructure.
+def _web_missing() -> None:
+    err.print("The web application needs the 'web' extra: pip install 'placements[web]' (make serve does this).")
+    raise typer.Exit(code=2)
+
+
+@app.command("serve")
+def serve_cmd(
+    db: Annotated[
+        Optional[str], typer.Option(help="database URL (default: $DATABASE_URL, else SQLite in ./var/web)")
+    ] = None,
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+) -> None:
+    """Run the placement team's web application: migrate, load the demo once, create demo users, serve."""
+    try:
+        from placements.web.serve import serve
+    except ImportError:
+        _web_missing()
+        return
+    serve(db=db, port=port)
+
+
+web_app = typer.Typer(no_args_is_help=True, help="The web application's maintenance commands.")
+app.add_typer(web_app, name="web")
+
+
+@web_app.command("verify-audit")
+def verify_audit_cmd(
+    db: Annotated[Optional[str], typer.Option(help="database URL (default: $DATABASE_URL, else ./var/web)")] = None,
+) -> None:
+    """Recompute the audit trail's hash chain; exit 1 naming the first altered row."""
+    try:
+        from placements.web import setup
+    except ImportError:
+        _web_missing()
+        return
+    setup(db)
+    from placements.web.audit import verify
+
+    result = verify()
+    if result.ok:
+        console.print(result.message)
+        return
+    err.print(f"The audit trail has been altered: {result.message}", markup=False, highlight=False)
+    raise typer.Exit(code=1)
