@@ -19,6 +19,7 @@ from pathlib import Path
 from placements.baselines import greedy
 from placements.io.case_folder import read_case_folder
 from placements.match import match
+from placements.result import MatchResult
 from placements.validate import validate
 
 
@@ -45,16 +46,16 @@ def main() -> None:
                 runs = [match(folder.instance, pol, whole_cohort=whole) for _ in range(args.repeats)]
             for r in runs:
                 assert validate(folder.instance, r.assignment, r.as_of, whole) == [], "validator found a broken rule"
-            s = runs[0].summary()
+            s = runs[0].summary.to_dict()
 
-            def med(key: str) -> str:
-                values = [r.summary().get(key) for r in runs]
-                return "-" if None in values else f"{statistics.median(values):.3f}"  # type: ignore[type-var]
+            def med(key: str, runs: list[MatchResult] = runs) -> str:
+                values = [getattr(r.summary, key) for r in runs]
+                return "-" if None in values else f"{statistics.median(values):.3f}"
 
             print(
                 f"{'whole-cohort' if whole else 'daily':<13} {backend:<15} {s['status']:<9} {s['placed']:>6} "
                 f"{s['sibling_groups_split']:>5} {s['extra_homes_for_split_groups']:>5} {s['under12_in_residential']:>6} "
-                f"{s['objective']:>9} {str(s['bound']):>9} {med('seconds_pairs'):>8} {med('seconds_build'):>8} "
+                f"{s['objective']:>9} {s['bound']!s:>9} {med('seconds_pairs'):>8} {med('seconds_build'):>8} "
                 f"{med('seconds_solve'):>8} {med('seconds'):>8}"
             )
 

@@ -19,12 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-import placements.simulate.run as run_module
+import placements.analysis.simulate.run as run_module
+from placements.analysis.simulate.engines import run_tasks
+from placements.analysis.simulate.inputs import load_demand
+from placements.analysis.simulate.run import make_context
+from placements.analysis.simulate.scenario import load_scenario
 from placements.io.case_folder import read_case_folder
-from placements.simulate.engines import run_local, run_serial
-from placements.simulate.inputs import load_demand
-from placements.simulate.run import make_context
-from placements.simulate.scenario import load_scenario
 
 
 def main() -> None:
@@ -62,11 +62,11 @@ def main() -> None:
         if workers == 1:
             run_module.match = timed_match
             try:
-                run_serial(ctx, tasks)
+                run_tasks(ctx, tasks, "serial")
             finally:
                 run_module.match = real_match
         else:
-            run_local(ctx, tasks, workers=workers)
+            run_tasks(ctx, tasks, "local", workers=workers)
         seconds = time.perf_counter() - t0
         row = {
             "workers": workers,

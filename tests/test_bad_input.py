@@ -230,13 +230,16 @@ def test_cli_matches_tiny(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_proof_sentence_says_what_is_proven() -> None:
-    from placements.cli import proof_sentence
+    from placements.cli.match import proof_sentence
+    from placements.match import match
 
-    assert proof_sentence({"status": "OPTIMAL"}, 30).startswith("Proven optimal")
-    score_open = proof_sentence({"status": "FEASIBLE", "tiers_1_3_optimal": True, "gap": 0.00024}, 120)
+    case = read_case_folder(TINY)
+    s = match(case.instance, case.policy).summary
+    assert proof_sentence(s.replace(status="OPTIMAL"), 30).startswith("Proven optimal")
+    score_open = proof_sentence(s.replace(status="FEASIBLE", tiers_1_3_optimal=True, gap=0.00024), 120)
     assert "extra homes for split sibling groups are proven" in score_open
     assert "0.024%" in score_open and "--time-limit 120" in score_open
-    tiers_open = proof_sentence({"status": "FEASIBLE", "tiers_1_3_optimal": False, "gap": 0.1}, 0.5)
+    tiers_open = proof_sentence(s.replace(status="FEASIBLE", tiers_1_3_optimal=False, gap=0.1), 0.5)
     assert tiers_open.startswith("Not proven within --time-limit 0.5")
 
 

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from builders import child, instance, place, policy
 
+from builders import child, instance, place, policy
 from placements.bench import checks
 from placements.bench.methods import run
 from placements.bench.pairs import admissible_pairs

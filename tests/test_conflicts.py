@@ -16,6 +16,9 @@ import typer
 from typer.testing import CliRunner
 
 from builders import AS_OF, child, instance, place
+from placements.calendar import add_months, add_working_days, is_working_day, whole_months_between
+from placements.cli.conflicts import conflicts_cmd
+from placements.codes import ROUTE_SETTINGS
 from placements.domain import Child
 from placements.errors import InputError
 from placements.instance import Instance
@@ -27,11 +30,9 @@ from placements.reports.conflicts import (
     load_conflicts_config,
     run_rules,
 )
-from placements.reports.conflicts.command import conflicts_cmd
-from placements.reports.conflicts.dates import add_months, add_working_days, is_working_day, whole_months_between
 from placements.reports.conflicts.rules.dual_plan import DualPlan
 from placements.reports.conflicts.rules.ltf_carer_not_long_term import LtfCarerNotLongTerm
-from placements.reports.conflicts.rules.plan_setting_mismatch import COMPATIBLE_SETTINGS, PlanSettingMismatch
+from placements.reports.conflicts.rules.plan_setting_mismatch import PlanSettingMismatch
 from placements.reports.conflicts.rules.plan_stale import PlanStale
 from placements.reports.conflicts.rules.review_overdue import ReviewOverdue
 from placements.reports.conflicts.rules.siblings_apart_unrecorded import SiblingsApartUnrecorded
@@ -180,7 +181,7 @@ class TestPlanSettingMismatch:
     def test_mapping_covers_every_route(self) -> None:
         from placements.codes import Route
 
-        assert set(COMPATIBLE_SETTINGS) == set(Route)
+        assert set(ROUTE_SETTINGS) == set(Route)
 
 
 class TestPlanStale:

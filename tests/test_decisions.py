@@ -56,7 +56,7 @@ def test_held_child_keeps_the_home_and_its_room_falls() -> None:
     held = inst.replace(decisions=(_d("B", "H", "held"),))
     result = match(held, policy())
     assert result.assignment == {}
-    assert result.summary()["needing_placement"] == 1  # B is not matched again
+    assert result.summary.needing_placement == 1  # B is not matched again
     assert result.unplaced["child_id"].tolist() == ["E"]
     assert result.unplaced["binding_rule"].tolist() == ["capacity"]
     assert validate(held, {}, AS_OF) == []
@@ -143,9 +143,9 @@ def test_daily_match_with_decisions_equals_brute_force(backend: str, inst: Insta
     assert validate(inst, result.assignment, AS_OF) == []
     assert not set(result.assignment) & set(inst.held)
     assert not {(c, p) for c, p in result.assignment.items()} & inst.rejected
-    s = result.summary()
-    assert s["status"] == "OPTIMAL"
-    got = (s["emergency_placed"], s["placed"], -s["extra_homes_for_split_groups"], -s["objective"])
+    s = result.summary
+    assert s.status == "OPTIMAL"
+    got = (s.emergency_placed, s.placed, -s.extra_homes_for_split_groups, -s.objective)
     assert got == brute_force(inst, False)
 
 
@@ -154,8 +154,8 @@ def test_daily_match_with_decisions_equals_brute_force(backend: str, inst: Insta
 def test_whole_cohort_with_decisions_equals_brute_force(inst: Instance) -> None:
     result = match(inst, policy(), whole_cohort=True)
     assert validate(inst, result.assignment, AS_OF, whole_cohort=True) == []
-    s = result.summary()
-    got = (s["emergency_placed"], s["placed"], -s["extra_homes_for_split_groups"], -s["objective"])
+    s = result.summary
+    got = (s.emergency_placed, s.placed, -s.extra_homes_for_split_groups, -s.objective)
     assert got == brute_force(inst, True)
 
 

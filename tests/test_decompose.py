@@ -48,7 +48,7 @@ def test_daily_match_in_pieces_is_lawful_and_engine_independent(two_councils) ->
     serial = match_in_pieces(inst, policy, max_children=400, engine="serial")
     pooled = match_in_pieces(inst, policy, max_children=400, engine="local", workers=2)
     assert serial.assignment == pooled.assignment
-    s = serial.summary()
+    s = serial.summary.to_dict()
     assert s["pieces"] >= 2
     assert validate(inst, serial.assignment, policy.as_of_date()) == []
     assert s["placed"] == len(serial.assignment) > 0

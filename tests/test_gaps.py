@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import AS_OF, child, instance, place, policy
+from placements.analysis.gaps import DIMENSIONS, STATES, compute_gaps, ideal_setting, plan_mismatch, reference_costs
 from placements.cli import app
 from placements.codes import Setting
 from placements.match import match
-from placements.reports.gaps import DIMENSIONS, STATES, compute_gaps, ideal_setting, plan_mismatch, reference_costs
 
 TINY = Path(__file__).parent / "data" / "tiny"
 
@@ -52,7 +52,7 @@ def test_today_is_where_children_live(gaps) -> None:
 
 def test_best_is_the_whole_cohort_match(gaps) -> None:
     inst, pol = _young_in_residential(), policy()
-    s = match(inst, pol, whole_cohort=True).summary()
+    s = match(inst, pol, whole_cohort=True).summary.to_dict()
     best = {
         m: _state(gaps, m)["best"] for m in ("placed", "under12_residential", "sibling_groups_split", "over_20_miles")
     }

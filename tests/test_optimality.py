@@ -58,7 +58,7 @@ def brute_force(inst: Instance, whole_cohort: bool) -> tuple[int, int, int, int]
 def achieved(inst: Instance, whole_cohort: bool, backend: str = "scip") -> tuple[int, int, int, int]:
     result = match(inst, policy(backend=backend), whole_cohort=whole_cohort)
     assert validate(inst, result.assignment, AS_OF, whole_cohort) == []
-    s = result.summary()
+    s = result.summary.to_dict()
     assert s["status"] == "OPTIMAL"
     return (s["emergency_placed"], s["placed"], -s["extra_homes_for_split_groups"], -s["objective"])
 

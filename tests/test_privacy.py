@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from placements.cli import app
 from placements.errors import InputError
 from placements.io.case_folder import read_case_folder
-from placements.privacy import KEY_ENV, DisclosureError, Privacy, Pseudonymiser, load_key, sector_only
+from placements.privacy.guard import DisclosureError, Privacy, sector_only
+from placements.privacy.pseudonyms import KEY_ENV, Pseudonymiser, load_key
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 KEY = "an-authority-held-key-0001"

@@ -21,7 +21,7 @@ def test_result_is_lawful_and_accounts_for_every_child(inst: Instance) -> None:
     for whole in (False, True):
         result = match(inst, policy(), whole_cohort=whole)
         assert validate(inst, result.assignment, AS_OF, whole) == []
-        s = result.summary()
+        s = result.summary.to_dict()
         scope = make_scope(inst, whole)
         in_scope = {inst.children[i].child_id for i in scope.children}
         placed = set(result.matches["child_id"])
@@ -103,7 +103,7 @@ def test_cpsat_same_seed_same_result_on_one_and_two_workers() -> None:
     assert runs[0].assignment == runs[1].assignment
     assert runs[0].matches.equals(runs[1].matches)
     # The MIP back ends reach the same optimal score (ties may be broken differently).
-    assert match(inst, policy()).summary()["objective"] == runs[0].summary()["objective"]
+    assert match(inst, policy()).summary.objective == runs[0].summary.objective
 
 
 def test_time_out_returns_the_greedy_proposal_not_an_empty_one() -> None:

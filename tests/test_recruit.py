@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from builders import AS_OF, MILE, child, instance, place, policy
+from placements.analysis.recruit import Profile, Target, candidate_places, load_profiles, plan_recruitment
+from placements.analysis.recruit.profiles import Candidate
+from placements.analysis.recruit.targets import movers, progress, reached, scope_groups
 from placements.cli import app
 from placements.codes import Status
 from placements.instance import Instance
 from placements.io.postcodes import Location
 from placements.match import match
-from placements.reports.recruit import Profile, Target, candidate_places, load_profiles, plan_recruitment
-from placements.reports.recruit.profiles import Candidate
-from placements.reports.recruit.targets import movers, progress, reached, scope_groups
 from placements.validate import validate
 from strategies import tiny_instances
 
@@ -215,7 +215,7 @@ def test_a_child_no_profile_could_serve_is_reported_not_chased() -> None:
     assert plan.moves.set_index("child_id").loc["A", "beyond_every_profile"] == "no-under12-residential"
     assert brute_force(inst, [prof("young", age_max=11)], (Target.NO_UNDER12_RESIDENTIAL,)) == (
         1,
-        -round(10000 + 52 * 400),
+        -(10000 + 52 * 400),
     )
 
 
@@ -471,10 +471,8 @@ def test_children_the_plan_leaves_short_are_named() -> None:
 
 
 def test_same_input_same_plan() -> None:
-    from placements.reports.recruit.command import recruit_files
-
     runs = [
-        recruit_files(
+        (
             plan_recruitment(
                 _young_in_residential(),
                 policy(),
@@ -482,7 +480,7 @@ def test_same_input_same_plan() -> None:
                 (Target.SIBLINGS_TOGETHER, Target.ALL_PLACED),
                 candidates=cands(PROFILES, _young_in_residential()),
             )
-        )
+        ).files()
         for _ in range(2)
     ]
     for name in runs[0]:

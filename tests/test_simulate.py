@@ -8,25 +8,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from builders import AS_OF, child, instance, place, policy
 from typer.testing import CliRunner
 
-from placements.cli import app
-from placements.errors import InputError
-from placements.simulate.demand import (
+from builders import AS_OF, child, instance, place, policy
+from placements.analysis.simulate.demand import (
     BANDS,
     SETTINGS,
     DemandModel,
     backtest,
     fit_demand,
+    prepare,
     project,
     stock_matrix,
-    prepare,
 )
-from placements.simulate.engines import run_local, run_serial
-from placements.simulate.results import comparison_frame, result_files, runs_frame
-from placements.simulate.run import METRIC_INDEX, METRICS, WHERE, World, add_months, make_context, simulate_run
-from placements.simulate.scenario import Scenario, load_scenario, load_scenarios
+from placements.analysis.simulate.engines import run_tasks
+from placements.analysis.simulate.results import comparison_frame, result_files, runs_frame
+from placements.analysis.simulate.run import METRIC_INDEX, METRICS, WHERE, World, add_months, make_context, simulate_run
+from placements.analysis.simulate.scenario import Scenario, load_scenario, load_scenarios
+from placements.cli import app
+from placements.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -258,22 +258,21 @@ def test_a_recruitment_campaign_adds_households() -> None:
 def test_local_pool_agrees_with_serial() -> None:
     ctx = _context(months=2)
     tasks = [(s, r) for r in range(2) for s in range(2)]
-    serial = run_serial(ctx, tasks)
-    pooled = run_local(ctx, tasks, workers=2)
+    serial = run_tasks(ctx, tasks, "serial")
+    pooled = run_tasks(ctx, tasks, "local", workers=2)
     assert sorted(serial) == sorted(pooled)
     assert all(np.array_equal(serial[t], pooled[t]) for t in tasks)
 
 
 def test_ray_agrees_with_local_exactly() -> None:
     ray = pytest.importorskip("ray")
-    from placements.simulate.engines import run_ray
 
     ctx = _context(months=2)
     tasks = [(s, r) for r in range(2) for s in range(2)]
-    serial = run_serial(ctx, tasks)
+    serial = run_tasks(ctx, tasks, "serial")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        on_ray = run_ray(ctx, tasks)
+        on_ray = run_tasks(ctx, tasks, "ray")
     finally:
         ray.shutdown()
     differ = [(t, METRICS[k], int(m)) for t in tasks for m, k in zip(*np.nonzero(serial[t] != on_ray[t]), strict=True)]
@@ -288,22 +287,22 @@ def test_results_are_byte_identical_and_replottable() -> None:
         "horizon_months": 2, "demand_source": "test", "metrics": list(METRICS),
         "scenarios": [{"name": s.name} for s in ctx.scenarios],
     }  # fmt: skip
-    first = result_files(meta, runs_frame(meta, run_serial(ctx, tasks)))
-    second = result_files(meta, runs_frame(meta, run_serial(ctx, tasks)))
+    first = result_files(meta, runs_frame(meta, run_tasks(ctx, tasks, "serial")))
+    second = result_files(meta, runs_frame(meta, run_tasks(ctx, tasks, "serial")))
     assert first == second
     assert first["chart-under12_residential.png"][:8] == b"\x89PNG\r\n\x1a\n"
     again = result_files(
         meta, pd.read_csv(pd.io.common.StringIO(first["runs.csv"]), dtype={"date": str}), with_runs=False
     )
     assert all(again[name] == first[name] for name in again)
-    comp = comparison_frame(runs_frame(meta, run_serial(ctx, tasks)), ["base", "plan"])
+    comp = comparison_frame(runs_frame(meta, run_tasks(ctx, tasks, "serial")), ["base", "plan"])
     row = comp[(comp["scenario"] == "plan") & (comp["metric"] == "foster_households")].iloc[0]
     assert row["change_vs_base"] > 0
 
 
 def test_history_read_back_from_dfe_csv_fits_the_same(tmp_path: Path) -> None:
+    from placements.analysis.simulate.history import read_history
     from placements.io.ssda903.write import write_tables
-    from placements.simulate.history import read_history
 
     episodes, header, start = _history(np.random.default_rng(11), years=2)
     write_tables({"Episodes": episodes, "Header": header.assign(SEX="1")}, tmp_path / "ssda903")

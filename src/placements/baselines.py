@@ -12,10 +12,9 @@ from typing import Literal
 
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
-from placements.match import build_result
 from placements.model.greedy import greedy_rows
 from placements.policy import Policy
-from placements.result import MatchResult
+from placements.result import MatchResult, build_result, heuristic_stats
 
 
 def greedy(
@@ -29,14 +28,4 @@ def greedy(
     t0 = time.perf_counter()
     elig = Eligibility(instance, policy, make_scope(instance, whole_cohort), policy.as_of_date())
     home_of_row = greedy_rows(elig, order)
-    solver = {
-        "status": "HEURISTIC",
-        "tiers_1_3_optimal": False,
-        "bound": None,
-        "gap": None,
-        "backend": f"greedy-{order}",
-        "seed": None,
-        "workers": 1,
-        "patterns": None,
-    }
-    return build_result(elig, home_of_row, solver, t0)
+    return build_result(elig, home_of_row, heuristic_stats(f"greedy-{order}"), t0)

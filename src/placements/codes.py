@@ -111,6 +111,34 @@ class UnplacedReason(StrEnum):
     """Homes exist, but every one was needed to place more children (or more urgent ones)."""
 
 
+_ANY_SETTING = frozenset(Setting)
+
+#: route -> settings a child on that route may currently live in.
+ROUTE_SETTINGS: dict[Route, frozenset[Setting]] = {
+    # Leaving care to family: reachable from any home.
+    Route.RETURN_HOME: _ANY_SETTING,
+    Route.KINSHIP: _ANY_SETTING,
+    Route.SGO: _ANY_SETTING,
+    Route.CAO: _ANY_SETTING,
+    # Adoption is prepared from a family setting (foster care, Fostering for Adoption).
+    Route.ADOPTION: frozenset({Setting.FOSTER}),
+    # Long-term fostering means living with a foster carer.
+    Route.LONG_TERM_FOSTER: frozenset({Setting.FOSTER}),
+    # A residential plan while in foster care is a plan to move a child out of a family.
+    Route.RESIDENTIAL: frozenset({Setting.RESIDENTIAL}),
+    # Preparation for independence can happen in any home from 16.
+    Route.INDEPENDENCE: _ANY_SETTING,
+    # Staying Put (with former foster carers) / Staying Close (near a former children's home).
+    Route.STAYING_PUT: frozenset({Setting.FOSTER, Setting.RESIDENTIAL}),
+}
+
+#: route -> youngest age (whole years on the as-of date) at which the route is a plan.
+ROUTE_MIN_AGE: dict[Route, int] = {
+    Route.INDEPENDENCE: 16,
+    Route.STAYING_PUT: 16,
+}
+
+
 #: Settings a child may live in when the social worker has not said otherwise.
 DEFAULT_SETTINGS_UNDER_16: tuple[Setting, ...] = (Setting.FOSTER, Setting.RESIDENTIAL)
 DEFAULT_SETTINGS_16_17: tuple[Setting, ...] = (Setting.FOSTER, Setting.SUPPORTED, Setting.RESIDENTIAL)

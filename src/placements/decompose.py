@@ -24,11 +24,9 @@ the engine or the number of processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -37,8 +35,9 @@ import pandas as pd
 
 from placements.areas import upper_tier
 from placements.instance import Instance
+from placements.parallel import parallel_map
 from placements.policy import Policy
-from placements.result import MatchResult
+from placements.result import MatchResult, Summary, relative_gap
 
 Engine = Literal["local", "ray", "serial"]
 
@@ -158,36 +157,6 @@ def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
     return match(instance, policy, whole_cohort=whole_cohort)
 
 
-def _run(
-    tasks: list[Any],
-    fn: Callable[[Any], Any],
-    engine: Engine,
-    workers: int,
-    address: str | None,
-    progress: Callable[[int], None] | None,
-) -> list[Any]:
-    out: list[Any] = [None] * len(tasks)
-    if engine == "serial" or workers <= 1 or len(tasks) <= 1:
-        for k, t in enumerate(tasks):
-            out[k] = fn(t)
-            if progress:
-                progress(k)
-        return out
-    if engine == "ray":
-        from placements.ray_tasks import ray_map
-
-        done = ray_map(fn, [(k, (t,)) for k, t in enumerate(tasks)], address, progress=progress)
-        return [done[k] for k in range(len(tasks))]
-    mp = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
-        futures = {pool.submit(fn, t): k for k, t in enumerate(tasks)}
-        for fut, k in futures.items():
-            out[k] = fut.result()
-            if progress:
-                progress(k)
-    return out
-
-
 #: The least time a piece is given, however many pieces share the run's limit.
 MIN_PIECE_SECONDS = 5.0
 
@@ -225,27 +194,10 @@ def match_in_pieces(
         if progress:
             progress(done[0], len(tasks))
 
-    results: list[MatchResult] = _run(tasks, _match_piece, engine, min(workers, len(tasks)), address, tick)
+    results: list[MatchResult] = parallel_map(
+        _match_piece, tasks, engine=engine, workers=min(workers, len(tasks)), address=address, progress=tick
+    )
     return join_results(results, policy, whole_cohort, time.perf_counter() - t0)
-
-
-_SUMMED = (
-    "needing_placement",
-    "placed",
-    "unplaced",
-    "emergency_needing",
-    "emergency_placed",
-    "sibling_groups",
-    "sibling_groups_split",
-    "extra_homes_for_split_groups",
-    "under12_in_residential",
-    "out_of_area",
-    "over_20_miles",
-    "admissible_pairs",
-    "patterns",
-    "objective",
-    "bound",
-)
 
 
 def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool, seconds: float) -> MatchResult:
@@ -253,29 +205,34 @@ def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool,
     assignment: dict[str, str] = {}
     for r in results:
         assignment.update(r.assignment)
-    summaries = [r.summary() for r in results]
-    joined: dict[str, Any] = {}
-    for key in _SUMMED:
-        vals = [s.get(key) for s in summaries]
-        joined[key] = None if any(v is None for v in vals) else sum(vals)
-    joined["total_weekly_cost"] = round(sum(s["total_weekly_cost"] for s in summaries), 2)
-    optimal = sum(1 for s in summaries if s["status"] == "OPTIMAL")
-    joined.update(
+    summaries = [r.summary for r in results]
+    summed: dict[str, Any] = {}
+    for key in Summary.ADDITIVE:
+        vals = [getattr(s, key) for s in summaries]
+        summed[key] = None if any(v is None for v in vals) else sum(vals)
+    optimal = sum(1 for s in summaries if s.status == "OPTIMAL")
+    objective = summed.pop("objective") or 0
+    bound = summed.pop("bound")
+    joined = Summary(
         status="OPTIMAL_PER_PIECE" if optimal == len(summaries) else "FEASIBLE",
-        tiers_1_3_optimal=all(s["tiers_1_3_optimal"] for s in summaries),
-        gap=round((joined["objective"] - joined["bound"]) / joined["objective"], 6) if joined["objective"] else 0.0,
-        seconds=round(seconds, 3),
-        seconds_pairs=round(sum(s["seconds_pairs"] for s in summaries), 3),
-        seconds_build=round(sum(s["seconds_build"] for s in summaries), 3),
-        seconds_solve=round(sum(s["seconds_solve"] for s in summaries), 3),
-        as_of=summaries[0]["as_of"] if summaries else policy.as_of_date().isoformat(),
-        whole_cohort=whole_cohort,
-        backend=summaries[0]["backend"] if summaries else policy.backend,
+        tiers_1_3_optimal=all(s.tiers_1_3_optimal for s in summaries),
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound) if bound is not None else None,
+        seconds_pairs=round(sum(s.seconds_pairs or 0.0 for s in summaries), 3),
+        seconds_build=round(sum(s.seconds_build or 0.0 for s in summaries), 3),
+        seconds_solve=round(sum(s.seconds_solve or 0.0 for s in summaries), 3),
+        backend=summaries[0].backend if summaries else policy.backend,
         seed=policy.seed,
         workers=policy.workers,
+        seconds=round(seconds, 3),
+        as_of=summaries[0].as_of if summaries else policy.as_of_date().isoformat(),
+        whole_cohort=whole_cohort,
+        total_weekly_cost=round(sum(s.total_weekly_cost for s in summaries), 2),
         pieces=len(results),
         pieces_optimal=optimal,
         bound_scope="per piece: the sum of the pieces' bounds, not a bound for the whole instance",
+        **summed,
     )
     matches = pd.concat([r.matches for r in results], ignore_index=True) if results else pd.DataFrame()
     shortlist = pd.concat([r.shortlist for r in results], ignore_index=True) if results else pd.DataFrame()

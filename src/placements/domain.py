@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_serializer, field_validator
 
+from placements.calendar import age_on
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
     DEFAULT_SETTINGS_UNDER_16,
@@ -166,9 +167,7 @@ class Child(BaseModel):
 
     def age_on(self, day: dt.date) -> int:
         """Age in whole years on ``day``."""
-        dob = self.date_of_birth
-        years = day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-        return years
+        return age_on(self.date_of_birth, day)
 
     def suitable_settings(self, day: dt.date) -> tuple[Setting, ...]:
         """The social worker's list, or the default for the child's age, most preferred first."""

@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from placements.areas import upper_tier
 from placements.codes import (
     SUPPORTED_MAX_AGE,
     SUPPORTED_MIN_AGE,
@@ -27,9 +28,8 @@ from placements.codes import (
     Status,
     Urgency,
 )
-from placements.areas import upper_tier
+from placements.geo import miles
 from placements.instance import Instance
-from placements.io.postcodes import miles
 from placements.policy import Policy
 
 _NEED_BIT = {need: 1 << i for i, need in enumerate(Need)}
@@ -172,7 +172,7 @@ class Eligibility:
             Rule.SEX: (p_sex == PlaceSex.ANY.value) | (p_sex == c_sex),
             Rule.NEEDS: (c_needs & ~p_needs) == 0,
             Rule.KINSHIP: kinship,
-            Rule.SUPPORTED_AGE: ~supported | ((SUPPORTED_MIN_AGE <= ages) & (ages <= SUPPORTED_MAX_AGE)),
+            Rule.SUPPORTED_AGE: ~supported | ((ages >= SUPPORTED_MIN_AGE) & (ages <= SUPPORTED_MAX_AGE)),
             Rule.MAX_DISTANCE: np.broadcast_to(within, (n, m)),
             Rule.CAPACITY: np.broadcast_to((self.scope.capacity >= 1)[None, :], (n, m)),
             Rule.FOSTERING_LIMIT: np.broadcast_to(~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT), (n, m)),

@@ -82,9 +82,7 @@ def why_no_eligible_place(elig: Eligibility, row: int) -> tuple[Rule, str]:
             return rule, text + _nearest(elig, row, rest, rule)
         alive = passing
         phrase = _phrase(rule, elig, row)
-        if rule is Rule.SETTING:
-            said.append(phrase)
-        elif phrase and rule not in (Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.KINSHIP):
+        if rule is Rule.SETTING or (phrase and rule not in (Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.KINSHIP)):
             said.append(phrase)
     raise AssertionError("child has an admissible home")
 

@@ -1,12 +1,132 @@
-"""MatchResult: a small, complete record of one match."""
+"""The answer of a match: ``MatchResult`` with a typed ``Summary``, and ``build_result``, which makes both.
+
+``build_result`` is the one place an answer (child -> home) becomes the officer's tables and the
+manager's counts: the optimiser, the baselines, the bench and the pieces of a national match all
+call it, so every method is measured by the same code. ``Summary.to_dict()`` is ``summary.json``;
+its keys are a file contract and do not change.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from placements.codes import Setting, Urgency
+from placements.eligibility import PENALTY_PARTS, Eligibility
+from placements.explain import shortlist, unplaced_reasons
+from placements.model.patterns import group_rows
+
+#: Distance beyond which a home counts as far (the DfE's published threshold), miles.
+OVER_MILES = 20.0
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """How an answer was found and how good it provably is (before the tables are counted)."""
+
+    status: str  # OPTIMAL, FEASIBLE, HEURISTIC (a baseline), OPTIMAL_PER_PIECE (pieces)
+    tiers_1_3_optimal: bool
+    bound: float | None  # the score's lower bound (penalty points), None for a heuristic
+    backend: str
+    seed: int | None
+    workers: int
+    seconds_pairs: float | None = None
+    seconds_build: float | None = None
+    seconds_solve: float | None = None
+    patterns: int | None = None
+    objective: int | None = None  # the solver's own score, checked against the tables' by ``match``
+
+
+def heuristic_stats(name: str) -> SolverStats:
+    """Statistics of an answer a heuristic found: nothing proven, no bound."""
+    return SolverStats(status="HEURISTIC", tiers_1_3_optimal=False, bound=None, backend=name, seed=None, workers=1)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts a manager asks for and the solve's statistics. Field order is ``summary.json``'s key order.
+
+    ``objective`` is the quality score of the answer (penalty points, lower is better), ``bound`` a
+    proven lower bound on it and ``gap`` their relative difference; ``bound_scope`` says what the
+    bound covers when it is not the whole instance.
+    """
+
+    status: str
+    tiers_1_3_optimal: bool
+    objective: int
+    bound: float | None
+    gap: float | None
+    seconds_pairs: float | None
+    seconds_build: float | None
+    seconds_solve: float | None
+    backend: str
+    seed: int | None
+    workers: int
+    seconds: float
+    as_of: str
+    whole_cohort: bool
+    needing_placement: int
+    placed: int
+    unplaced: int
+    emergency_needing: int
+    emergency_placed: int
+    sibling_groups: int
+    sibling_groups_split: int
+    extra_homes_for_split_groups: int
+    under12_in_residential: int
+    out_of_area: int | None  # None when no child's responsible authority is known
+    over_20_miles: int
+    total_weekly_cost: float
+    admissible_pairs: int
+    patterns: int | None
+    # A match in geographic pieces only (``placements.decompose``).
+    pieces: int | None = None
+    pieces_optimal: int | None = None
+    bound_scope: str | None = None
+
+    #: Counts that add up over disjoint pieces of an instance.
+    ADDITIVE = (
+        "needing_placement",
+        "placed",
+        "unplaced",
+        "emergency_needing",
+        "emergency_placed",
+        "sibling_groups",
+        "sibling_groups_split",
+        "extra_homes_for_split_groups",
+        "under12_in_residential",
+        "out_of_area",
+        "over_20_miles",
+        "admissible_pairs",
+        "patterns",
+        "objective",
+        "bound",
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """``summary.json``: every field, the pieces' fields only for a match in pieces."""
+        out = dataclasses.asdict(self)
+        for key in ("pieces", "pieces_optimal", "bound_scope"):
+            if out[key] is None:
+                del out[key]
+        return out
+
+    def replace(self, **changes: Any) -> Summary:
+        return dataclasses.replace(self, **changes)
+
+
+def relative_gap(objective: float, bound: float | None) -> float | None:
+    """(objective - bound) / objective, 0 for a zero objective; None without a bound."""
+    if bound is None:
+        return None
+    return round((objective - bound) / objective, 6) if objective > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -14,7 +134,7 @@ class MatchResult:
     """What ``match`` returns: the proposal, how good it provably is, and the officer's tables."""
 
     assignment: dict[str, str]  # child_id -> place_id, for children placed
-    summary_data: dict[str, Any]
+    summary: Summary
     matches: pd.DataFrame = field(repr=False)
     shortlist: pd.DataFrame = field(repr=False)
     unplaced: pd.DataFrame = field(repr=False)
@@ -23,10 +143,95 @@ class MatchResult:
 
     @property
     def status(self) -> str:
-        return str(self.summary_data["status"])
-
-    def summary(self) -> dict[str, Any]:
-        return dict(self.summary_data)
+        return self.summary.status
 
     def to_frame(self) -> pd.DataFrame:
         return self.matches.copy()
+
+
+def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverStats, t0: float) -> MatchResult:
+    """Officer's tables and the summary for a proposal (row in scope -> place index), however it was found.
+
+    Used for the optimiser's answer, the baselines and the bench, so all are measured by the same code.
+    """
+    instance, policy, as_of = elig.instance, elig.policy, elig.as_of
+    whole_cohort = elig.scope.whole_cohort
+    places = instance.places
+    assignment = {elig.kids[r].child_id: places[p].place_id for r, p in sorted(home_of_row.items())}
+    groups = group_rows(elig)
+
+    # Sibling groups and whether each is split (members in two homes, or some without one).
+    split_groups: set[int] = set()
+    multi = [g for g in groups if len(g) > 1]
+    for g in multi:
+        homes = {home_of_row.get(r) for r in g}
+        if len(homes) > 1:
+            split_groups.update(g)
+    rows = np.array(sorted(home_of_row), dtype=np.int64)
+    cols = np.array([home_of_row[r] for r in rows], dtype=np.int64)
+    parts = elig.penalty_parts(rows, cols) if len(rows) else pd.DataFrame(columns=list(PENALTY_PARTS))
+    matches = pd.DataFrame(
+        {
+            "child_id": [elig.kids[r].child_id for r in rows],
+            "place_id": [places[c].place_id for c in cols],
+            "setting": [places[c].setting.value for c in cols],
+            "provider": [places[c].provider.value for c in cols],
+            "age": elig.ages[rows] if len(rows) else [],
+            "urgency": [elig.kids[r].urgency.value for r in rows],
+            "distance_miles": elig.distance[rows, cols] if len(rows) else [],
+            "in_area": elig.in_area(rows, cols) if len(rows) else [],
+            "weekly_cost": [places[c].weekly_cost for c in cols],
+            "sibling_group": [elig.kids[r].sibling_group or "" for r in rows],
+            "split": [r in split_groups for r in rows],
+        }
+    )
+    parts = parts.reset_index(drop=True)
+    group_of = {r: g for g in groups for r in g}
+    parts["siblings_apart"] = [
+        policy.weights.sibling_apart * sum(1 for o in group_of[r] if o != r and home_of_row.get(o) != home_of_row[r])
+        for r in rows
+    ]
+    matches = pd.concat([matches, parts], axis=1)
+    matches["score_penalty"] = parts.sum(axis=1).astype(np.int64).to_numpy() if len(rows) else []
+
+    taken_by: dict[int, list[str]] = defaultdict(list)
+    for r, c in home_of_row.items():
+        taken_by[c].append(elig.kids[r].child_id)
+    unplaced = unplaced_reasons(elig, set(home_of_row), taken_by)
+    short = shortlist(elig, policy.shortlist_size)
+
+    dist = matches["distance_miles"].to_numpy(dtype=float)
+    emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
+    homes_used = [len({home_of_row[r] for r in g if r in home_of_row}) for g in multi]
+    objective = int(matches["score_penalty"].sum()) if len(matches) else 0
+    summary = Summary(
+        status=solver.status,
+        tiers_1_3_optimal=solver.tiers_1_3_optimal,
+        objective=objective,
+        bound=solver.bound,
+        gap=relative_gap(objective, solver.bound),
+        seconds_pairs=solver.seconds_pairs,
+        seconds_build=solver.seconds_build,
+        seconds_solve=solver.seconds_solve,
+        backend=solver.backend,
+        seed=solver.seed,
+        workers=solver.workers,
+        seconds=round(time.perf_counter() - t0, 3),
+        as_of=as_of.isoformat(),
+        whole_cohort=whole_cohort,
+        needing_placement=len(elig.kids),
+        placed=len(home_of_row),
+        unplaced=len(elig.kids) - len(home_of_row),
+        emergency_needing=int(emergency.sum()),
+        emergency_placed=int(sum(emergency[r] for r in home_of_row)),
+        sibling_groups=len(multi),
+        sibling_groups_split=sum(1 for g in multi if g[0] in split_groups),
+        extra_homes_for_split_groups=sum(max(h - 1, 0) for h in homes_used),
+        under12_in_residential=int(((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()),
+        out_of_area=int((~matches["in_area"].astype(bool)).sum()) if elig.knows_area() else None,
+        over_20_miles=int((dist > OVER_MILES).sum()),
+        total_weekly_cost=round(float(matches["weekly_cost"].sum()), 2),
+        admissible_pairs=len(elig.pairs),
+        patterns=solver.patterns,
+    )
+    return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)

@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from placements.calendar import age_on
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
     DEFAULT_SETTINGS_UNDER_16,
@@ -33,10 +34,6 @@ class Violation:
 
     def __str__(self) -> str:
         return f"[{self.rule}] child {self.child_id} at {self.place_id}: {self.message}"
-
-
-def _age(dob: dt.date, day: dt.date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 def check_held(instance: Instance, as_of: dt.date, whole_cohort: bool = False) -> list[Violation]:
@@ -111,7 +108,7 @@ def validate(
             continue
         new_at[pid].append(kid)
         c, p = children[kid], places[pid]
-        age = _age(c.date_of_birth, as_of)
+        age = age_on(c.date_of_birth, as_of)
         settings = c.settings or (DEFAULT_SETTINGS_16_17 if age >= 16 else DEFAULT_SETTINGS_UNDER_16)
         if p.setting not in settings:
             out.append(Violation(Rule.SETTING, kid, pid, f"{p.setting} is not among {list(settings)}"))

@@ -2,7 +2,7 @@
 
 ``placements bench [--tier ci|full]`` runs every method on every instance of a tier, each in its
 own process (so peak memory is the method's own), scores every answer with the same code as the
-engine (``placements.match.build_result``), checks it with the independent validator, and writes
+engine (``placements.result.build_result``), checks it with the independent validator, and writes
 a JSON file and a Markdown table. The protocol is in ``benchmarks/README.md``.
 
 Modules: ``instances`` (the seeded instance set and its cache), ``methods`` (engine and

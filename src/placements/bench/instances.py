@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from placements.instance import Instance
 from placements.policy import Policy
+from placements.resources import demo_folder
 
 #: The as-of date of every generated instance (the demo authority's), so the set never moves.
 AS_OF = dt.date(2026, 11, 23)
-DEMO = "demo"  # the embedded demo authority, data/demo, as is
-REPO = Path(__file__).resolve().parents[3]
-CACHE = REPO / "benchmarks" / "cache"
+DEMO = "demo"  # the demo authority shipped in the package (data/demo in the repository), as is
+#: Generated instances are cached here (relative to where the bench runs: the repository root).
+CACHE = Path(os.environ.get("PLACEMENTS_BENCH_CACHE", "benchmarks/cache"))
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def generator_version() -> str:
 def available(spec: Spec) -> str | None:
     """None when the instance can be made, else why not (said in the results, never hidden)."""
     if spec.profile == DEMO:
-        return None if (REPO / "data" / "demo").is_dir() else "data/demo not found"
+        return None
     from placements.synth.demo import PROFILES
 
     if spec.profile not in PROFILES:
@@ -120,7 +122,7 @@ def available(spec: Spec) -> str | None:
 
 def _demo_key() -> str:
     h = hashlib.sha256()
-    demo = REPO / "data" / "demo"
+    demo = demo_folder()
     for f in sorted(p for p in demo.rglob("*") if p.is_file()):  # the demo carries an ssda903/ folder
         h.update(f.relative_to(demo).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:10]
@@ -141,7 +143,7 @@ def load(spec: Spec) -> Loaded:
     meta_path = folder / "meta.json"
     if not meta_path.exists():
         if spec.profile == DEMO:
-            case = read_case_folder(REPO / "data" / "demo")
+            case = read_case_folder(demo_folder())
         else:
             from placements.synth.demo import generate_case_folder
 

@@ -37,25 +37,25 @@ SLOW_ENV = "PLACEMENTS_BENCH_SLOW_ENGINE"
 
 
 def quality(result: MatchResult) -> dict[str, Any]:
-    s = result.summary()
+    s = result.summary
     miles = result.matches["distance_miles"].to_numpy(dtype=float) if len(result.matches) else np.zeros(0)
     known = miles[~np.isnan(miles)]
     return {
-        "status": s["status"],
-        "needing": s["needing_placement"],
-        "placed": s["placed"],
-        "emergency_needing": s["emergency_needing"],
-        "emergency_placed": s["emergency_placed"],
-        "sibling_groups": s["sibling_groups"],
-        "sibling_groups_split": s["sibling_groups_split"],
-        "extra_homes": s["extra_homes_for_split_groups"],
-        "under12_in_residential": s["under12_in_residential"],
+        "status": s.status,
+        "needing": s.needing_placement,
+        "placed": s.placed,
+        "emergency_needing": s.emergency_needing,
+        "emergency_placed": s.emergency_placed,
+        "sibling_groups": s.sibling_groups,
+        "sibling_groups_split": s.sibling_groups_split,
+        "extra_homes": s.extra_homes_for_split_groups,
+        "under12_in_residential": s.under12_in_residential,
         "mean_miles": round(float(known.mean()), 2) if len(known) else None,
-        "over_20_miles": s["over_20_miles"],
-        "weekly_cost": s["total_weekly_cost"],
-        "objective": s["objective"],
-        "bound": s.get("bound"),
-        "gap": s.get("gap"),
+        "over_20_miles": s.over_20_miles,
+        "weekly_cost": s.total_weekly_cost,
+        "objective": s.objective,
+        "bound": s.bound,
+        "gap": s.gap,
     }
 
 
@@ -74,19 +74,9 @@ def _miles(result: MatchResult) -> tuple[float, int]:
 
 
 def _scored(pairs: Any, home: dict[int, int], name: str, t0: float) -> MatchResult:
-    from placements.match import build_result
+    from placements.result import build_result, heuristic_stats
 
-    solver = {
-        "status": "HEURISTIC",
-        "tiers_1_3_optimal": False,
-        "bound": None,
-        "gap": None,
-        "backend": name,
-        "seed": None,
-        "workers": 1,
-        "patterns": None,
-    }
-    return build_result(pairs.elig, home, solver, t0)
+    return build_result(pairs.elig, home, heuristic_stats(name), t0)
 
 
 def _answered(result: MatchResult, times: dict[str, float | None]) -> dict[str, Any]:
@@ -113,17 +103,17 @@ def solve(
         result = match(instance, policy, whole_cohort=whole_cohort)
         time.sleep(float(os.environ.get(SLOW_ENV, "0") or 0))
         total = time.perf_counter() - t0
-        s = result.summary()
+        s = result.summary
         out = _answered(
             result,
             {
-                "pairs_s": s["seconds_pairs"],
-                "build_s": s["seconds_build"],
-                "solve_s": s["seconds_solve"],
+                "pairs_s": s.seconds_pairs,
+                "build_s": s.seconds_build,
+                "solve_s": s.seconds_solve,
                 "total_s": total,
             },
         )
-        out["quality"]["tiers_1_3_optimal"] = s["tiers_1_3_optimal"]
+        out["quality"]["tiers_1_3_optimal"] = s.tiers_1_3_optimal
         return out
     if method in ("greedy-arrival", "greedy-hardest"):
         from placements.baselines import greedy
@@ -186,17 +176,17 @@ def _engine_in_pieces(instance: Instance, policy: Policy, whole_cohort: bool, pi
     result = match_in_pieces(instance, policy, whole_cohort, max_children=piece_children, workers=PIECE_WORKERS)
     time.sleep(float(os.environ.get(SLOW_ENV, "0") or 0))
     total = time.perf_counter() - t0
-    s = result.summary()
+    s = result.summary
     out = _answered(
         result,
-        {"pairs_s": s["seconds_pairs"], "build_s": s["seconds_build"], "solve_s": s["seconds_solve"], "total_s": total},
+        {"pairs_s": s.seconds_pairs, "build_s": s.seconds_build, "solve_s": s.seconds_solve, "total_s": total},
     )
     q = out["quality"]
     q.update(
-        tiers_1_3_optimal=s["tiers_1_3_optimal"],
-        pieces=s["pieces"],
-        pieces_optimal=s["pieces_optimal"],
-        bound_scope=s["bound_scope"],
+        tiers_1_3_optimal=s.tiers_1_3_optimal,
+        pieces=s.pieces,
+        pieces_optimal=s.pieces_optimal,
+        bound_scope=s.bound_scope,
     )
     # Outside the timed window: each piece's tiers (1)-(3), for the LP relaxation of that piece.
     out["piece_tiers"] = tiers_by_piece(pieces(instance, policy, piece_children), result.matches)

@@ -14,15 +14,14 @@ The joined assignment is checked by the validator against the whole instance, no
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pandas as pd
 
 from placements.codes import Urgency
 from placements.instance import Instance
+from placements.parallel import parallel_map
 from placements.policy import Policy
 
 #: Pieces matched side by side, engine and baselines alike (the machine has 2 cores).
@@ -55,11 +54,7 @@ def pieces(instance: Instance, policy: Policy, max_children: int) -> list[Instan
 
 def run_all(fn: Callable[[Any], Any], tasks: list[Any], workers: int = PIECE_WORKERS) -> list[Any]:
     """``fn`` over ``tasks`` in ``workers`` fresh processes (spawned, like the engine's pool), in order."""
-    if workers <= 1 or len(tasks) <= 1:
-        return [fn(t) for t in tasks]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-        return list(pool.map(fn, tasks))
+    return parallel_map(fn, tasks, workers=workers)
 
 
 def tiers_by_piece(subs: list[Instance], matches: pd.DataFrame) -> list[dict[str, int]]:
@@ -67,7 +62,7 @@ def tiers_by_piece(subs: list[Instance], matches: pd.DataFrame) -> list[dict[str
 
     Read from the joined ``matches`` table (child_id, place_id, urgency, sibling_group), so the LP
     relaxation of each piece can be held at the levels the engine reached on that piece. Extra homes
-    are counted as ``match.build_result`` counts them: per sibling group, homes used less one.
+    are counted as ``result.build_result`` counts them: per sibling group, homes used less one.
     """
     out = []
     for sub in subs:

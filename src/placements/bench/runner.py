@@ -6,6 +6,7 @@ runs first on each instance: the LP relaxation's stage B needs the tier levels i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from rich.progress import Progress
 from placements.bench import instances as inst
 from placements.bench.methods import METHODS
 from placements.bench.worker import MARK
+from placements.resources import demo_folder
 
 
 def _machine_gib() -> float:
@@ -91,10 +93,8 @@ class _Watch(threading.Thread):
 
 
 def _kill(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _worker(job: dict[str, Any], timeout: float, cap_gib: float = MEMORY_CAP_GIB) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def cli_seconds(repeats: int) -> list[float]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(repeats):
-            cmd = base + ["match", str(inst.REPO / "data" / "demo"), "--out", str(Path(tmp) / f"r{k}"), "--show", "0"]
+            cmd = base + ["match", str(demo_folder()), "--out", str(Path(tmp) / f"r{k}"), "--show", "0"]
             t0 = time.perf_counter()
             subprocess.run(cmd, capture_output=True, check=True)
             out.append(round(time.perf_counter() - t0, 3))

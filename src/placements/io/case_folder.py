@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from placements.domain import Child, Decision, Place
 from placements.errors import InputError, Problem
+from placements.geo import normalise_postcode
 from placements.instance import Instance, cross_check
 from placements.io import postcodes
 from placements.policy import Policy, load_policy
@@ -124,7 +125,7 @@ def _resolve_postcodes(tables: list[tuple[_Table, str]], problems: list[Problem]
         for row in table.rows:
             raw = row.get(column, "")
             if raw:
-                norm = postcodes.normalise(raw)
+                norm = normalise_postcode(raw)
                 if norm is None:
                     problems.append(
                         Problem(str(table.path), int(row["__line__"]), column, f"{raw!r} is not a postcode")
@@ -135,7 +136,7 @@ def _resolve_postcodes(tables: list[tuple[_Table, str]], problems: list[Problem]
     for table, column in tables:
         for row in table.rows:
             raw = row.get(column, "")
-            norm = postcodes.normalise(raw) if raw else None
+            norm = normalise_postcode(raw) if raw else None
             if norm is not None and norm not in found:
                 problems.append(
                     Problem(
@@ -150,7 +151,7 @@ def _resolve_postcodes(tables: list[tuple[_Table, str]], problems: list[Problem]
 
 def _child_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> dict[str, Any]:
     values: dict[str, Any] = dict(row)
-    norm = postcodes.normalise(row["home_postcode"]) if row.get("home_postcode") else None
+    norm = normalise_postcode(row["home_postcode"]) if row.get("home_postcode") else None
     if norm is not None and norm in found:
         loc = found[norm]
         values.update(home_postcode=norm, home_easting=loc.easting, home_northing=loc.northing, home_la=loc.la_code)
@@ -162,7 +163,7 @@ def _child_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> 
 def _place_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> dict[str, Any]:
     values: dict[str, Any] = dict(row)
     values["la_code"] = row.get("local_authority") or None
-    norm = postcodes.normalise(row["postcode"]) if row.get("postcode") else None
+    norm = normalise_postcode(row["postcode"]) if row.get("postcode") else None
     if norm is not None and norm in found:
         loc = found[norm]
         values.update(postcode=norm, easting=loc.easting, northing=loc.northing, la_code=loc.la_code)

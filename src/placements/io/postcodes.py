@@ -16,19 +16,17 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
-import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-_FULL = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
-_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])$")
+from placements.geo import is_sector
 
 
 @dataclass(frozen=True)
@@ -36,22 +34,6 @@ class Location:
     easting: float
     northing: float
     la_code: str | None
-
-
-def normalise(postcode: str) -> str | None:
-    """``'ng7 2rd'`` -> ``'NG7 2RD'``, ``'NG72'`` -> ``'NG7 2'``; None when it is not postcode-shaped."""
-    compact = re.sub(r"\s+", "", postcode.upper())
-    for pattern in (_FULL, _SECTOR):
-        m = pattern.match(compact)
-        if m:
-            return f"{m.group(1)} {m.group(2)}"
-    # A sector like "NG72" is ambiguous between outward "NG7"+"2" and outward "NG72"; the
-    # patterns above read the last digit as the sector, which is the only reading ONS uses.
-    return None
-
-
-def is_sector(postcode: str) -> bool:
-    return len(postcode.split(" ")[1]) == 1
 
 
 def _directory_file(letter: str) -> Path:
@@ -369,8 +351,3 @@ def postcodes_in(la_codes: Iterable[str], letters: Iterable[str]) -> pd.DataFram
     parts = [_letter_frame(letter) for letter in sorted(set(letters))]
     frame = pd.concat(parts)
     return frame[frame["la_code"].isin(la_set)]
-
-
-def miles(e1: np.ndarray, n1: np.ndarray, e2: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    """Straight-line miles by the DfE formula: sqrt(dE^2 + dN^2) / 1000 / 1.6093, to 0.1 mile."""
-    return np.round(np.hypot(e1 - e2, n1 - n2) / 1000.0 / 1.6093, 1)

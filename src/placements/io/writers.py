@@ -43,18 +43,24 @@ def write_files(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _csv(frame: pd.DataFrame) -> str:
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as every output writes it: no index, ten significant digits, Unix line ends."""
     return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def json_text(value: Any) -> str:
+    """A JSON output: indented, in the order given, with a final newline."""
+    return json.dumps(value, indent=2) + "\n"
 
 
 def result_files(result: MatchResult) -> dict[str, str]:
     """The four files of a match: matches.csv, shortlist.csv, unplaced.csv, summary.json."""
-    summary: dict[str, Any] = result.summary()
+    summary: dict[str, Any] = result.summary.to_dict()
     return {
-        "matches.csv": _csv(result.matches),
-        "shortlist.csv": _csv(result.shortlist),
-        "unplaced.csv": _csv(result.unplaced),
-        "summary.json": json.dumps(summary, indent=2) + "\n",
+        "matches.csv": csv_text(result.matches),
+        "shortlist.csv": csv_text(result.shortlist),
+        "unplaced.csv": csv_text(result.unplaced),
+        "summary.json": json_text(summary),
     }
 
 

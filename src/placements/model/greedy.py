@@ -53,12 +53,10 @@ def greedy_rows(elig: Eligibility, order: Literal["arrival", "hardest"] = "arriv
             return False
         here = new_at.get(p, [])
         groups_here = {group_of[o] for o in here} | {group_of[r]}
-        if limit_applies[p] and others[p] + len(here) + 1 > USUAL_FOSTERING_LIMIT:
-            if not (others[p] == 0 and len(groups_here) == 1):
-                return False
-        if (lone[r] or any(lone[o] for o in here)) and len(groups_here) > 1:
+        over_limit = limit_applies[p] and others[p] + len(here) + 1 > USUAL_FOSTERING_LIMIT
+        if over_limit and not (others[p] == 0 and len(groups_here) == 1):
             return False
-        return True
+        return not ((lone[r] or any(lone[o] for o in here)) and len(groups_here) > 1)
 
     for r in sequence:
         candidates = [int(p) for p in np.flatnonzero(admissible[r]) if fits(r, int(p))]

@@ -393,7 +393,7 @@ class MipModel:
         time_limit: float,
         workers: int,
         seed: int,
-        start: np.ndarray | None = None,  # noqa: ARG002
+        start: np.ndarray | None = None,
     ) -> Solution:
         """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
 

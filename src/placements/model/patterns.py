@@ -84,7 +84,7 @@ def build_patterns(elig: Eligibility) -> Patterns:
         "size": [np.ones(len(s_rows), dtype=np.int64)],
         "emergency": [emergency[s_rows]],
         "penalty": [pv[single].astype(np.int64)],
-        "exclusive": [lone[s_rows] | (1 > limit[s_places])],
+        "exclusive": [lone[s_rows] | (limit[s_places] < 1)],
     }
     members: list[tuple[int, ...]] = [(int(r),) for r in s_rows]
 

@@ -21,12 +21,10 @@ from typing import Any
 
 import pandas as pd
 
+from placements.geo import FULL_POSTCODE_IN_TEXT, is_sector, sector_only
 from placements.instance import Instance
-from placements.io import postcodes
 from placements.privacy.pseudonyms import Pseudonymiser
 
-#: A full UK postcode anywhere in a text: outward code, optional space, inward code.
-_FULL_POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}(?![A-Za-z0-9])")
 _ISO_DATE = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-[0-9]{2}(?![0-9])")
 _UK_DATE = re.compile(r"(?<![0-9/])[0-9]{1,2}/([0-9]{1,2})/([0-9]{4})(?![0-9])")
 #: Columns that hold something other than a child: never rewritten as a child id.
@@ -57,11 +55,6 @@ class DisclosureError(RuntimeError):
     def __init__(self, findings: list[str]):
         self.findings = findings
         super().__init__("; ".join(findings))
-
-
-def sector_only(text: str) -> str:
-    """``'lives near NG7 2RD'`` -> ``'lives near NG7 2'``: every full postcode cut to its sector."""
-    return _FULL_POSTCODE.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
 
 
 def _month_only(text: str) -> str:
@@ -153,10 +146,10 @@ class Privacy:
         """What each file holds that it must not (empty when all is well)."""
         full = set()
         for c in self.instance.children:
-            if c.home_postcode and not postcodes.is_sector(c.home_postcode):
+            if c.home_postcode and not is_sector(c.home_postcode):
                 full.add(c.home_postcode.upper())
         for p in self.instance.places:
-            if p.postcode and not postcodes.is_sector(p.postcode):
+            if p.postcode and not is_sector(p.postcode):
                 full.add(p.postcode.upper())
         compact = {pc.replace(" ", "") for pc in full}
         found: list[str] = []
@@ -168,7 +161,7 @@ class Privacy:
                     continue  # an image: written from the already-safe tables
             upper = content.upper()
             if any(pc in upper for pc in full) or any(
-                m.group(0).replace(" ", "") in compact for m in _FULL_POSTCODE.finditer(upper)
+                m.group(0).replace(" ", "") in compact for m in FULL_POSTCODE_IN_TEXT.finditer(upper)
             ):
                 found.append(f"{name}: holds a full postcode of the input")
             first_line = content.split("\n", 1)[0].lower()

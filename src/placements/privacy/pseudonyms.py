@@ -52,6 +52,20 @@ def load_key(key_file: Path | None, environ: Mapping[str, str] | None = None) ->
     return key
 
 
+def pseudonymiser_for(pseudonymise: bool, key_file: Path | None) -> Pseudonymiser | None:
+    """The pseudonymiser ``--pseudonymise`` and ``--key-file`` ask for; InputError for a missing or short key.
+
+    Called before any work, so a missing key fails fast rather than after a long solve.
+    """
+    if not pseudonymise:
+        if key_file is not None:
+            raise InputError(
+                [Problem("--key-file", None, None, "given without --pseudonymise; add --pseudonymise or drop it")]
+            )
+        return None
+    return Pseudonymiser(load_key(key_file))
+
+
 class Pseudonymiser:
     """Maps child ids to ``P-<12 hex>`` and sibling-group ids to ``SG-<12 hex>`` under one key."""
 

@@ -17,7 +17,7 @@ def protect_result(result: MatchResult, privacy: Privacy) -> MatchResult:
     return dataclasses.replace(
         result,
         assignment={privacy.id(c): p for c, p in result.assignment.items()},
-        summary_data=privacy.summary(result.summary()),
+        summary=result.summary.replace(**privacy.summary(result.summary.to_dict())),
         matches=privacy.frame(result.matches),
         shortlist=privacy.frame(result.shortlist),
         unplaced=privacy.frame(result.unplaced),

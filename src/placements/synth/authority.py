@@ -53,7 +53,6 @@ from placements.synth.geography import MILE_M, Geography, LaMix
 from placements.synth.profiles import Profile
 from placements.synth.timescales import reviews as review_history
 
-
 # ---------------------------------------------------------------------------------------------
 # National figures (DfE CLA 2024 unless said otherwise).
 

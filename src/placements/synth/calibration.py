@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from placements.calendar import ages_on
+
 DFE = "DfE CLA 2024"
 OFSTED = "Ofsted Fostering in England 2024"
 ASSUMED = "generator assumption (no national figure)"
@@ -106,12 +108,6 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _age_on(dob: pd.Series, day: pd.Timestamp) -> np.ndarray:
-    d = pd.to_datetime(dob)
-    before = (d.dt.month > day.month) | ((d.dt.month == day.month) & (d.dt.day > day.day))
-    return (day.year - d.dt.year - before.astype(int)).to_numpy()
-
-
 def _locate(postcodes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Easting, northing and authority of each postcode (NaN and "" when not in the directory),
     looked up in the sorted directory of the first letters present (fast for all England)."""
@@ -131,7 +127,7 @@ def _locate(postcodes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _miles(a: pd.Series, b: pd.Series) -> np.ndarray:
-    from placements.io.postcodes import miles
+    from placements.geo import miles
 
     e1, n1, _ = _locate(a)
     e2, n2, _ = _locate(b)
@@ -186,7 +182,7 @@ def measure(folder: Path) -> list[Figure]:
     figs: list[Figure] = []
     figs.append(ratio("children looked after", sum(a["children"] for a in auths), n, "profile", rel=0.01))
 
-    age = _age_on(kids["date_of_birth"], day)
+    age = ages_on(pd.to_datetime(kids["date_of_birth"]).to_numpy(), day.date())
     for lo, hi, p in AGE_SHARES:
         label = "under 1" if hi == 0 else (f"{lo}+" if hi == 17 and lo == 16 else f"{lo}-{hi}")
         figs.append(share(f"aged {label}", p, int(((age >= lo) & (age <= hi)).sum()), n, DFE))

@@ -20,14 +20,13 @@ import csv
 import datetime as dt
 import io
 import json
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from placements.parallel import parallel_map
 from placements.synth.authority import CHILD_COLUMNS, PLACE_COLUMNS, build_authority
 from placements.synth.geography import districts
 from placements.synth.groundtruth import ground_truth, planted
@@ -90,20 +89,16 @@ def build(profile: str, seed: int, as_of: dt.date, scale: float = 1.0, progress:
     """Every authority of ``profile``, generated (in two processes when there are many)."""
     profs, _ = authorities(profile, scale)  # loads the geography once, before any worker starts
     jobs = [(profile, k, seed, as_of, scale, history) for k in range(len(profs))]
-    workers = min(2, os.cpu_count() or 1)
-    parts: list[Part] = []
-    if len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_part_args, jobs, chunksize=2):
-                parts.append(part)
-                if progress:
-                    progress(len(parts), len(jobs))
-        return parts
-    for job in jobs:
-        parts.append(_part(*job))
+    workers = min(2, os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
+    done = [0]
+
+    def tick(_i: int) -> None:
+        done[0] += 1
         if progress:
-            progress(len(parts), len(jobs))
-    return parts
+            progress(done[0], len(jobs))
+
+    # Forked workers share the geography loaded above instead of each reading it again.
+    return parallel_map(_part_args, jobs, workers=workers, start="fork", progress=tick)
 
 
 def case_folder_files(profile: str, seed: int, as_of: dt.date, parts: list[Part]) -> dict[str, str]:

@@ -24,7 +24,6 @@ MILE_M = 1609.3  # metres per mile, as in the DfE distance formula
 
 from placements.areas import COUNTY_DISTRICTS, districts  # noqa: E402,F401 (re-exported for the generator)
 
-
 #: Where a kind of thing is: groups of lower-tier authorities with weights. Within a group every
 #: live postcode is equally likely, which spreads homes roughly as people are spread.
 LaMix = tuple[tuple[tuple[str, ...], float], ...]

@@ -16,27 +16,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placements.codes import Route, Setting
-from placements.synth.timescales import SECOND_MONTHS, add_months, first_due, next_due
+from placements.calendar import (
+    SECOND_REVIEW_MONTHS,
+    add_months_array,
+    first_review_due_array,
+    next_review_due_array,
+)
+from placements.codes import ROUTE_MIN_AGE, ROUTE_SETTINGS, Route, Setting
 
 if TYPE_CHECKING:
     from placements.synth.authority import Authority
 
-ANY = frozenset(Setting)
-#: Where each permanence route can be delivered from.
-DELIVERABLE_FROM: dict[Route, frozenset[Setting]] = {
-    Route.RETURN_HOME: ANY,
-    Route.KINSHIP: ANY,
-    Route.SGO: ANY,
-    Route.CAO: ANY,
-    Route.ADOPTION: frozenset({Setting.FOSTER}),
-    Route.LONG_TERM_FOSTER: frozenset({Setting.FOSTER}),
-    Route.RESIDENTIAL: frozenset({Setting.RESIDENTIAL}),
-    Route.INDEPENDENCE: ANY,
-    Route.STAYING_PUT: frozenset({Setting.FOSTER, Setting.RESIDENTIAL}),
-}
-#: Routes that are plans only from this age.
-FROM_AGE: dict[Route, int] = {Route.INDEPENDENCE: 16, Route.STAYING_PUT: 16}
 RULES = (
     "dual_plan",
     "plan_setting_mismatch",
@@ -50,7 +40,7 @@ RULES = (
 
 
 def _one_year_before(day: dt.date) -> np.datetime64:
-    return add_months(np.array([day], dtype="datetime64[D]"), -12)[0]
+    return add_months_array(np.array([day], dtype="datetime64[D]"), -12)[0]
 
 
 def planted(a: Authority) -> dict[str, list[str]]:
@@ -64,15 +54,15 @@ def planted(a: Authority) -> dict[str, list[str]]:
     out: dict[str, list[int]] = {code: [] for code in RULES}
 
     held = a.dates.reviews
-    due = next_due(a.dates.entered, held)
-    second_from_entry = add_months(first_due(a.dates.entered), SECOND_MONTHS)
+    due = next_review_due_array(a.dates.entered, held)
+    second_from_entry = add_months_array(first_review_due_array(a.dates.entered), SECOND_REVIEW_MONTHS)
     year_ago = _one_year_before(as_of)
     for i in range(n):
         plan = a.plans[i]
         if len(plan) > 1:
             out["dual_plan"].append(i)
         if plan and any(
-            (known[i] and setting[i] not in DELIVERABLE_FROM[r]) or kids.age[i] < FROM_AGE.get(r, 0) for r in plan
+            (known[i] and setting[i] not in ROUTE_SETTINGS[r]) or kids.age[i] < ROUTE_MIN_AGE.get(r, 0) for r in plan
         ):
             out["plan_setting_mismatch"].append(i)
         k = len(held[i])

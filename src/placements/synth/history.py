@@ -35,7 +35,6 @@ from placements.synth.authority import (
     ADOPTION,
     FOSTER,
     KINSHIP,
-    OTHER,
     OTHER_RESIDENTIAL,
     PARENTS,
     RESIDENTIAL,

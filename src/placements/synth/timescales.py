@@ -5,60 +5,23 @@ within 20 working days of coming into care, the second within 3 months of the fi
 most 6 months after the one before. Working days skip weekends and English bank holidays; months
 keep the day of the month, clamped to the month's end.
 
-This is the generator's own arithmetic (numpy business days, calendar months), written apart from
-the conflict rules on purpose: the ground truth it produces is checked against those rules, so
-the two must not share code.
+The arithmetic itself (working days, calendar months, when each review falls due) is
+``placements.calendar``'s, vectorised; what is the generator's own is how reviews are drawn: early,
+late, or missed.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-FIRST_WORKING_DAYS = 20
-SECOND_MONTHS = 3
-LATER_MONTHS = 6
-
-D = "datetime64[D]"
-
-
-@lru_cache(maxsize=1)
-def _bank_holidays() -> np.ndarray:
-    import holidays
-
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2046))
-    return np.array(sorted(days), dtype=D)
-
-
-def add_working_days(start: np.ndarray, n: int) -> np.ndarray:
-    """The ``n``-th working day after each start (the start itself is day 0, never counted)."""
-    return np.busday_offset(start.astype(D), n, roll="backward", holidays=_bank_holidays())
-
-
-def add_months(day: np.ndarray, n: int | np.ndarray) -> np.ndarray:
-    """Each day moved by ``n`` calendar months, the day of the month clamped to the month's end."""
-    day = day.astype(D)
-    month = day.astype("datetime64[M]")
-    dom = (day - month.astype(D)).astype(np.int64)
-    target = month + np.asarray(n, dtype=np.int64)
-    last = ((target + 1).astype(D) - target.astype(D)).astype(np.int64) - 1
-    return target.astype(D) + np.minimum(dom, last)
-
-
-def first_due(entered: np.ndarray) -> np.ndarray:
-    return add_working_days(entered, FIRST_WORKING_DAYS)
-
-
-def next_due(entered: np.ndarray, held: list[np.ndarray]) -> np.ndarray:
-    """When each child's next review falls due, given the reviews held (oldest first)."""
-    out = first_due(entered)
-    for i, h in enumerate(held):
-        if len(h) == 1:
-            out[i] = add_months(h[-1:], SECOND_MONTHS)[0]
-        elif len(h) >= 2:
-            out[i] = add_months(h[-1:], LATER_MONTHS)[0]
-    return out
+from placements.calendar import (
+    LATER_REVIEW_MONTHS,
+    SECOND_REVIEW_MONTHS,
+    D,
+    add_months_array,
+    first_review_due_array,
+    next_review_due_array,
+)
 
 
 def reviews(
@@ -79,7 +42,7 @@ def reviews(
     n = len(entered)
     as_of = np.broadcast_to(np.asarray(as_of, dtype=D), (n,))
     held: list[list[np.datetime64]] = [[] for _ in range(n)]
-    due = first_due(entered)
+    due = first_review_due_array(entered)
     active = due <= as_of  # while a review has fallen due by as_of, one more is considered
     k = 0
     while active.any():
@@ -102,7 +65,7 @@ def reviews(
         # Next due dates for those who held one; the rest stop here (overdue, or nothing due).
         nxt = np.empty(len(idx), dtype=D)
         count = np.array([len(held[i]) for i in idx])
-        nxt[:] = add_months(when, np.where(count == 1, SECOND_MONTHS, LATER_MONTHS))
+        nxt[:] = add_months_array(when, np.where(count == 1, SECOND_REVIEW_MONTHS, LATER_REVIEW_MONTHS))
         due[idx[got]] = nxt[got]
         active[idx[~got]] = False
         active[idx[got]] = nxt[got] <= end[got]
@@ -112,7 +75,7 @@ def reviews(
     # next review is past due (a missed review).
     for i in np.flatnonzero(overdue):
         while True:
-            d = next_due(entered[i : i + 1], [out[i]])[0]
+            d = next_review_due_array(entered[i : i + 1], [out[i]])[0]
             if d < as_of[i] or len(out[i]) == 0:
                 break
             out[i] = out[i][:-1]

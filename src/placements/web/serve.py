@@ -25,11 +25,10 @@ DEMO_LA = ("E06000018", "Nottingham City Council (demo)")
 
 
 def demo_dir() -> Path:
-    """The embedded demo authority (data/demo): from the working folder, else the source tree."""
-    for candidate in (Path("data/demo"), Path(__file__).resolve().parents[3] / "data" / "demo"):
-        if (candidate / "children.csv").exists():
-            return candidate
-    raise FileNotFoundError("the demo authority (data/demo) is not found: run from the repository")
+    """The demo authority shipped inside the package (a synthetic city; no real child's data)."""
+    from placements.resources import demo_folder
+
+    return demo_folder()
 
 
 def prepare(say: callable = print) -> dict[str, str]:  # type: ignore[valid-type]

@@ -17,13 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from placements.domain import Child, Place, parse_date
+from placements.domain import Child
 from placements.errors import InputError, Problem
+from placements.geo import normalise_postcode
 from placements.instance import Instance, cross_check
 from placements.io import postcodes
 from placements.io.case_folder import CaseFolder, _read_csv, _Table, near_miss_columns, read_places
-from placements.io.ssda903.cohort import Cohort
-from placements.io.ssda903.command import read_cohort
+from placements.io.ssda903.cohort import Cohort, read_cohort
 from placements.io.ssda903.read import SSDA903
 from placements.policy import Policy, load_policy
 
@@ -116,12 +116,12 @@ def build_children(
     sources: dict[str, dict[str, Problem]] = {}
     missing_rows = 0
     home_found = postcodes.lookup(
-        [p for p in (postcodes.normalise(str(v)) for v in built.frame["home_postcode"].dropna()) if p]
+        [p for p in (normalise_postcode(str(v)) for v in built.frame["home_postcode"].dropna()) if p]
     )
     for _, row in built.frame.iterrows():
         values, where = _from_return(row, header)
         # A home postcode the directory does not hold is already an SSDA903 issue: no location.
-        norm = postcodes.normalise(values["home_postcode"]) if values["home_postcode"] else None
+        norm = normalise_postcode(values["home_postcode"]) if values["home_postcode"] else None
         if norm is None or norm not in home_found:
             values["home_postcode"] = ""
         sup = extra.get(row["child_id"])
@@ -168,7 +168,7 @@ def _child(values: dict[str, Any], where: dict[str, Problem], problems: list[Pro
     found: dict[str, postcodes.Location] = {}
     pc = values.get("home_postcode")
     if pc:
-        norm = postcodes.normalise(pc)
+        norm = normalise_postcode(pc)
         w = where["home_postcode"]
         if norm is None:
             problems.append(Problem(w.file, w.row, w.column, f"{pc!r} is not a postcode"))
@@ -265,43 +265,3 @@ def read_ssda903_case(
     issue_warnings = [i.as_problem() for i in (*data.issues, *built.issues)]
     instance = Instance(children=tuple(children), places=tuple(place_list))
     return CaseFolder(instance, policy, tuple(issue_warnings + warnings)), data
-
-
-def read_case_from_ssda903(
-    ssda903: Path | None,
-    supplement: Path | None,
-    places: Path | None,
-    out: Path,
-    as_of: str | None,
-    la_code: str | None,
-    overrides: dict[str, Any] | None,
-    case_dir: Path | None = None,
-) -> tuple[CaseFolder | None, list[Problem]]:
-    """What ``placements match --ssda903`` does first; problems instead of an exception."""
-    problems: list[Problem] = []
-    if ssda903 is None:
-        return None, [Problem("--ssda903", None, None, "--supplement, --places and --la-code go with --ssda903")]
-    if case_dir is not None:
-        problems.append(Problem(str(case_dir), None, None, "give a case folder or --ssda903, not both"))
-    if places is None:
-        problems.append(Problem("--places", None, None, "--ssda903 needs --places (a places.csv of the homes)"))
-    day = None
-    if as_of is not None:
-        try:
-            day = parse_date(as_of)
-        except ValueError as exc:
-            problems.append(Problem("--as-of", None, None, str(exc)))
-    inputs = [Path(ssda903)] + [p for p in (supplement, places) if p is not None]
-    for p in inputs:
-        if Path(out).resolve() == p.resolve() or (p.is_file() and p.resolve().parent == Path(out).resolve()):
-            problems.append(
-                Problem(str(out), None, None, "--out holds an input; choose another folder so no input is touched")
-            )
-            break
-    if problems or places is None:
-        return None, problems
-    try:
-        folder, _ = read_ssda903_case(Path(ssda903), places, supplement, day, la_code, overrides)
-    except InputError as exc:
-        return None, exc.problems
-    return folder, []

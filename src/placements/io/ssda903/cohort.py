@@ -24,20 +24,20 @@ stable the last 12 months were and whether the next statutory review is overdue.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from placements import geo
+from placements.calendar import add_months, age_on, next_review
 from placements.domain import Child
+from placements.errors import InputError, Problem
+from placements.geo import is_ons_la, normalise_postcode
 from placements.io import postcodes
 from placements.io.ssda903 import codes
-from placements.io.ssda903.read import SSDA903, Issue
-from placements.reports.conflicts.dates import add_months
-from placements.reports.conflicts.reviews import next_review
-
-_ONS_LA = re.compile(r"^[EWSN]\d{8}$")
+from placements.io.ssda903.read import SSDA903, Issue, read_ssda903
 
 COHORT_COLUMNS = (
     "child_id", "LA", "sex", "date_of_birth", "age", "uasc", "legal_status", "category_of_need",
@@ -52,10 +52,6 @@ COHORT_COLUMNS = (
 class Cohort:
     frame: pd.DataFrame
     issues: tuple[Issue, ...]  # postcode issues of the cohort's current episodes
-
-
-def is_ons_la(value: object) -> bool:
-    return isinstance(value, str) and bool(_ONS_LA.match(value))
 
 
 def looked_after(episodes: pd.DataFrame, day: dt.date) -> pd.Series:
@@ -127,7 +123,7 @@ def cohort(data: SSDA903, as_of: dt.date, la_code: str | None = None) -> Cohort:
         sex = codes.SEX.get(str(sex_raw).upper(), "U") if sex_raw is not None else "U"
         age = None
         if isinstance(dob, dt.date):
-            age = as_of.year - dob.year - ((as_of.month, as_of.day) < (dob.month, dob.day))
+            age = age_on(dob, as_of)
         u = [r for r in uasc.get(child, []) if r["DUC"] is None or r["DUC"] > as_of]  # type: ignore[operator]
         place = ep["PLACE"]
         group = codes.PLACE_GROUP.get(str(place)) if place is not None else None
@@ -202,7 +198,7 @@ def _locate(frame: pd.DataFrame, issues: list[Issue]) -> None:
     for col, ssda_col in column_of.items():
         out: list[str | None] = []
         for k, raw in enumerate(frame[col]):
-            norm = postcodes.normalise(str(raw)) if isinstance(raw, str) and raw else None
+            norm = normalise_postcode(str(raw)) if isinstance(raw, str) and raw else None
             if isinstance(raw, str) and raw and norm is None:
                 issues.append(
                     Issue(
@@ -238,16 +234,7 @@ def _locate(frame: pd.DataFrame, issues: list[Issue]) -> None:
         home = found.get(norms["home_postcode"][k] or "")
         place = found.get(norms["placement_postcode"][k] or "")
         if home and place:
-            miles.append(
-                float(
-                    postcodes.miles(
-                        np.array(home.easting),
-                        np.array(home.northing),
-                        np.array(place.easting),
-                        np.array(place.northing),
-                    )
-                )
-            )
+            miles.append(float(geo.miles(home.easting, home.northing, place.easting, place.northing)))
         else:
             miles.append(None)
         placement_la.append(place.la_code if place else None)
@@ -275,3 +262,40 @@ def cohort_csv(frame: pd.DataFrame, regional: bool = False) -> str:
     cols = [c for c in COHORT_COLUMNS if regional or c != "LA"]
     text = pd.DataFrame({c: [_cell(v) for v in frame[c]] for c in cols}, columns=cols)
     return text.to_csv(index=False, lineterminator="\n")
+
+
+def responsible_la(data: SSDA903, la_code: str | None) -> tuple[str | None, list[Problem]]:
+    """The authority code for in/out of area: ``--la-code``, else the data's ``LA`` column when it holds ONS codes.
+
+    Returns the code to use for rows without an ONS-coded ``LA`` (None when every row has one)
+    and the problems that stop the command.
+    """
+    if la_code is not None:
+        if not is_ons_la(la_code):
+            return None, [
+                Problem("--la-code", None, None, f"{la_code!r} is not an ONS authority code such as E06000018")
+            ]
+        return la_code, []
+    las = set(data.tables["Episodes"]["LA"].dropna())
+    if las and all(is_ons_la(la) for la in las) and data.tables["Episodes"]["LA"].notna().all():
+        return None, []
+    shown = ", ".join(sorted(map(str, las))[:5])
+    why = f"the LA column holds {shown}, not ONS codes" if las else "the data has no LA column"
+    return None, [
+        Problem(
+            "--la-code", None, None, f"give --la-code (the responsible authority's ONS code, e.g. E06000018): {why}"
+        )
+    ]
+
+
+def read_cohort(ssda903: Path, day: dt.date, la_code: str | None) -> tuple[SSDA903, Cohort]:
+    """Read and build the cohort; ``InputError`` when the data or the authority code cannot be used."""
+    data = read_ssda903(ssda903)
+    code, problems = responsible_la(data, la_code)
+    if problems:
+        raise InputError(problems)
+    return data, cohort(data, day, code)
+
+
+def all_issues(data: SSDA903, built: Cohort) -> list[Issue]:
+    return list(data.issues) + list(built.issues)

@@ -23,6 +23,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -240,10 +241,8 @@ def _read_file(path: Path, root: Path, order: int, raws: dict[str, _Raw], issues
         row: dict[str, object] = {col: (stripped[i] or None) for col, i in seen.items()}
         year = year_from_path
         if row.get("YEAR"):
-            try:
+            with contextlib.suppress(ValueError):
                 year = int(str(row["YEAR"])[:4])
-            except ValueError:
-                pass
         row.update(_file=name, _line=line, _order=order, _year=year)
         raw.rows.append(row)
 

@@ -51,7 +51,7 @@ def load_rule(dotted: str) -> ConflictRule:
     module_name, _, attr = dotted.partition(":")
     try:
         target: object = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any failure to import is the authority's to fix
+    except Exception as exc:
         raise ValueError(f"cannot import module {module_name!r} for {dotted!r}: {exc}") from None
     for part in attr.split("."):
         if not hasattr(target, part):
@@ -60,7 +60,7 @@ def load_rule(dotted: str) -> ConflictRule:
     if isinstance(target, type):
         try:
             target = target()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ValueError(f"cannot create {dotted!r} with no arguments: {exc}") from None
     problem = rule_problem(target)
     if problem:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from placements.io.case_folder import CaseFolder
-from placements.privacy import Privacy
+from placements.privacy.guard import Privacy
 from placements.reports.html import charts, data
 from placements.reports.html.page import Section, csv_text, render, summary_json
 
@@ -79,7 +79,7 @@ def report_data(
 
     ``recruit``: option name -> ``RecruitPlan``, already computed (``plan_options``), or None.
     """
-    from placements.reports.gaps import compute_gaps
+    from placements.analysis.gaps import compute_gaps
 
     step("whole-cohort match (best with today's homes)")
     gaps = compute_gaps(folder.instance, folder.policy)
@@ -95,7 +95,7 @@ def report_data(
         tables["recruit_options"] = options
         tables["recruit_households"] = households
         cheapest = options[options["target_reached"]].sort_values("first_year_cost", kind="mergesort")
-        recruit_figures = {"recruit_options_reaching_target": int(len(cheapest))}
+        recruit_figures = {"recruit_options_reaching_target": len(cheapest)}
         main = options[options["option"] == MAIN_TARGET]
         if len(main):
             r = main.iloc[0]

@@ -14,12 +14,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from placements.reports.html.data import MIX_CATEGORIES  # noqa: E402
+from placements.reports.html.data import MIX_CATEGORIES
 
 COLOURS = {
     "foster": "#1b7f5f",

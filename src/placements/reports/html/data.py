@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from placements.analysis.gaps import STATES, Gaps
 from placements.codes import AGE_BANDS
-from placements.reports.gaps import STATES, Gaps
 
 #: Placement mix categories, in the order they are stacked.
 MIX_CATEGORIES: tuple[str, ...] = ("foster", "supported", "residential", "other", "no home")
@@ -42,7 +42,7 @@ def placement_mix(gaps: Gaps) -> pd.DataFrame:
         counts = setting.value_counts()
         row: dict[str, Any] = {"state": s}
         row.update({cat: int(counts.get(cat, 0)) for cat in MIX_CATEGORIES})
-        row["children"] = int(len(ch))
+        row["children"] = len(ch)
         rows.append(row)
     return pd.DataFrame(rows, columns=["state", *MIX_CATEGORIES, "children"])
 

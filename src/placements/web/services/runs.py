@@ -162,7 +162,7 @@ def _num(value: Any) -> float | None:
 
 
 def _store(run: MatchRun, result: Any, conflicts: Any, seconds: float) -> None:
-    summary = result.summary()
+    summary = result.summary.to_dict()
     homes = {h.place_id: h for h in Home.objects.filter(authority=run.authority)}
     referrals = {r.child_id: r for r in Referral.objects.filter(authority=run.authority)}
     parts_cols = [

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from placements.calendar import add_months, held_reviews, second_review_deadline_from_entry, whole_months_between
 from placements.domain import Child
 from placements.instance import Instance
 from placements.reports.conflicts.base import Finding, Severity, routes
-from placements.reports.conflicts.dates import add_months, whole_months_between
-from placements.reports.conflicts.reviews import held_reviews, second_review_deadline_from_entry
 
 ASSESSMENT_MAX_MONTHS = 12
 

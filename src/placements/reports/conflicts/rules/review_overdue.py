@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from placements.calendar import next_review
 from placements.instance import Instance
 from placements.reports.conflicts.base import Finding, Severity
-from placements.reports.conflicts.reviews import next_review
 
 
 class ReviewOverdue:

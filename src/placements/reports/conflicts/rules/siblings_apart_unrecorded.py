@@ -27,7 +27,7 @@ class SiblingsApartUnrecorded:
                 where = current_place(instance, c)
                 if where is not None:
                     homes[k] = (c, where.place_id)
-            for k, (c, home) in homes.items():
+            for c, home in homes.values():
                 if c.siblings_apart_reason:
                     continue
                 apart = [f"{o} at {h}" for o, (_, h) in homes.items() if h != home]

@@ -1,0 +1,104 @@
+"""``placements cohort --ssda903 DIR --as-of DATE [--out FILE] [--la-code CODE]``.
+
+Writes the cohort (one row per child looked after on the date) and ``problems.csv`` beside it, both
+at once or neither. Registered in ``placements.cli``; the cli is imported inside the function so
+this module can be imported by cli.py without a cycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from placements.cli.common import console, fail, write
+from placements.errors import InputError, Problem
+
+if TYPE_CHECKING:  # the reader loads pandas; the CLI imports this module only to register the command
+    pass
+
+PROBLEMS_FILE = "problems.csv"
+SHOW_PROBLEMS = 20
+
+
+def cohort_cmd(
+    ssda903: Annotated[Path, typer.Option(help="SSDA903 CSV folder (one year, or a folder per collection year)")],
+    as_of: Annotated[str, typer.Option(help="the day the cohort is taken on, YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option(help="cohort CSV to write; problems.csv is written beside it")] = Path(
+        "out/cohort.csv"
+    ),
+    la_code: Annotated[
+        str | None, typer.Option(help="responsible authority's ONS code (default: the data's LA column)")
+    ] = None,
+) -> None:
+    """One row per child looked after on --as-of: placement, distance, area, stability, reviews."""
+    from rich.table import Table
+
+    from placements.domain import parse_date
+    from placements.io.ssda903.cohort import all_issues, cohort_csv, read_cohort
+    from placements.io.ssda903.read import issues_frame
+
+    try:
+        day = parse_date(as_of)
+    except ValueError as exc:
+        fail([Problem("--as-of", None, None, str(exc))])
+    if out.name == PROBLEMS_FILE:
+        fail([Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")])
+    try:
+        with console.status(
+            f"Reading {ssda903} and finding who was looked after on {day.isoformat()}...", spinner="dots"
+        ):
+            data, built = read_cohort(ssda903, day, la_code)
+    except InputError as exc:
+        fail(exc.problems)
+    inputs = {Path(f).resolve() for files in data.files.values() for f in files}
+    for target in (out, out.parent / PROBLEMS_FILE):
+        if target.resolve() in inputs:
+            fail([Problem(str(target), None, None, "would overwrite an SSDA903 input file; choose another --out")])
+
+    issues = all_issues(data, built)
+    frame = built.frame
+    written = write(
+        out.parent,
+        {
+            out.name: cohort_csv(frame, data.regional),
+            PROBLEMS_FILE: issues_frame(issues).to_csv(index=False, lineterminator="\n"),
+        },
+    )
+
+    head = Table(title=f"Looked after on {day.isoformat()}: {len(frame)} children", show_header=False)
+    known = frame["distance_miles"].notna()
+    area = frame["in_area"].dropna()
+    rows = [
+        ("children looked after", len(frame)),
+        *((f"  {k}", v) for k, v in frame["placement_type"].fillna("unknown").value_counts().sort_index().items()),
+        ("placed out of area", f"{int((~area.astype(bool)).sum())} of {len(area)} with a known area"),
+        (
+            "over 20 miles",
+            f"{int((frame.loc[known, 'distance_miles'].astype(float) > 20).sum())} of {int(known.sum())} with a known distance",
+        ),
+        ("3+ placements in 12 months", int((frame["placements_12m"] >= 3).sum())),
+        (
+            "3+ social workers in 12 months",
+            ""
+            if frame["social_workers_12m"].isna().all() and len(frame)
+            else int((frame["social_workers_12m"].fillna(0) >= 3).sum()),
+        ),
+        ("reviews overdue", int(frame["review_overdue"].fillna(False).astype(bool).sum())),
+        ("rows repeated across years, merged", data.repeats_merged),
+        ("problems (problems.csv)", len(issues)),
+    ]
+    for k, v in rows:
+        head.add_row(k, str(v))
+    console.print(head)
+    if issues:
+        t = Table(title=f"Problems (first {min(SHOW_PROBLEMS, len(issues))} of {len(issues)})")
+        for col in ("table", "file", "row", "column", "problem", "what was done"):
+            t.add_column(col)
+        for i in issues[:SHOW_PROBLEMS]:
+            t.add_row(
+                i.table, Path(i.file).name, "" if i.row is None else str(i.row), i.column or "", i.problem, i.action
+            )
+        console.print(t)
+    console.print("Wrote " + ", ".join(str(p) for p in written))

@@ -1,0 +1,63 @@
+"""Geography: the DfE's distance formula and the shapes of postcodes and authority codes. Each once.
+
+- **Distance** as the DfE publishes it: the straight line between two postcodes' ONS grid
+  references, ``sqrt(dE^2 + dN^2) / 1000 / 1.6093`` miles, rounded to 0.1.
+- **Postcodes**: a full postcode (``NG7 2RD``) is an outward code (``NG7``) and an inward code
+  (``2RD``); a sector (``NG7 2``) is the outward code and the inward code's digit, as regional
+  extracts truncate them; a district is the outward code alone.
+- **Authorities**: ONS codes such as ``E06000018`` (a letter for the nation, eight digits).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+METRES_PER_KM = 1000.0
+KM_PER_MILE = 1.6093
+
+OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
+FULL_POSTCODE = re.compile(rf"^({OUTWARD})([0-9][A-Z]{{2}})$")
+SECTOR = re.compile(rf"^({OUTWARD})([0-9])$")
+DISTRICT = re.compile(rf"^{OUTWARD}$")
+#: A full postcode anywhere in a text: outward code, optional space, inward code.
+FULL_POSTCODE_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9])({OUTWARD}) ?([0-9])[A-Z]{{2}}(?![A-Za-z0-9])")
+ONS_LA = re.compile(r"^[EWSN]\d{8}$")
+
+
+def miles(e1: np.ndarray | float, n1: np.ndarray | float, e2: np.ndarray | float, n2: np.ndarray | float) -> np.ndarray:
+    """Straight-line miles by the DfE formula, to 0.1 mile (numpy broadcasting; NaN where unknown)."""
+    return np.round(np.hypot(np.subtract(e1, e2), np.subtract(n1, n2)) / METRES_PER_KM / KM_PER_MILE, 1)
+
+
+def normalise_postcode(postcode: str) -> str | None:
+    """``'ng7 2rd'`` -> ``'NG7 2RD'``, ``'NG72'`` -> ``'NG7 2'``; None when it is not postcode-shaped."""
+    compact = re.sub(r"\s+", "", postcode.upper())
+    for pattern in (FULL_POSTCODE, SECTOR):
+        m = pattern.match(compact)
+        if m:
+            return f"{m.group(1)} {m.group(2)}"
+    # A sector like "NG72" is ambiguous between outward "NG7"+"2" and outward "NG72"; the
+    # patterns above read the last digit as the sector, which is the only reading ONS uses.
+    return None
+
+
+def is_sector(postcode: str) -> bool:
+    """Whether a normalised postcode is a sector (``NG7 2``) rather than a full postcode."""
+    return len(postcode.split(" ")[1]) == 1
+
+
+def is_district(text: str) -> bool:
+    """An outward code alone (``NG15``), never a sector."""
+    return bool(DISTRICT.match(text))
+
+
+def is_ons_la(value: object) -> bool:
+    """An ONS authority code such as ``E06000018``."""
+    return isinstance(value, str) and bool(ONS_LA.match(value))
+
+
+def sector_only(text: str) -> str:
+    """``'lives near NG7 2RD'`` -> ``'lives near NG7 2'``: every full postcode in a text cut to its sector."""
+    return FULL_POSTCODE_IN_TEXT.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
