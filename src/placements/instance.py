@@ -171,7 +171,8 @@ class Instance(BaseModel):
         return tuple(k for k in self.sibling_groups.get(c.sibling_group, ()) if k != child_id)
 
     def to_json(self) -> str:
-        return self.model_dump_json()
+        # Without decisions the JSON is what it was before decisions existed (instance fingerprints unchanged).
+        return self.model_dump_json(exclude={"decisions"} if not self.decisions else None)
 
     @classmethod
     def from_json(cls, text: str) -> Instance:

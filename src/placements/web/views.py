@@ -414,6 +414,11 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
                 {"e": e, "parts": _parts_in_words(e.score_parts), "approvals": [APPROVAL_LABELS[a] for a in e.approvals_needed]}
                 for e in shortlist
             ],
+            "alternatives": [
+                {"e": e, "parts": _parts_in_words(e.score_parts), "approvals": [APPROVAL_LABELS[a] for a in e.approvals_needed]}
+                for e in shortlist
+                if e.home_id != proposal.home_id
+            ],
             "approvals": [APPROVAL_LABELS[a] for a in proposal.approvals_needed],
             "decision": decision,
             "form": form,
