@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -316,7 +316,7 @@ def create_referral(request: HttpRequest, body: ReferralIn) -> Any:
     values.update(
         needs=";".join(body.needs), settings=";".join(body.settings), permanence_plan=";".join(body.permanence_plan)
     )
-    return 201, _referral(register.create_referral(actor, authority, values))
+    return Status(201, _referral(register.create_referral(actor, authority, values)))
 
 
 @api.get("/referrals/{child_id}", response=ReferralOut, tags=["referrals"])
@@ -333,7 +333,7 @@ def start_run(request: HttpRequest) -> Any:
     """Queue a match (the background worker runs it); 409 while another is queued or running."""
     actor = _actor(request, "run_match")
     try:
-        return 202, _run(runs.request_run(actor, request.user.pk, selectors.authority()))
+        return Status(202, _run(runs.request_run(actor, request.user.pk, selectors.authority())))
     except runs.RunRefused as exc:
         raise HttpError(409, str(exc)) from None
 
@@ -366,7 +366,7 @@ def decide(request: HttpRequest, proposal_id: int, body: DecisionIn) -> Any:
         raise HttpError(409, str(exc)) from None
     except decisions.DecisionError as exc:
         raise HttpError(422, str(exc)) from None
-    return 201, _decision(d)
+    return Status(201, _decision(d))
 
 
 @api.get("/decisions", response=list[DecisionOut], tags=["decisions"])
