@@ -70,7 +70,7 @@ def test_pages_carry_the_security_headers(users) -> None:  # type: ignore[no-unt
     assert r["X-Content-Type-Options"] == "nosniff"
 
 
-def test_one_time_password_must_be_changed_first(users) -> None:  # type: ignore[no-untyped-def]
+def test_one_time_password_must_be_changed_first(tiny, users) -> None:  # type: ignore[no-untyped-def]
     from placements.web.models import Profile
 
     user = users["officer"]

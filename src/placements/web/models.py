@@ -68,11 +68,11 @@ class Home(models.Model):
     age_min = models.PositiveIntegerField(default=0)
     age_max = models.PositiveIntegerField(default=17)
     sex = models.CharField(max_length=3, choices=_choices(PlaceSex), default=PlaceSex.ANY.value)
-    meets_needs = models.CharField(max_length=400, blank=True, default="", help_text="need codes, ;-separated")
+    meets_needs = models.TextField(blank=True, default="", help_text="need codes, ;-separated")
     weekly_cost = models.DecimalField(max_digits=9, decimal_places=2)
     long_term = models.BooleanField(default=False)
     sibling_exemption = models.BooleanField(default=False)
-    kinship_for = models.CharField(max_length=400, blank=True, default="", help_text="child ids, ;-separated")
+    kinship_for = models.TextField(blank=True, default="", help_text="child ids, ;-separated")
     vacancies_confirmed_on = models.DateField(help_text="the day the vacancies were last confirmed with the home")
     version = models.PositiveIntegerField(default=1, help_text="bumped on every change: stale forms are refused")
 
@@ -99,7 +99,7 @@ class Referral(models.Model):
     current_place = models.ForeignKey(Home, null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     urgency = models.CharField(max_length=10, choices=_choices(Urgency), default=Urgency.PLANNED.value)
     sibling_group = models.CharField(max_length=40, blank=True, default="")
-    needs = models.CharField(max_length=400, blank=True, default="", help_text="need codes, ;-separated")
+    needs = models.TextField(blank=True, default="", help_text="need codes, ;-separated")
     settings = models.CharField(
         max_length=60, blank=True, default="", help_text="suitable settings, most preferred first, ;-separated"
     )
@@ -108,12 +108,12 @@ class Referral(models.Model):
     school_postcode = models.CharField(max_length=10, blank=True, default="")
     local_authority = models.CharField(max_length=9, blank=True, default="")
     max_distance_miles = models.FloatField(null=True, blank=True)
-    permanence_plan = models.CharField(max_length=200, blank=True, default="", help_text="routes, ;-separated")
+    permanence_plan = models.TextField(blank=True, default="", help_text="routes, ;-separated")
     plan_date = models.DateField(null=True, blank=True)
     last_review_date = models.DateField(null=True, blank=True)
     entered_care_date = models.DateField(null=True, blank=True)
     assessment_date = models.DateField(null=True, blank=True)
-    review_dates = models.CharField(max_length=400, blank=True, default="", help_text="dates, ;-separated")
+    review_dates = models.TextField(blank=True, default="", help_text="dates, ;-separated")
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -78,7 +78,14 @@ def requires(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
                 return redirect_to_login(request.get_full_path())
             check(request.user, action)
-            return view(request, *args, **kwargs)
+            from placements.web.selectors import NoAuthority
+
+            try:
+                return view(request, *args, **kwargs)
+            except NoAuthority as exc:
+                from django.shortcuts import render
+
+                return render(request, "web/not_set_up.html", {"reason": str(exc)}, status=503)
 
         inner.required_action = action  # type: ignore[attr-defined]
         return inner

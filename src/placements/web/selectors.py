@@ -27,10 +27,14 @@ def authority_or_none() -> Authority | None:
     return Authority.objects.order_by("id").first()
 
 
+class NoAuthority(RuntimeError):
+    """No authority is set up yet (nothing imported)."""
+
+
 def authority() -> Authority:
     a = authority_or_none()
     if a is None:
-        raise RuntimeError("no authority is set up: run `placements serve` (it loads the demo) or import one")
+        raise NoAuthority("no authority is set up: run `placements serve` (it loads the demo) or import one")
     return a
 
 

@@ -128,7 +128,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    authority = selectors.authority()
+    authority = selectors.authority_or_none()
+    if authority is None:
+        return render(request, "web/not_set_up.html", {"reason": "no authority is set up yet"}, status=503)
     return render(request, "web/home.html", {"overview": selectors.overview(authority), "can": _can(request)})
 
 
