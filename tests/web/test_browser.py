@@ -114,7 +114,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:  # type: igno
 
         # 2. A match, run by the background worker; the page follows it.
         officer.goto(base + "/runs/")
-        officer.click("button:has-text(\"Run today's match\")")
+        officer.click('button:has-text("Run today\'s match")')
         officer.wait_for_selector("text=Match finished", timeout=60_000)
         pages.check(officer, "run-finished")
         run1 = MatchRun.objects.get()
@@ -134,9 +134,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:  # type: igno
 
         # 4. Choose another home from the shortlist for a second child, with a reason (an error first).
         second = next(
-            q
-            for q in props
-            if q.pk != plain.pk and q.shortlist.exclude(home=q.home).exclude(home=plain.home).exists()
+            q for q in props if q.pk != plain.pk and q.shortlist.exclude(home=q.home).exclude(home=plain.home).exists()
         )
         other = second.shortlist.exclude(home=second.home).exclude(home=plain.home).first().home
         officer.goto(f"{base}/proposals/{second.pk}/")
@@ -200,7 +198,9 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:  # type: igno
 
         # 8. Read-only: sees the proposals, has no decision form, and the server refuses a forged decision.
         reader = pages.sign_in("read_only-user")
-        undecided = next(q for q in Proposal.objects.filter(run=run1) if not Decision.objects.filter(proposal=q).exists())
+        undecided = next(
+            q for q in Proposal.objects.filter(run=run1) if not Decision.objects.filter(proposal=q).exists()
+        )
         pages.visit(reader, f"/proposals/{undecided.pk}/", "proposal-read-only")
         assert reader.locator("#accept").count() == 0
         token = next(c["value"] for c in reader.context.cookies() if c["name"] == "csrftoken")
@@ -217,7 +217,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:  # type: igno
 
         # 9. The next match respects every decision.
         officer.goto(base + "/runs/")
-        officer.click("button:has-text(\"Run today's match\")")
+        officer.click('button:has-text("Run today\'s match")')
         officer.wait_for_selector("text=Match finished", timeout=60_000)
         run2 = MatchRun.objects.filter(status="succeeded").order_by("-id").first()
         assert run2.pk != run1.pk

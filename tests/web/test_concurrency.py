@@ -85,7 +85,9 @@ def test_two_officers_deciding_the_same_proposal_exactly_one_lands(live_app) -> 
         barrier = threading.Barrier(2)
         results: dict[str, tuple[int, object]] = {}
 
-        def decide(name: str, token: str, kind: str) -> None:
+        def decide(
+            name: str, token: str, kind: str, pid: int = pid, barrier: threading.Barrier = barrier, results=results
+        ) -> None:
             body = {"kind": kind, "reason_code": "carer_declined" if kind == "reject" else ""}
             barrier.wait()
             status, payload, _ = call(live_app.url, token, "POST", f"/api/v1/proposals/{pid}/decision", body)

@@ -92,7 +92,9 @@ def test_changes_are_refused_to_roles_that_only_read(role, world, users) -> None
     r = client.post(reverse("proposal", args=[world["proposal_id"]]), {"kind": "accept"})
     assert r.status_code == 403
     assert Decision.objects.count() == before
-    r = client.post(reverse("home_detail", args=[world["place_id"]]), {"confirm_vacancies": "1", "vacancies": 3, "version": 1})
+    r = client.post(
+        reverse("home_detail", args=[world["place_id"]]), {"confirm_vacancies": "1", "vacancies": 3, "version": 1}
+    )
     assert r.status_code == 403
 
 
@@ -100,7 +102,7 @@ def test_read_only_sees_proposals_without_a_decision_form(world, users) -> None:
     client = Client()
     client.force_login(users["read_only"])
     page = client.get(reverse("proposal", args=[world["proposal_id"]])).content.decode()
-    assert "Accept the proposed home" not in page and "cannot" in page or "not decide" in page
+    assert ("Accept the proposed home" not in page and "cannot" in page) or "not decide" in page
 
 
 def _token(user) -> str:  # type: ignore[no-untyped-def]
@@ -121,7 +123,12 @@ def test_api_has_the_pages_permissions(role, world, users) -> None:  # type: ign
         ("get", "/api/v1/decisions", "view_run", None),
         ("get", "/api/v1/audit/verify", "view_audit", None),
         ("post", f"/api/v1/homes/{world['place_id']}/vacancies", "edit_home", {"vacancies": 1, "version": 999}),
-        ("post", f"/api/v1/proposals/{world['proposal_id']}/decision", "decide", {"kind": "reject", "reason_code": "bogus"}),
+        (
+            "post",
+            f"/api/v1/proposals/{world['proposal_id']}/decision",
+            "decide",
+            {"kind": "reject", "reason_code": "bogus"},
+        ),
         ("post", "/api/v1/runs", "run_match", None),
     ]
     for method, url, action, body in calls:
@@ -143,7 +150,13 @@ def test_api_without_a_valid_token_is_refused(world) -> None:  # type: ignore[no
 def test_openapi_schema_is_served(world, users) -> None:  # type: ignore[no-untyped-def]
     schema = Client().get("/api/v1/openapi.json").json()
     paths = schema["paths"]
-    for p in ("/api/v1/homes", "/api/v1/referrals", "/api/v1/runs", "/api/v1/runs/{run_id}/proposals", "/api/v1/audit/verify"):
+    for p in (
+        "/api/v1/homes",
+        "/api/v1/referrals",
+        "/api/v1/runs",
+        "/api/v1/runs/{run_id}/proposals",
+        "/api/v1/audit/verify",
+    ):
         assert p in paths, sorted(paths)
     assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or schema["components"]["securitySchemes"]
 

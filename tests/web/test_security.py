@@ -80,9 +80,7 @@ def test_one_time_password_must_be_changed_first(tiny, users) -> None:  # type: 
     r = client.get(reverse("proposals"))
     assert r.status_code == 302 and r["Location"] == reverse("password_change")
     new = "a-new-and-long-passphrase-2026"
-    r = client.post(
-        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
-    )
+    r = client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
     assert r.status_code == 302
     assert client.get(reverse("proposals")).status_code == 200
 

@@ -38,9 +38,7 @@ def test_case_folder_round_trips_through_the_engine_reader(tiny, tmp_path) -> No
 
     files = casefolder.build(tiny, dt.date(2026, 11, 23))
     folder = read_case_folder(casefolder.write(files, tmp_path / "case"))
-    assert {c.child_id for c in folder.instance.children} == set(
-        Referral.objects.values_list("child_id", flat=True)
-    )
+    assert {c.child_id for c in folder.instance.children} == set(Referral.objects.values_list("child_id", flat=True))
     assert {p.place_id for p in folder.instance.places} == {"P001", "P002", "P003", "P004"}
     assert folder.instance.decisions == ()
     assert folder.policy.la_code == "E06000018"
@@ -179,7 +177,11 @@ def test_interrupted_run_is_marked_failed(tiny, users) -> None:  # type: ignore[
 
 def test_bad_places_import_names_line_and_column_and_imports_nothing(tiny) -> None:  # type: ignore[no-untyped-def]
     before = Home.objects.count()
-    text = (DATA_TINY / "places.csv").read_text().replace("P004,foster,in_house,DE1 1AA,,1", "P009,foster,in_house,DE1 1AA,,-1")
+    text = (
+        (DATA_TINY / "places.csv")
+        .read_text()
+        .replace("P004,foster,in_house,DE1 1AA,,1", "P009,foster,in_house,DE1 1AA,,-1")
+    )
     text = text.replace("P001,foster", "P001,castle")
     with pytest.raises(imports.ImportProblems) as info:
         imports.import_places(OFFICER, tiny, text.encode(), "new-places.csv")

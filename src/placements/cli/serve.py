@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ def web_missing() -> None:
 
 def serve_cmd(
     db: Annotated[
-        Optional[str], typer.Option(help="database URL (default: $DATABASE_URL, else SQLite in ./var/web)")
+        str | None, typer.Option(help="database URL (default: $DATABASE_URL, else SQLite in ./var/web)")
     ] = None,
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ web_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="The web
 
 @web_app.command("verify-audit")
 def verify_audit_cmd(
-    db: Annotated[Optional[str], typer.Option(help="database URL (default: $DATABASE_URL, else ./var/web)")] = None,
+    db: Annotated[str | None, typer.Option(help="database URL (default: $DATABASE_URL, else ./var/web)")] = None,
 ) -> None:
     """Recompute the audit trail's hash chain; exit 1 naming the first altered row."""
     try:

@@ -267,7 +267,7 @@ def _held_problems(instance: Instance, policy: Policy, table: _Table) -> list[Pr
             line, column = line_of_child[v.child_id], "place_id"
             text = f"child {v.child_id} is held for {v.place_id}, but that home breaks rule '{v.rule}': {v.message}"
         else:
-            line, column = line_of_place.get(v.place_id or "", None), "place_id"
+            line, column = line_of_place.get(v.place_id or ""), "place_id"
             text = f"the children held for {v.place_id} break rule '{v.rule}' together: {v.message}"
         out.append(Problem(str(table.path), line, column, text))
     return out

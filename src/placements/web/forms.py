@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from placements.codes import Need, PlaceSex, Provider, Route, Setting, Sex, Status, Urgency
+from placements.codes import Need, Route, Setting, Sex, Status, Urgency
 from placements.web.models import ChooseReason, Home, Referral, RejectReason
 
 
@@ -98,7 +98,9 @@ class ReferralForm(forms.ModelForm):
         required=False,
         label="Suitable kinds of home (the others are unsuitable; none ticked: the default for the child's age)",
     )
-    permanence_plan = CodeList(choices=_choices(Route), required=False, label="Permanence plan (two or more: a dual plan)")
+    permanence_plan = CodeList(
+        choices=_choices(Route), required=False, label="Permanence plan (two or more: a dual plan)"
+    )
 
     class Meta:
         model = Referral

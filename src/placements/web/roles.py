@@ -18,25 +18,25 @@ from django.http import HttpRequest
 
 from placements.web.models import Role
 
-O, M, C, R = Role.OFFICER, Role.MANAGER, Role.COMMISSIONER, Role.READ_ONLY
+OFF, MAN, COM, RO = Role.OFFICER, Role.MANAGER, Role.COMMISSIONER, Role.READ_ONLY
 
 #: action -> roles allowed. Every view and API operation names exactly one action.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "view_home": frozenset({O, M, C, R}),  # the register of homes
-    "edit_home": frozenset({O, M}),
-    "import": frozenset({O, M}),
-    "view_child": frozenset({O, M, R}),  # referrals and a child's record (views are audited)
-    "edit_child": frozenset({O, M}),
-    "view_run": frozenset({O, M, R}),  # match runs and their proposals
-    "run_match": frozenset({O, M}),
-    "decide": frozenset({O, M}),
-    "record_move": frozenset({O, M}),
-    "approve": frozenset({M}),
-    "withdraw": frozenset({M}),
-    "export": frozenset({O, M}),
-    "view_sufficiency": frozenset({C, M}),
-    "view_audit": frozenset({M}),
-    "manage_tokens": frozenset({O, M, C, R}),  # one's own API tokens
+    "view_home": frozenset({OFF, MAN, COM, RO}),  # the register of homes
+    "edit_home": frozenset({OFF, MAN}),
+    "import": frozenset({OFF, MAN}),
+    "view_child": frozenset({OFF, MAN, RO}),  # referrals and a child's record (views are audited)
+    "edit_child": frozenset({OFF, MAN}),
+    "view_run": frozenset({OFF, MAN, RO}),  # match runs and their proposals
+    "run_match": frozenset({OFF, MAN}),
+    "decide": frozenset({OFF, MAN}),
+    "record_move": frozenset({OFF, MAN}),
+    "approve": frozenset({MAN}),
+    "withdraw": frozenset({MAN}),
+    "export": frozenset({OFF, MAN}),
+    "view_sufficiency": frozenset({COM, MAN}),
+    "view_audit": frozenset({MAN}),
+    "manage_tokens": frozenset({OFF, MAN, COM, RO}),  # one's own API tokens
 }
 
 

@@ -101,7 +101,9 @@ def serve(db: str | None = None, port: int = 8000, host: str = "127.0.0.1", thre
     from django.conf import settings
 
     created = prepare()
-    print(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}")
+    print(
+        f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} {settings.DATABASES['default']['NAME']}"
+    )
     if created:
         print("Demo users (one-time passwords: each must choose their own at first sign-in):")
         for username, password in created.items():

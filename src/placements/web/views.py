@@ -281,7 +281,9 @@ def referral_edit(request: HttpRequest, child_id: str) -> HttpResponse:
 @requires("view_child")
 def child(request: HttpRequest, child_id: str) -> HttpResponse:
     authority = selectors.authority()
-    referral = get_object_or_404(Referral.objects.select_related("current_place"), authority=authority, child_id=child_id)
+    referral = get_object_or_404(
+        Referral.objects.select_related("current_place"), authority=authority, child_id=child_id
+    )
     register.record_view(actor(request), referral)
     today = dt.date.today()
     return render(
@@ -306,7 +308,10 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/runs.html",
-        {"runs": MatchRun.objects.filter(authority=authority).select_related("requested_by")[:30], "can": _can(request)},
+        {
+            "runs": MatchRun.objects.filter(authority=authority).select_related("requested_by")[:30],
+            "can": _can(request),
+        },
     )
 
 
@@ -413,11 +418,19 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "age": proposal.referral.age_on(proposal.run.as_of),
             "parts": _parts_in_words(proposal.score_parts),
             "shortlist": [
-                {"e": e, "parts": _parts_in_words(e.score_parts), "approvals": [APPROVAL_LABELS[a] for a in e.approvals_needed]}
+                {
+                    "e": e,
+                    "parts": _parts_in_words(e.score_parts),
+                    "approvals": [APPROVAL_LABELS[a] for a in e.approvals_needed],
+                }
                 for e in shortlist
             ],
             "alternatives": [
-                {"e": e, "parts": _parts_in_words(e.score_parts), "approvals": [APPROVAL_LABELS[a] for a in e.approvals_needed]}
+                {
+                    "e": e,
+                    "parts": _parts_in_words(e.score_parts),
+                    "approvals": [APPROVAL_LABELS[a] for a in e.approvals_needed],
+                }
                 for e in shortlist
                 if e.home_id != proposal.home_id
             ],
@@ -536,7 +549,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return redirect("imports")
         except imports.ImportProblems as exc:
             problems = exc.problems
-    return render(request, "web/imports.html", {"form": form, "problems": problems[:100], "more": max(len(problems) - 100, 0)})
+    return render(
+        request, "web/imports.html", {"form": form, "problems": problems[:100], "more": max(len(problems) - 100, 0)}
+    )
 
 
 @requires("export")
@@ -621,7 +636,9 @@ def token_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             new_token = secrets.token_urlsafe(32)
             t = ApiToken.objects.create(
-                user=request.user, name=form.cleaned_data["name"], key_hash=hashlib.sha256(new_token.encode()).hexdigest()
+                user=request.user,
+                name=form.cleaned_data["name"],
+                key_hash=hashlib.sha256(new_token.encode()).hexdigest(),
             )
             audit.record(actor(request), "token.create", "token", t.pk)
     tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created_at")
@@ -637,7 +654,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "web/403.html", {"reason": "the form had expired; go back, reload and try again"}, status=403)
+    return render(
+        request, "web/403.html", {"reason": "the form had expired; go back, reload and try again"}, status=403
+    )
 
 
 __all__ = ["Count", "Q"]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,263 +14,491 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('seq', models.BigAutoField(primary_key=True, serialize=False)),
-                ('at', models.DateTimeField()),
-                ('actor', models.CharField(max_length=150)),
-                ('role', models.CharField(max_length=20)),
-                ('action', models.CharField(max_length=40)),
-                ('object_type', models.CharField(max_length=40)),
-                ('object_id', models.CharField(max_length=80)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, default='', max_length=80)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                ("seq", models.BigAutoField(primary_key=True, serialize=False)),
+                ("at", models.DateTimeField()),
+                ("actor", models.CharField(max_length=150)),
+                ("role", models.CharField(max_length=20)),
+                ("action", models.CharField(max_length=40)),
+                ("object_type", models.CharField(max_length=40)),
+                ("object_id", models.CharField(max_length=80)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, default="", max_length=80)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['seq'],
+                "ordering": ["seq"],
             },
         ),
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_seq", models.BigIntegerField(default=0)),
+                ("last_hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('la_code', models.CharField(help_text='ONS code, e.g. E06000018', max_length=9, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('stale_after_days', models.PositiveIntegerField(default=7, help_text='a vacancy not confirmed for this many days is flagged, and a match warns about it')),
-                ('policy_toml', models.TextField(blank=True, default='', help_text="the authority's policy.toml (weights, limits)")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("la_code", models.CharField(help_text="ONS code, e.g. E06000018", max_length=9, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "stale_after_days",
+                    models.PositiveIntegerField(
+                        default=7,
+                        help_text="a vacancy not confirmed for this many days is flagged, and a match warns about it",
+                    ),
+                ),
+                (
+                    "policy_toml",
+                    models.TextField(blank=True, default="", help_text="the authority's policy.toml (weights, limits)"),
+                ),
             ],
             options={
-                'verbose_name_plural': 'authorities',
+                "verbose_name_plural": "authorities",
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('accept', 'Accepted the proposed home'), ('reject', 'Rejected the proposed home'), ('choose_other', 'Chose another home from the shortlist')], max_length=20)),
-                ('reason_code', models.CharField(blank=True, default='', max_length=30)),
-                ('status', models.CharField(choices=[('awaiting_approval', "Awaiting a manager's approval"), ('held', 'Held: home agreed, awaiting the move'), ('placed', 'Placed: the child has moved in'), ('rejected', 'Rejected: not proposed again'), ('refused', 'Refused by a manager'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('approvals_needed', models.JSONField(blank=True, default=list)),
-                ('decided_role', models.CharField(choices=[('officer', 'Placement officer'), ('manager', 'Manager'), ('commissioner', 'Commissioner'), ('read_only', 'Read-only')], max_length=20)),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("accept", "Accepted the proposed home"),
+                            ("reject", "Rejected the proposed home"),
+                            ("choose_other", "Chose another home from the shortlist"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, default="", max_length=30)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_approval", "Awaiting a manager's approval"),
+                            ("held", "Held: home agreed, awaiting the move"),
+                            ("placed", "Placed: the child has moved in"),
+                            ("rejected", "Rejected: not proposed again"),
+                            ("refused", "Refused by a manager"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("approvals_needed", models.JSONField(blank=True, default=list)),
+                (
+                    "decided_role",
+                    models.CharField(
+                        choices=[
+                            ("officer", "Placement officer"),
+                            ("manager", "Manager"),
+                            ("commissioner", "Commissioner"),
+                            ("read_only", "Read-only"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-id'],
+                "ordering": ["-decided_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('approved', models.BooleanField()),
-                ('rationale', models.TextField(help_text='the management rationale; kept here, never in logs or the audit')),
-                ('decided_role', models.CharField(choices=[('officer', 'Placement officer'), ('manager', 'Manager'), ('commissioner', 'Commissioner'), ('read_only', 'Read-only')], max_length=20)),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decision', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='approval', to='web.decision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("approved", models.BooleanField()),
+                (
+                    "rationale",
+                    models.TextField(help_text="the management rationale; kept here, never in logs or the audit"),
+                ),
+                (
+                    "decided_role",
+                    models.CharField(
+                        choices=[
+                            ("officer", "Placement officer"),
+                            ("manager", "Manager"),
+                            ("commissioner", "Commissioner"),
+                            ("read_only", "Read-only"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "decision",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="approval", to="web.decision"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Home',
+            name="Home",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place_id', models.CharField(max_length=40)),
-                ('setting', models.CharField(choices=[('foster', 'foster'), ('residential', 'residential'), ('supported', 'supported')], max_length=20)),
-                ('provider', models.CharField(choices=[('in_house', 'in house'), ('ifa', 'ifa'), ('private', 'private'), ('voluntary', 'voluntary'), ('other_la', 'other la')], max_length=20)),
-                ('postcode', models.CharField(blank=True, default='', max_length=10)),
-                ('easting', models.FloatField(blank=True, null=True)),
-                ('northing', models.FloatField(blank=True, null=True)),
-                ('local_authority', models.CharField(blank=True, default='', max_length=9)),
-                ('vacancies', models.PositiveIntegerField(default=0)),
-                ('children_in_placement', models.PositiveIntegerField(default=0)),
-                ('age_min', models.PositiveIntegerField(default=0)),
-                ('age_max', models.PositiveIntegerField(default=17)),
-                ('sex', models.CharField(choices=[('any', 'any'), ('M', 'M'), ('F', 'F')], default='any', max_length=3)),
-                ('meets_needs', models.TextField(blank=True, default='', help_text='need codes, ;-separated')),
-                ('weekly_cost', models.DecimalField(decimal_places=2, max_digits=9)),
-                ('long_term', models.BooleanField(default=False)),
-                ('sibling_exemption', models.BooleanField(default=False)),
-                ('kinship_for', models.TextField(blank=True, default='', help_text='child ids, ;-separated')),
-                ('vacancies_confirmed_on', models.DateField(help_text='the day the vacancies were last confirmed with the home')),
-                ('version', models.PositiveIntegerField(default=1, help_text='bumped on every change: stale forms are refused')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='homes', to='web.authority')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("place_id", models.CharField(max_length=40)),
+                (
+                    "setting",
+                    models.CharField(
+                        choices=[("foster", "foster"), ("residential", "residential"), ("supported", "supported")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("in_house", "in house"),
+                            ("ifa", "ifa"),
+                            ("private", "private"),
+                            ("voluntary", "voluntary"),
+                            ("other_la", "other la"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("postcode", models.CharField(blank=True, default="", max_length=10)),
+                ("easting", models.FloatField(blank=True, null=True)),
+                ("northing", models.FloatField(blank=True, null=True)),
+                ("local_authority", models.CharField(blank=True, default="", max_length=9)),
+                ("vacancies", models.PositiveIntegerField(default=0)),
+                ("children_in_placement", models.PositiveIntegerField(default=0)),
+                ("age_min", models.PositiveIntegerField(default=0)),
+                ("age_max", models.PositiveIntegerField(default=17)),
+                (
+                    "sex",
+                    models.CharField(choices=[("any", "any"), ("M", "M"), ("F", "F")], default="any", max_length=3),
+                ),
+                ("meets_needs", models.TextField(blank=True, default="", help_text="need codes, ;-separated")),
+                ("weekly_cost", models.DecimalField(decimal_places=2, max_digits=9)),
+                ("long_term", models.BooleanField(default=False)),
+                ("sibling_exemption", models.BooleanField(default=False)),
+                ("kinship_for", models.TextField(blank=True, default="", help_text="child ids, ;-separated")),
+                (
+                    "vacancies_confirmed_on",
+                    models.DateField(help_text="the day the vacancies were last confirmed with the home"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, help_text="bumped on every change: stale forms are refused"),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="homes", to="web.authority"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['place_id'],
+                "ordering": ["place_id"],
             },
         ),
         migrations.AddField(
-            model_name='decision',
-            name='home',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='web.home'),
+            model_name="decision",
+            name="home",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="web.home"
+            ),
         ),
         migrations.CreateModel(
-            name='MatchRun',
+            name="MatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('succeeded', 'Finished'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='percent')),
-                ('stage', models.CharField(blank=True, default='', max_length=100)),
-                ('as_of', models.DateField()),
-                ('inputs_fingerprint', models.CharField(blank=True, default='', help_text='sha256 of the case folder', max_length=64)),
-                ('inputs', models.JSONField(blank=True, default=dict, help_text="the case folder's files: file name -> text")),
-                ('policy', models.JSONField(blank=True, default=dict)),
-                ('engine_version', models.CharField(blank=True, default='', max_length=40)),
-                ('solver_status', models.CharField(blank=True, default='', max_length=20)),
-                ('objective', models.BigIntegerField(blank=True, null=True)),
-                ('bound', models.FloatField(blank=True, null=True)),
-                ('gap', models.FloatField(blank=True, null=True)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True, default='')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='web.authority')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to start"),
+                            ("running", "Running"),
+                            ("succeeded", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("progress", models.PositiveSmallIntegerField(default=0, help_text="percent")),
+                ("stage", models.CharField(blank=True, default="", max_length=100)),
+                ("as_of", models.DateField()),
+                (
+                    "inputs_fingerprint",
+                    models.CharField(blank=True, default="", help_text="sha256 of the case folder", max_length=64),
+                ),
+                (
+                    "inputs",
+                    models.JSONField(blank=True, default=dict, help_text="the case folder's files: file name -> text"),
+                ),
+                ("policy", models.JSONField(blank=True, default=dict)),
+                ("engine_version", models.CharField(blank=True, default="", max_length=40)),
+                ("solver_status", models.CharField(blank=True, default="", max_length=20)),
+                ("objective", models.BigIntegerField(blank=True, null=True)),
+                ("bound", models.FloatField(blank=True, null=True)),
+                ("gap", models.FloatField(blank=True, null=True)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True, default="")),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="runs", to="web.authority"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('must_change_password', models.BooleanField(default=False)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("must_change_password", models.BooleanField(default=False)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="profile", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('distance_miles', models.FloatField(blank=True, null=True)),
-                ('in_area', models.BooleanField(default=False)),
-                ('weekly_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True)),
-                ('sibling_group', models.CharField(blank=True, default='', max_length=40)),
-                ('split', models.BooleanField(default=False)),
-                ('score_parts', models.JSONField(blank=True, default=dict)),
-                ('score', models.IntegerField(blank=True, null=True)),
-                ('reason_code', models.CharField(blank=True, default='', max_length=30)),
-                ('binding_rule', models.CharField(blank=True, default='', max_length=30)),
-                ('explanation', models.TextField(blank=True, default='')),
-                ('approvals_needed', models.JSONField(blank=True, default=list)),
-                ('conflicts', models.JSONField(blank=True, default=list, help_text='permanence-plan conflicts: rule, evidence')),
-                ('home', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='web.home')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='web.matchrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("distance_miles", models.FloatField(blank=True, null=True)),
+                ("in_area", models.BooleanField(default=False)),
+                ("weekly_cost", models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True)),
+                ("sibling_group", models.CharField(blank=True, default="", max_length=40)),
+                ("split", models.BooleanField(default=False)),
+                ("score_parts", models.JSONField(blank=True, default=dict)),
+                ("score", models.IntegerField(blank=True, null=True)),
+                ("reason_code", models.CharField(blank=True, default="", max_length=30)),
+                ("binding_rule", models.CharField(blank=True, default="", max_length=30)),
+                ("explanation", models.TextField(blank=True, default="")),
+                ("approvals_needed", models.JSONField(blank=True, default=list)),
+                (
+                    "conflicts",
+                    models.JSONField(blank=True, default=list, help_text="permanence-plan conflicts: rule, evidence"),
+                ),
+                (
+                    "home",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="web.home",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="proposals", to="web.matchrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'referral__child_id'],
+                "ordering": ["run", "referral__child_id"],
             },
         ),
         migrations.AddField(
-            model_name='decision',
-            name='proposal',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='decision', to='web.proposal'),
+            model_name="decision",
+            name="proposal",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT, related_name="decision", to="web.proposal"
+            ),
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('child_id', models.CharField(max_length=40)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('M', 'M'), ('F', 'F'), ('U', 'U')], max_length=1)),
-                ('status', models.CharField(choices=[('needs_placement', 'needs placement'), ('placed', 'placed')], default='needs_placement', max_length=20)),
-                ('urgency', models.CharField(choices=[('emergency', 'emergency'), ('planned', 'planned')], default='planned', max_length=10)),
-                ('sibling_group', models.CharField(blank=True, default='', max_length=40)),
-                ('needs', models.TextField(blank=True, default='', help_text='need codes, ;-separated')),
-                ('settings', models.CharField(blank=True, default='', help_text='suitable settings, most preferred first, ;-separated', max_length=60)),
-                ('lives_with_others', models.BooleanField(default=True)),
-                ('home_postcode', models.CharField(blank=True, default='', max_length=10)),
-                ('school_postcode', models.CharField(blank=True, default='', max_length=10)),
-                ('local_authority', models.CharField(blank=True, default='', max_length=9)),
-                ('max_distance_miles', models.FloatField(blank=True, null=True)),
-                ('permanence_plan', models.TextField(blank=True, default='', help_text='routes, ;-separated')),
-                ('plan_date', models.DateField(blank=True, null=True)),
-                ('last_review_date', models.DateField(blank=True, null=True)),
-                ('entered_care_date', models.DateField(blank=True, null=True)),
-                ('assessment_date', models.DateField(blank=True, null=True)),
-                ('review_dates', models.TextField(blank=True, default='', help_text='dates, ;-separated')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='web.authority')),
-                ('current_place', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='web.home')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("child_id", models.CharField(max_length=40)),
+                ("date_of_birth", models.DateField()),
+                ("sex", models.CharField(choices=[("M", "M"), ("F", "F"), ("U", "U")], max_length=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("needs_placement", "needs placement"), ("placed", "placed")],
+                        default="needs_placement",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("emergency", "emergency"), ("planned", "planned")], default="planned", max_length=10
+                    ),
+                ),
+                ("sibling_group", models.CharField(blank=True, default="", max_length=40)),
+                ("needs", models.TextField(blank=True, default="", help_text="need codes, ;-separated")),
+                (
+                    "settings",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="suitable settings, most preferred first, ;-separated",
+                        max_length=60,
+                    ),
+                ),
+                ("lives_with_others", models.BooleanField(default=True)),
+                ("home_postcode", models.CharField(blank=True, default="", max_length=10)),
+                ("school_postcode", models.CharField(blank=True, default="", max_length=10)),
+                ("local_authority", models.CharField(blank=True, default="", max_length=9)),
+                ("max_distance_miles", models.FloatField(blank=True, null=True)),
+                ("permanence_plan", models.TextField(blank=True, default="", help_text="routes, ;-separated")),
+                ("plan_date", models.DateField(blank=True, null=True)),
+                ("last_review_date", models.DateField(blank=True, null=True)),
+                ("entered_care_date", models.DateField(blank=True, null=True)),
+                ("assessment_date", models.DateField(blank=True, null=True)),
+                ("review_dates", models.TextField(blank=True, default="", help_text="dates, ;-separated")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="referrals", to="web.authority"
+                    ),
+                ),
+                (
+                    "current_place",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="web.home",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['child_id'],
+                "ordering": ["child_id"],
             },
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='referral',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='web.referral'),
+            model_name="proposal",
+            name="referral",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="proposals", to="web.referral"
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='referral',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='web.referral'),
+            model_name="decision",
+            name="referral",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="web.referral"
+            ),
         ),
         migrations.CreateModel(
-            name='ShortlistEntry',
+            name="ShortlistEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('distance_miles', models.FloatField(blank=True, null=True)),
-                ('in_area', models.BooleanField(default=False)),
-                ('weekly_cost', models.DecimalField(decimal_places=2, max_digits=9)),
-                ('score_parts', models.JSONField(blank=True, default=dict)),
-                ('score', models.IntegerField()),
-                ('approvals_needed', models.JSONField(blank=True, default=list)),
-                ('home', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='web.home')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shortlist', to='web.proposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rank", models.PositiveSmallIntegerField()),
+                ("distance_miles", models.FloatField(blank=True, null=True)),
+                ("in_area", models.BooleanField(default=False)),
+                ("weekly_cost", models.DecimalField(decimal_places=2, max_digits=9)),
+                ("score_parts", models.JSONField(blank=True, default=dict)),
+                ("score", models.IntegerField()),
+                ("approvals_needed", models.JSONField(blank=True, default=list)),
+                (
+                    "home",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="web.home"),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shortlist", to="web.proposal"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['proposal', 'rank'],
+                "ordering": ["proposal", "rank"],
             },
         ),
         migrations.AddConstraint(
-            model_name='home',
-            constraint=models.UniqueConstraint(fields=('authority', 'place_id'), name='home_place_id_unique'),
+            model_name="home",
+            constraint=models.UniqueConstraint(fields=("authority", "place_id"), name="home_place_id_unique"),
         ),
         migrations.AddConstraint(
-            model_name='matchrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('authority',), name='one_active_run_per_authority'),
+            model_name="matchrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("authority",),
+                name="one_active_run_per_authority",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(fields=('authority', 'child_id'), name='referral_child_id_unique'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(fields=("authority", "child_id"), name="referral_child_id_unique"),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(fields=('run', 'referral'), name='one_proposal_per_child_per_run'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(fields=("run", "referral"), name="one_proposal_per_child_per_run"),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['awaiting_approval', 'held'])), fields=('referral',), name='one_hold_per_child'),
+            model_name="decision",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["awaiting_approval", "held"])),
+                fields=("referral",),
+                name="one_hold_per_child",
+            ),
         ),
     ]

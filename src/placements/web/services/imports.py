@@ -81,7 +81,9 @@ def import_places(actor: Actor, authority: Authority, data: bytes, name: str = "
             home = Home.objects.filter(authority=authority, place_id=p.place_id).first()
             if home is None:
                 home = Home.objects.create(authority=authority, place_id=p.place_id, **values)
-                audit.record(actor, "home.import", "home", home.place_id, None, _snapshot(home, casefolder.PLACE_COLUMNS))
+                audit.record(
+                    actor, "home.import", "home", home.place_id, None, _snapshot(home, casefolder.PLACE_COLUMNS)
+                )
             else:
                 before = _snapshot(home, casefolder.PLACE_COLUMNS)
                 for k, v in values.items():
@@ -103,14 +105,14 @@ def import_children(actor: Actor, authority: Authority, data: bytes, name: str =
     homes_text = _without_kinship(files["places.csv"])
     with tempfile.TemporaryDirectory(prefix="placements-import-") as tmp:
         folder = Path(tmp) / "case"
-        casefolder.write(
-            {"children.csv": text, "places.csv": homes_text, "policy.toml": files["policy.toml"]}, folder
-        )
+        casefolder.write({"children.csv": text, "places.csv": homes_text, "policy.toml": files["policy.toml"]}, folder)
         try:
             case = read_case_folder(folder)
         except InputError as exc:
             shown = [str(p).replace(str(folder) + "/", "") for p in exc.problems]
-            raise ImportProblems([s.replace("children.csv", name, 1) if s.startswith("children.csv") else s for s in shown]) from None
+            raise ImportProblems(
+                [s.replace("children.csv", name, 1) if s.startswith("children.csv") else s for s in shown]
+            ) from None
     raw = {r.get("child_id", ""): r for r in _raw_rows(text)}
     homes = {h.place_id: h for h in Home.objects.filter(authority=authority)}
     with transaction.atomic():
