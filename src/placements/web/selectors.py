@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from placements.web.models import (
     HOLDING,
@@ -48,6 +48,13 @@ def latest_run() -> MatchRun | None:
 def active_run() -> MatchRun | None:
     a = authority_or_none()
     return MatchRun.objects.filter(authority=a, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first() if a else None
+
+
+def register_version(a: Authority) -> str:
+    """Changes whenever any home changes (every write bumps a home's version) and each day (staleness):
+    the register page caches its table under it."""
+    agg = Home.objects.filter(authority=a).aggregate(n=Count("id"), v=Sum("version"), top=Max("id"))
+    return f"{a.pk}-{agg['n']}-{agg['v']}-{agg['top']}-{a.stale_after_days}-{dt.date.today().isoformat()}"
 
 
 def homes(a: Authority, setting: str = "", only: str = "") -> list[dict[str, Any]]:

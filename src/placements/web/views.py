@@ -146,11 +146,18 @@ def register_list(request: HttpRequest) -> HttpResponse:
     authority = selectors.authority()
     setting = request.GET.get("setting", "")
     only = request.GET.get("only", "")
-    homes = selectors.homes(authority, setting=setting, only=only)
+    # The table is cached under the register's version (any change to any home changes it): rendering 400
+    # rows is most of the page's time, and the rows are read (lazily, a callable) only when not cached.
     return render(
         request,
         "web/register.html",
-        {"homes": homes, "setting": setting, "only": only, "can": _can(request), "today": dt.date.today()},
+        {
+            "homes": lambda: selectors.homes(authority, setting=setting, only=only),
+            "cache_key": f"{selectors.register_version(authority)}-{setting}-{only}",
+            "setting": setting,
+            "only": only,
+            "can": _can(request),
+        },
     )
 
 
