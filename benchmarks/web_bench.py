@@ -77,6 +77,25 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _screenshot(base: str, username: str, password: str, path: Path) -> None:
+    """The proposals page as an officer sees it, in Debian's Chromium (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args += ["--disable-component-update", "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(base + "/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button:has-text('Sign in')")
+        page.goto(base + "/proposals/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": 1280, "height": 1000})
+        browser.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=50, help="GETs of each page")
@@ -84,6 +103,7 @@ def main() -> None:
     ap.add_argument("--load-seconds", type=float, default=20.0)
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "web-bench.json")
+    ap.add_argument("--screenshot", type=Path, help="also save the proposals page, in headless Chromium, to this PNG")
     args = ap.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="placements-web-bench-"))
@@ -155,6 +175,9 @@ def main() -> None:
             assert f"run {run_id}" in page or f"/runs/{run_id}/" in page
             match_seconds.append(time.perf_counter() - t0)
         n_proposals = Proposal.objects.filter(run_id=run_id).count()
+
+        if args.screenshot:
+            _screenshot(base, "bench-officer", password, args.screenshot)
 
         # 1. Page response times.
         pages = {}

@@ -17,11 +17,13 @@ PASSWORD = "correct-horse-battery-staple"
 def ensure_roles_and_audit() -> None:
     """Groups and the audit head: created by migrations, but a transactional test's flush removes them."""
     from django.contrib.auth.models import Group
+    from django.core.cache import cache
     from django.db import connection
 
     from placements.web.audit import GENESIS, triggers_sql
     from placements.web.models import AuditHead
 
+    cache.clear()  # the register's cached table is keyed by database state that rolled-back tests reuse
     for name in ROLES:
         Group.objects.get_or_create(name=name)
     AuditHead.objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": GENESIS})

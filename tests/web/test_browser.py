@@ -154,7 +154,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:  # type: igno
         officer.goto(f"{base}/proposals/{away.pk}/")
         officer.click("#accept")
         officer.wait_for_url(base + "/proposals/")
-        assert officer.locator("text=A manager must approve it first").is_visible()
+        assert officer.locator("text=a manager must approve it first").is_visible()
         assert Decision.objects.get(proposal=away).status == DecisionStatus.AWAITING_APPROVAL
 
         # 6. Reject a fourth with a coded reason.

@@ -7,12 +7,31 @@ from typing import Any
 
 from django import forms
 
-from placements.codes import Need, Route, Setting, Sex, Status, Urgency
+from placements.codes import Need, PlaceSex, Provider, Route, Setting, Sex, Status, Urgency
 from placements.web.models import ChooseReason, Home, Referral, RejectReason
 
 
+LABELS = {
+    "M": "Male",
+    "F": "Female",
+    "U": "Not recorded",
+    "any": "Any",
+    "foster": "Fostering household",
+    "residential": "Children's home",
+    "supported": "Supported accommodation (16 and 17 only)",
+    "in_house": "In-house",
+    "ifa": "Independent fostering agency",
+    "other_la": "Another council",
+    "sgo": "special guardianship order",
+    "cao": "child arrangements order",
+    "uasc": "unaccompanied asylum-seeking child",
+    "needs_placement": "Needs a home",
+    "placed": "Placed",
+}
+
+
 def _choices(enum: type, blank: bool = False) -> list[tuple[str, str]]:
-    out = [(m.value, m.value.replace("_", " ")) for m in enum]  # type: ignore[attr-defined]
+    out = [(m.value, LABELS.get(m.value, m.value.replace("_", " "))) for m in enum]  # type: ignore[attr-defined]
     return [("", "Not given"), *out] if blank else out
 
 
@@ -33,6 +52,12 @@ def _joined(values: list[str]) -> str:
 
 class HomeForm(forms.ModelForm):
     meets_needs = CodeList(choices=_choices(Need), required=False, label="Needs the home can meet")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["setting"].choices = _choices(Setting)
+        self.fields["provider"].choices = _choices(Provider)
+        self.fields["sex"].choices = _choices(PlaceSex)
 
     class Meta:
         model = Home
@@ -143,6 +168,17 @@ class ReferralForm(forms.ModelForm):
         self.fields["status"].choices = _choices(Status)
         self.fields["sex"].choices = _choices(Sex)
         self.fields["urgency"].choices = _choices(Urgency)
+        required = {
+            "child_id": "Enter the child's identifier",
+            "date_of_birth": "Enter the child's date of birth",
+            "sex": "Choose the child's sex",
+            "status": "Choose whether the child needs a home",
+            "urgency": "Choose how urgent the referral is",
+        }
+        for name, text in required.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = text
+        self.fields["date_of_birth"].error_messages["invalid"] = "Enter the date of birth as a real date"
         if self.instance and self.instance.settings:
             order = self.instance.settings.split(";")
             self.initial.setdefault("preferred_setting", order[0])

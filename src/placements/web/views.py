@@ -408,11 +408,16 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             except decisions.DecisionError as exc:
                 messages.error(request, str(exc))
                 return redirect("proposal", proposal_id=proposal.pk)
+            cid, pid = proposal.referral.child_id, d.home.place_id
             if d.status == DecisionStatus.AWAITING_APPROVAL:
-                needed = ", ".join(APPROVAL_LABELS[a].lower() for a in d.approvals_needed)
-                messages.success(request, f"Decision recorded. A manager must approve it first: {needed}.")
+                needed = "; ".join(APPROVAL_LABELS[a].lower() for a in d.approvals_needed)
+                messages.success(
+                    request, f"Child {cid}: {pid} is held, and a manager must approve it first ({needed})."
+                )
+            elif d.status == DecisionStatus.REJECTED:
+                messages.success(request, f"Child {cid}: {pid} rejected. It will not be proposed for this child again.")
             else:
-                messages.success(request, f"Decision recorded: {d.get_status_display().lower()}.")
+                messages.success(request, f"Child {cid}: {pid} is held for the child until the move.")
             return redirect("proposals")
     decision = Decision.objects.filter(proposal=proposal).select_related("decided_by", "home").first()
     shortlist = list(proposal.shortlist.select_related("home"))

@@ -71,3 +71,55 @@ def gbp(value: Any) -> str:
 @register.filter
 def sex_words(code: Any) -> str:
     return {"M": "male", "F": "female"}.get(str(code), "sex not recorded")
+
+
+SETTING_WORDS = {"foster": "fostering", "residential": "children's home", "supported": "supported accommodation"}
+PROVIDER_WORDS = {
+    "in_house": "in-house",
+    "ifa": "IFA",
+    "private": "private",
+    "voluntary": "voluntary",
+    "other_la": "another council",
+}
+
+
+@register.filter
+def setting_words(code: Any) -> str:
+    return SETTING_WORDS.get(str(code), str(code))
+
+
+@register.filter
+def provider_words(code: Any) -> str:
+    return PROVIDER_WORDS.get(str(code), str(code).replace("_", " "))
+
+
+STATUS_WORDS = {
+    "awaiting_approval": "Awaiting approval",
+    "held": "Held",
+    "placed": "Placed",
+    "rejected": "Rejected",
+    "refused": "Refused",
+    "withdrawn": "Withdrawn",
+}
+
+
+@register.filter
+def status_words(code: Any) -> str:
+    return STATUS_WORDS.get(str(code), str(code))
+
+
+@register.filter
+def audit_change(event: Any) -> str:
+    """An audit event's before and after as short 'field: old → new' items (empty values left out)."""
+    before, after = event.before or {}, event.after or {}
+    items = []
+    for key in after or before:
+        old, new = before.get(key), after.get(key)
+        if key in before and old != new:
+            items.append(f"{key}: {old} → {new}")
+        elif key not in before and new not in (None, "", [], False):
+            items.append(f"{key}: {new}")
+    shown = items[:10]
+    if len(items) > 10:
+        shown.append(f"and {len(items) - 10} more")
+    return "; ".join(shown)
