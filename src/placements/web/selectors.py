@@ -106,9 +106,10 @@ def summary_rows(run: MatchRun) -> list[tuple[str, Any]]:
         ("under12_in_residential", "Under-12s proposed a children's home"),
         ("out_of_area", "Proposed a home out of area"),
         ("over_20_miles", "Proposed a home over 20 miles away"),
-        ("total_weekly_cost", "Total weekly cost (GBP)"),
+        ("total_weekly_cost", "Total weekly cost of the homes proposed"),
     ]
-    return [(label, s.get(key)) for key, label in labels if key in s]
+    rows = [(label, s.get(key)) for key, label in labels if key in s]
+    return [(label, f"£{v:,.0f}" if "cost" in label and v is not None else v) for label, v in rows]
 
 
 def proposals(run: MatchRun) -> list[dict[str, Any]]:
