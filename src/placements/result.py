@@ -21,6 +21,7 @@ import pandas as pd
 from placements.codes import Setting, Urgency
 from placements.eligibility import PENALTY_PARTS, Eligibility
 from placements.explain import shortlist, unplaced_reasons
+from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
 
 #: Distance beyond which a home counts as far (the DfE's published threshold), miles.
@@ -147,6 +148,15 @@ class MatchResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.matches.copy()
+
+    def files(self) -> dict[str, str]:
+        """The four files of a match: matches.csv, shortlist.csv, unplaced.csv, summary.json."""
+        return {
+            "matches.csv": csv_text(self.matches),
+            "shortlist.csv": csv_text(self.shortlist),
+            "unplaced.csv": csv_text(self.unplaced),
+            "summary.json": json_text(self.summary.to_dict()),
+        }
 
 
 def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverStats, t0: float) -> MatchResult:

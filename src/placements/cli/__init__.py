@@ -25,9 +25,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from placements import __version__
+        from importlib.metadata import version
 
-        typer.echo(f"placements {__version__}")
+        typer.echo(f"placements {version('placements')}")
         raise typer.Exit()
 
 

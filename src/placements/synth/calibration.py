@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 
 from placements.calendar import ages_on
+from placements.geo import miles
+from placements.synth.authority import AGE_SHARES
+from placements.synth.geography import geography_of_letters
 
 DFE = "DfE CLA 2024"
 OFSTED = "Ofsted Fostering in England 2024"
@@ -111,8 +114,6 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
 def _locate(postcodes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Easting, northing and authority of each postcode (NaN and "" when not in the directory),
     looked up in the sorted directory of the first letters present (fast for all England)."""
-    from placements.synth.geography import geography_of_letters
-
     pcs = postcodes.fillna("").to_numpy(dtype=str)
     letters = tuple(sorted({p[0] for p in pcs if p}))
     east, north = np.full(len(pcs), np.nan), np.full(len(pcs), np.nan)
@@ -127,8 +128,6 @@ def _locate(postcodes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _miles(a: pd.Series, b: pd.Series) -> np.ndarray:
-    from placements.geo import miles
-
     e1, n1, _ = _locate(a)
     e2, n2, _ = _locate(b)
     return miles(e1, n1, e2, n2)
@@ -170,8 +169,6 @@ def _group(place: pd.Series) -> pd.Series:
 
 def measure(folder: Path) -> list[Figure]:
     """Every figure of the folder beside its target."""
-    from placements.synth.authority import AGE_SHARES
-
     folder = Path(folder)
     meta = json.loads((folder / "synth.json").read_text(encoding="utf-8"))
     t = _read(folder)

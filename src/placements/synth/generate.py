@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from placements.areas import districts
+from placements.io.ssda903.write import table_csv
 from placements.parallel import parallel_map
 from placements.synth.authority import CHILD_COLUMNS, PLACE_COLUMNS, build_authority
-from placements.synth.geography import districts
 from placements.synth.groundtruth import ground_truth, planted
 from placements.synth.history import authority_history, history_tables
 from placements.synth.profiles import PROFILES, authorities
@@ -139,8 +140,6 @@ def generate(
     profile: str, seed: int, as_of: dt.date, scale: float = 1.0, progress: Progress | None = None
 ) -> dict[str, str]:
     """Every file of a synthetic authority (see the module docstring), by relative path."""
-    from placements.io.ssda903.write import table_csv
-
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
     parts = build(profile, seed, as_of, scale, progress)

@@ -23,7 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from placements.synth.geography import COUNTY_DISTRICTS, Geography, LaMix, districts, england, geography
+from placements.areas import COUNTY_DISTRICTS, districts
+from placements.synth.geography import Geography, LaMix, england, geography
 
 NOTTINGHAM = ("E06000018",)
 NOTTINGHAMSHIRE = COUNTY_DISTRICTS["E10000024"]  # Ashfield .. Rushcliffe

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from placements.errors import InputError, Problem
+from placements.io.ssda903.read import read_ssda903
 from placements.io.ssda903.schema import DATE_COLUMNS
 
 
@@ -48,8 +49,6 @@ def _frame(tables: object, name: str) -> pd.DataFrame:
 
 def read_history(folder: Path) -> History:
     """Header, Episodes and UASC of the SSDA903 return(s) under ``folder``."""
-    from placements.io.ssda903.read import read_ssda903
-
     tables = read_ssda903(Path(folder))
     history = History(_frame(tables, "Header"), _frame(tables, "Episodes"), _frame(tables, "UASC"))
     if history.episodes.empty or history.header.empty:

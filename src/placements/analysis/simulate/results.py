@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from placements.analysis.simulate.plots import charts, report_html
 from placements.analysis.simulate.run import METRICS
 from placements.errors import InputError, Problem
 
@@ -98,8 +99,6 @@ def comparison_frame(runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 
 def result_files(meta: dict[str, Any], runs: pd.DataFrame, with_runs: bool = True) -> dict[str, str | bytes]:
-    from placements.analysis.simulate.plots import charts, report_html
-
     order = [s["name"] for s in meta["scenarios"]]
     bands = bands_frame(runs, order)
     comparison = comparison_frame(runs, order)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from placements.analysis.gaps import compute_gaps
 from placements.io.case_folder import CaseFolder
 from placements.privacy.guard import Privacy
 from placements.reports.html import charts, data
@@ -79,8 +80,6 @@ def report_data(
 
     ``recruit``: option name -> ``RecruitPlan``, already computed (``plan_options``), or None.
     """
-    from placements.analysis.gaps import compute_gaps
-
     step("whole-cohort match (best with today's homes)")
     gaps = compute_gaps(folder.instance, folder.policy)
     by_rule = data.conflicts_by_rule(findings, rules)
