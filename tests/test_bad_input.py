@@ -35,7 +35,6 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str]] = {
     "CurrentPlaceUnknown": ("children.csv", 4, "current_place_id", "P009"),
     "DecisionDuplicatePair": ("decisions.csv", 4, "place_id", "second decision for child 'C001' and place 'P002'"),
     "DecisionHeldForPlacedChild": ("decisions.csv", 2, "decision", "status 'placed'"),
-    "DecisionHeldNotAdmissible": ("decisions.csv", 3, "place_id", "breaks rule 'age'"),
     "DecisionHeldTwice": ("decisions.csv", 3, "decision", "already held for place 'P001'"),
     "DecisionUnknownChild": ("decisions.csv", 3, "child_id", "C099"),
     "DecisionUnknownCode": ("decisions.csv", 2, "decision", "'held' or 'rejected'"),

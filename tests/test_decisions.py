@@ -199,3 +199,24 @@ def test_case_folder_with_decisions_matches_from_the_command_line(tmp_path: Path
     assert "C005" not in set(matches["child_id"])
     again = match(folder.instance, folder.policy)
     assert validate(folder.instance, again.assignment, again.as_of) == []
+
+
+HELD_NOT_ADMISSIBLE = Path(__file__).parent / "data" / "HeldHomeNoLongerAdmissible"
+
+
+def test_hold_no_longer_lawful_is_named_with_its_line(tmp_path: Path) -> None:
+    """tiny with decisions.csv holding C007 (14, harm to others) for P002 (ages 0-12): the reader accepts
+    the file's form; the rules refuse the hold, naming decisions.csv line 3, and the command writes nothing."""
+    from placements.validate import held_problems
+
+    folder = read_case_folder(HELD_NOT_ADMISSIBLE)
+    problems = held_problems(folder)
+    assert {(Path(p.file).name, p.row, p.column) for p in problems} == {("decisions.csv", 3, "place_id")}
+    assert any("breaks rule 'age'" in p.message for p in problems)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["match", str(HELD_NOT_ADMISSIBLE), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "decisions.csv, line 3, column place_id" in " ".join((result.output + (result.stderr or "")).split())
+    assert not out.exists()
+    with pytest.raises(InputError, match=r"decisions\.csv"):
+        match(folder.instance, folder.policy)

@@ -71,7 +71,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     as_of = policy.as_of_date()
     held_problems = check_held(instance, as_of, whole_cohort)
     if held_problems:
-        raise InputError([Problem("decisions", None, "decision", str(v)) for v in held_problems])
+        raise InputError([Problem("decisions.csv", None, "place_id", str(v)) for v in held_problems])
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort)
     elig = Eligibility(instance, policy, scope, as_of)

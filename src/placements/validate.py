@@ -22,7 +22,9 @@ from placements.codes import (
     Setting,
     Status,
 )
+from placements.errors import Problem
 from placements.instance import Instance
+from placements.io.case_folder import CaseFolder
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,25 @@ def check_held(instance: Instance, as_of: dt.date, whole_cohort: bool = False) -
         return []
     alone = instance.replace(decisions=())
     return validate(alone, dict(instance.held), as_of, whole_cohort)
+
+
+def held_problems(folder: CaseFolder, whole_cohort: bool = False) -> list[Problem]:
+    """:func:`check_held` on a case folder, each problem naming decisions.csv, the held row's line and column.
+
+    The reader checks decisions.csv's structure, codes and references; whether each hold is still
+    lawful is a question of the rules, answered here (the command line asks it right after reading).
+    """
+    out = []
+    inst = folder.instance
+    for v in check_held(inst, folder.policy.as_of_date(), whole_cohort):
+        if v.child_id is not None and v.child_id in inst.held:
+            pair = (v.child_id, inst.held[v.child_id])
+            text = f"child {v.child_id} is held for {pair[1]}, but that home breaks rule '{v.rule}': {v.message}"
+        else:
+            pair = next((k, p) for k, p in inst.held.items() if p == v.place_id)
+            text = f"the children held for {v.place_id} break rule '{v.rule}' together: {v.message}"
+        out.append(Problem(folder.decisions_file or "decisions.csv", folder.decision_lines.get(pair), "place_id", text))
+    return out
 
 
 def validate(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,10 @@ class CaseFolder:
     instance: Instance
     policy: Policy
     warnings: tuple[Problem, ...] = ()
+    #: decisions.csv's path and the line of each (child_id, place_id) row, so that a rule a hold breaks
+    #: (found by ``placements.validate.held_problems``, above this reader) names the line.
+    decisions_file: str | None = None
+    decision_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,29 +249,7 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
     if problems:
         raise InputError(problems)
     instance = Instance(children=tuple(children), places=tuple(places), decisions=tuple(decisions))
-    if decisions_t is not None:
-        problems.extend(_held_problems(instance, policy, decisions_t))
-    if problems:
-        raise InputError(problems)
-    return CaseFolder(instance, policy, tuple(warnings))
-
-
-def _held_problems(instance: Instance, policy: Policy, table: _Table) -> list[Problem]:
-    """Held pairs that are no longer lawful (a daily match's rules on the policy's as-of date)."""
-    from placements.validate import check_held
-
-    line_of_child = {r["child_id"]: int(r["__line__"]) for r in table.rows if r.get("decision") == "held"}
-    line_of_place: dict[str, int] = {}
-    for r in table.rows:
-        if r.get("decision") == "held":
-            line_of_place.setdefault(r["place_id"], int(r["__line__"]))
-    out = []
-    for v in check_held(instance, policy.as_of_date()):
-        if v.child_id is not None and v.child_id in line_of_child:
-            line, column = line_of_child[v.child_id], "place_id"
-            text = f"child {v.child_id} is held for {v.place_id}, but that home breaks rule '{v.rule}': {v.message}"
-        else:
-            line, column = line_of_place.get(v.place_id or ""), "place_id"
-            text = f"the children held for {v.place_id} break rule '{v.rule}' together: {v.message}"
-        out.append(Problem(str(table.path), line, column, text))
-    return out
+    if decisions_t is None:
+        return CaseFolder(instance, policy, tuple(warnings))
+    lines = {(r["child_id"], r["place_id"]): int(r["__line__"]) for r in decisions_t.rows}
+    return CaseFolder(instance, policy, tuple(warnings), str(decisions_t.path), lines)

@@ -10,7 +10,6 @@ from django import forms
 from placements.codes import Need, PlaceSex, Provider, Route, Setting, Sex, Status, Urgency
 from placements.web.models import ChooseReason, Home, Referral, RejectReason
 
-
 LABELS = {
     "M": "Male",
     "F": "Female",

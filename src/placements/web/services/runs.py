@@ -99,6 +99,7 @@ def execute(run: MatchRun) -> MatchRun:
     """Run the engine for a claimed run and store its proposals (or the reason it failed)."""
     from placements import InputError, __version__, match, read_case_folder
     from placements.reports.conflicts.registry import run_rules
+    from placements.validate import held_problems
 
     t0 = time.perf_counter()
     tmp = "\0no folder\0"
@@ -109,6 +110,9 @@ def execute(run: MatchRun) -> MatchRun:
         stale = _stale_warnings(run.authority, run.as_of)
         with tempfile.TemporaryDirectory(prefix="placements-run-") as tmp:
             folder = read_case_folder(casefolder.write(files, Path(tmp) / "case"))
+            held = held_problems(folder)  # holds that no longer pass a rule, with decisions.csv's line
+            if held:
+                raise InputError(held)
         run.policy = folder.policy.model_dump(mode="json")
         run.warnings = stale + [str(w).replace(str(tmp) + "/case/", "") for w in folder.warnings]
         _progress(run, 40, "matching")
