@@ -195,7 +195,7 @@ class ReferralForm(forms.ModelForm):
             raise forms.ValidationError("The date of birth must be in the past")
         if (dt.date.today() - dob).days > 18 * 366:
             raise forms.ValidationError("The child must be under 18")
-        return dob  # type: ignore[no-any-return]
+        return dob
 
     def clean_max_distance_miles(self) -> float | None:
         v = self.cleaned_data.get("max_distance_miles")
@@ -219,7 +219,7 @@ class ReferralForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> Referral:
         self.instance.settings = self.cleaned_data["settings"]
-        return super().save(commit)  # type: ignore[no-any-return]
+        return super().save(commit)
 
 
 class NewReferralForm(ReferralForm):
@@ -234,8 +234,8 @@ class DecisionForm(forms.Form):
         choices=[("accept", "Accept"), ("reject", "Reject"), ("choose_other", "Choose another home")],
         widget=forms.HiddenInput,
     )
-    reject_reason = forms.ChoiceField(choices=[("", "Choose a reason"), *RejectReason.choices], required=False)
-    choose_reason = forms.ChoiceField(choices=[("", "Choose a reason"), *ChooseReason.choices], required=False)
+    reject_reason = forms.ChoiceField(choices=[("", "Choose a reason"), *RejectReason.choices()], required=False)
+    choose_reason = forms.ChoiceField(choices=[("", "Choose a reason"), *ChooseReason.choices()], required=False)
     other_home = forms.CharField(required=False)
 
     def clean(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ authority's own identifier. Models hold data and invariants; every write goes th
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
@@ -17,15 +18,75 @@ from django.db.models import Q
 from placements.codes import DecisionCode, Need, PlaceSex, Provider, Route, Setting, Sex, Status, Urgency
 
 
+class Coded(StrEnum):
+    """A code stored in a CharField, with the words shown for it.
+
+    A plain str enum rather than Django's ``TextChoices``, so type checkers read it without Django's
+    plugin; ``choices()`` gives Django's ``(code, words)`` pairs and ``label`` the words.
+    """
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[(type(self).__name__, self.value)]
+
+
+#: The words shown for each code (Django's choices are ``(code, words)``).
+_LABELS: dict[tuple[str, str], str] = {
+    ("Role", "officer"): "Placement officer",
+    ("Role", "manager"): "Manager",
+    ("Role", "commissioner"): "Commissioner",
+    ("Role", "read_only"): "Read-only",
+    ("RunStatus", "queued"): "Waiting to start",
+    ("RunStatus", "running"): "Running",
+    ("RunStatus", "succeeded"): "Finished",
+    ("RunStatus", "failed"): "Failed",
+    ("ApprovalReason", "out_of_area"): "Outside the authority's area",
+    ("ApprovalReason", "over_20_miles"): "More than 20 miles from home",
+    ("ApprovalReason", "under_12_residential"): "A child under 12 in a children's home",
+    ("DecisionKind", "accept"): "Accepted the proposed home",
+    ("DecisionKind", "reject"): "Rejected the proposed home",
+    ("DecisionKind", "choose_other"): "Chose another home from the shortlist",
+    ("RejectReason", "carer_declined"): "The carer or home declined",
+    ("RejectReason", "needs_not_met"): "The home cannot meet the child's needs in practice",
+    ("RejectReason", "matching_concern"): "Concern about the children already living there",
+    ("RejectReason", "education"): "Would disrupt the child's education",
+    ("RejectReason", "family_contact"): "Would harm contact with family",
+    ("RejectReason", "child_views"): "The child's wishes and feelings",
+    ("RejectReason", "safeguarding"): "Safeguarding concern about the location",
+    ("RejectReason", "vacancy_gone"): "The vacancy is no longer available",
+    ("RejectReason", "other"): "Another reason (recorded in the case file)",
+    ("ChooseReason", "closer_to_school"): "Keeps the child at their school",
+    ("ChooseReason", "closer_to_family"): "Nearer family",
+    ("ChooseReason", "siblings_together"): "Keeps siblings together",
+    ("ChooseReason", "carer_match"): "A better match with the carer's skills",
+    ("ChooseReason", "child_views"): "The child's wishes and feelings",
+    ("ChooseReason", "other"): "Another reason (recorded in the case file)",
+    ("DecisionStatus", "awaiting_approval"): "Awaiting a manager's approval",
+    ("DecisionStatus", "held"): "Held: home agreed, awaiting the move",
+    ("DecisionStatus", "placed"): "Placed: the child has moved in",
+    ("DecisionStatus", "rejected"): "Rejected: not proposed again",
+    ("DecisionStatus", "refused"): "Refused by a manager",
+    ("DecisionStatus", "withdrawn"): "Withdrawn",
+}
+
+
 def _choices(enum: type) -> list[tuple[str, str]]:
     return [(m.value, m.value.replace("_", " ")) for m in enum]  # type: ignore[attr-defined]
 
 
-class Role(models.TextChoices):
-    OFFICER = "officer", "Placement officer"
-    MANAGER = "manager", "Manager"
-    COMMISSIONER = "commissioner", "Commissioner"
-    READ_ONLY = "read_only", "Read-only"
+class Role(Coded):
+    OFFICER = "officer"
+    MANAGER = "manager"
+    COMMISSIONER = "commissioner"
+    READ_ONLY = "read_only"
 
 
 class Authority(models.Model):
@@ -128,18 +189,18 @@ class Referral(models.Model):
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Finished"
-    FAILED = "failed", "Failed"
+class RunStatus(Coded):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class MatchRun(models.Model):
     """One match of the day's referrals against the register, run in the background worker."""
 
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="runs")
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(max_length=10, choices=RunStatus.choices(), default=RunStatus.QUEUED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -179,10 +240,10 @@ class MatchRun(models.Model):
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
-class ApprovalReason(models.TextChoices):
-    OUT_OF_AREA = "out_of_area", "Outside the authority's area"
-    OVER_20_MILES = "over_20_miles", "More than 20 miles from home"
-    UNDER_12_RESIDENTIAL = "under_12_residential", "A child under 12 in a children's home"
+class ApprovalReason(Coded):
+    OUT_OF_AREA = "out_of_area"
+    OVER_20_MILES = "over_20_miles"
+    UNDER_12_RESIDENTIAL = "under_12_residential"
 
 
 class Proposal(models.Model):
@@ -226,40 +287,40 @@ class ShortlistEntry(models.Model):
         ordering = ["proposal", "rank"]
 
 
-class DecisionKind(models.TextChoices):
-    ACCEPT = "accept", "Accepted the proposed home"
-    REJECT = "reject", "Rejected the proposed home"
-    CHOOSE_OTHER = "choose_other", "Chose another home from the shortlist"
+class DecisionKind(Coded):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CHOOSE_OTHER = "choose_other"
 
 
-class RejectReason(models.TextChoices):
-    CARER_DECLINED = "carer_declined", "The carer or home declined"
-    NEEDS_NOT_MET = "needs_not_met", "The home cannot meet the child's needs in practice"
-    MATCHING_CONCERN = "matching_concern", "Concern about the children already living there"
-    EDUCATION = "education", "Would disrupt the child's education"
-    FAMILY_CONTACT = "family_contact", "Would harm contact with family"
-    CHILD_VIEWS = "child_views", "The child's wishes and feelings"
-    SAFEGUARDING = "safeguarding", "Safeguarding concern about the location"
-    VACANCY_GONE = "vacancy_gone", "The vacancy is no longer available"
-    OTHER = "other", "Another reason (recorded in the case file)"
+class RejectReason(Coded):
+    CARER_DECLINED = "carer_declined"
+    NEEDS_NOT_MET = "needs_not_met"
+    MATCHING_CONCERN = "matching_concern"
+    EDUCATION = "education"
+    FAMILY_CONTACT = "family_contact"
+    CHILD_VIEWS = "child_views"
+    SAFEGUARDING = "safeguarding"
+    VACANCY_GONE = "vacancy_gone"
+    OTHER = "other"
 
 
-class ChooseReason(models.TextChoices):
-    CLOSER_TO_SCHOOL = "closer_to_school", "Keeps the child at their school"
-    CLOSER_TO_FAMILY = "closer_to_family", "Nearer family"
-    SIBLINGS_TOGETHER = "siblings_together", "Keeps siblings together"
-    CARER_MATCH = "carer_match", "A better match with the carer's skills"
-    CHILD_VIEWS = "child_views", "The child's wishes and feelings"
-    OTHER = "other", "Another reason (recorded in the case file)"
+class ChooseReason(Coded):
+    CLOSER_TO_SCHOOL = "closer_to_school"
+    CLOSER_TO_FAMILY = "closer_to_family"
+    SIBLINGS_TOGETHER = "siblings_together"
+    CARER_MATCH = "carer_match"
+    CHILD_VIEWS = "child_views"
+    OTHER = "other"
 
 
-class DecisionStatus(models.TextChoices):
-    AWAITING_APPROVAL = "awaiting_approval", "Awaiting a manager's approval"
-    HELD = "held", "Held: home agreed, awaiting the move"
-    PLACED = "placed", "Placed: the child has moved in"
-    REJECTED = "rejected", "Rejected: not proposed again"
-    REFUSED = "refused", "Refused by a manager"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+class DecisionStatus(Coded):
+    AWAITING_APPROVAL = "awaiting_approval"
+    HELD = "held"
+    PLACED = "placed"
+    REJECTED = "rejected"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
 
 
 #: Decision statuses that hold the home for the child (decisions.csv ``held``).
@@ -272,12 +333,12 @@ class Decision(models.Model):
     proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="decision")
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="decisions")
     home = models.ForeignKey(Home, on_delete=models.PROTECT, related_name="decisions")
-    kind = models.CharField(max_length=20, choices=DecisionKind.choices)
+    kind = models.CharField(max_length=20, choices=DecisionKind.choices())
     reason_code = models.CharField(max_length=30, blank=True, default="")
-    status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices())
     approvals_needed = models.JSONField(default=list, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_role = models.CharField(max_length=20, choices=Role.choices)
+    decided_role = models.CharField(max_length=20, choices=Role.choices())
     decided_at = models.DateTimeField(auto_now_add=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -312,7 +373,7 @@ class Approval(models.Model):
     approved = models.BooleanField()
     rationale = models.TextField(help_text="the management rationale; kept here, never in logs or the audit")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_role = models.CharField(max_length=20, choices=Role.choices)
+    decided_role = models.CharField(max_length=20, choices=Role.choices())
     decided_at = models.DateTimeField(auto_now_add=True)
 
 

@@ -46,10 +46,10 @@ def role_of(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
         return None
     cached = getattr(user, "_placements_role", "")
     if cached != "":
-        return cached  # type: ignore[no-any-return]
-    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
     role = next((r.value for r in Role if r.value in names), None)
-    user._placements_role = role  # type: ignore[union-attr]
+    user._placements_role = role
     return role
 
 

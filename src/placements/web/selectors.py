@@ -20,7 +20,7 @@ from placements.web.models import (
     RunStatus,
 )
 
-APPROVAL_LABELS = dict(ApprovalReason.choices)
+APPROVAL_LABELS = dict(ApprovalReason.choices())
 
 
 def authority_or_none() -> Authority | None:

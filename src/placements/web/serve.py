@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 DEMO_USERS = {
@@ -31,7 +32,7 @@ def demo_dir() -> Path:
     return demo_folder()
 
 
-def prepare(say: callable = print) -> dict[str, str]:  # type: ignore[valid-type]
+def prepare(say: Callable[[str], object] = print) -> dict[str, str]:
     """Migrate, load the demo once and create the demo users. Returns new users' one-time passwords."""
     from django.core.management import call_command
 

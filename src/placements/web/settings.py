@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -93,9 +94,9 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict[str, object]:
+def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'placements.sqlite3'}"
-    db = dj_database_url.parse(url, conn_max_age=60)
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(str(db["NAME"])).parent.mkdir(parents=True, exist_ok=True)
         db["CONN_MAX_AGE"] = 0

@@ -54,7 +54,7 @@ from placements.web.roles import PERMISSIONS, can, requires, role_of
 from placements.web.services import casefolder, decisions, imports, register, runs
 from placements.web.services.register import StaleEdit
 
-APPROVAL_LABELS = dict(ApprovalReason.choices)
+APPROVAL_LABELS = dict(ApprovalReason.choices())
 PART_WORDS = {
     "setting_rank": "not the child's preferred kind of home",
     "under12_not_family": "a child under 12 not in a family home",
@@ -99,7 +99,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav": nav,
         "council_name": authority.name if authority else "Children's services",
-        "user_role": dict(Role.choices).get(role or "", ""),
+        "user_role": dict(Role.choices()).get(role or "", ""),
     }
 
 
@@ -449,8 +449,8 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
             "approvals": [APPROVAL_LABELS[a] for a in proposal.approvals_needed],
             "decision": decision,
             "form": form,
-            "reject_reasons": RejectReason.choices,
-            "choose_reasons": ChooseReason.choices,
+            "reject_reasons": RejectReason.choices(),
+            "choose_reasons": ChooseReason.choices(),
             "latest": selectors.latest_run(),
             "siblings": selectors.siblings(proposal),
             "can": _can(request),

@@ -1,21 +1,23 @@
 """Append-only audit (UPDATE and DELETE refused by triggers on SQLite and PostgreSQL), and one group per role."""
 
+from typing import Any
+
 from django.db import migrations
 
 
-def triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
+def triggers(apps: Any, schema_editor: Any) -> None:
     from placements.web.audit import install_triggers
 
     install_triggers(schema_editor)
 
 
-def no_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
+def no_triggers(apps: Any, schema_editor: Any) -> None:
     from placements.web.audit import remove_triggers
 
     remove_triggers(schema_editor)
 
 
-def roles(apps, schema_editor):  # type: ignore[no-untyped-def]
+def roles(apps: Any, schema_editor: Any) -> None:
     group = apps.get_model("auth", "Group")
     for name in ("officer", "manager", "commissioner", "read_only"):
         group.objects.get_or_create(name=name)

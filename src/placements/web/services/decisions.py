@@ -61,7 +61,7 @@ def decide(
     actor: Actor, proposal: Proposal, kind: str, reason_code: str = "", other_home: Home | None = None
 ) -> Decision:
     """Accept the proposed home, reject it with a coded reason, or choose another home from the shortlist."""
-    if kind not in DecisionKind.values:
+    if kind not in DecisionKind.values():
         raise DecisionError(f"unknown decision {kind!r}")
     if _latest_run_id(proposal) != proposal.run_id:
         raise DecisionError("a newer match has replaced these proposals: decide on the latest proposals")
@@ -69,7 +69,7 @@ def decide(
     if kind == DecisionKind.CHOOSE_OTHER:
         if other_home is None:
             raise DecisionError("choose a home from the shortlist")
-        if reason_code not in ChooseReason.values:
+        if reason_code not in ChooseReason.values():
             raise DecisionError("give the reason for choosing another home")
         entry = proposal.shortlist.filter(home=other_home).first()
         if entry is None:
@@ -83,7 +83,7 @@ def decide(
             raise DecisionError("no home was proposed for this child: choose one from the shortlist")
         home = proposal.home
         if kind == DecisionKind.REJECT:
-            if reason_code not in RejectReason.values:
+            if reason_code not in RejectReason.values():
                 raise DecisionError("give the coded reason for rejecting the home")
             approvals, status = [], DecisionStatus.REJECTED
         else:
