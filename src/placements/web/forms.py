@@ -49,6 +49,22 @@ def _joined(values: list[str]) -> str:
     return ";".join(values)
 
 
+def _postcode(value: str, what: str) -> str:
+    """A postcode the engine will find: normalised, and in the ONS Postcode Directory (as the match checks)."""
+    from placements.geo import normalise_postcode
+    from placements.io.postcodes import lookup
+
+    text = (value or "").strip()
+    if not text:
+        return ""
+    norm = normalise_postcode(text)
+    if norm is None:
+        raise forms.ValidationError(f"Enter {what} as a postcode, like NG7 2RD")
+    if norm not in lookup([norm]):
+        raise forms.ValidationError(f"{norm} is not in the ONS Postcode Directory: check {what}")
+    return norm
+
+
 class HomeForm(forms.ModelForm):
     meets_needs = CodeList(choices=_choices(Need), required=False, label="Needs the home can meet")
 
@@ -65,7 +81,6 @@ class HomeForm(forms.ModelForm):
             "provider",
             "postcode",
             "local_authority",
-            "vacancies",
             "children_in_placement",
             "age_min",
             "age_max",
@@ -90,6 +105,9 @@ class HomeForm(forms.ModelForm):
     def clean_meets_needs(self) -> str:
         return _joined(self.cleaned_data["meets_needs"])
 
+    def clean_postcode(self) -> str:
+        return _postcode(self.cleaned_data.get("postcode", ""), "the home's postcode")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         lo, hi = data.get("age_min"), data.get("age_max")
@@ -104,7 +122,7 @@ class NewHomeForm(HomeForm):
     place_id = forms.CharField(max_length=40, label="Home identifier")
 
     class Meta(HomeForm.Meta):
-        fields = ["place_id", *HomeForm.Meta.fields]
+        fields = ["place_id", "vacancies", *HomeForm.Meta.fields]
 
 
 class VacancyForm(forms.Form):
@@ -185,6 +203,12 @@ class ReferralForm(forms.ModelForm):
 
     def clean_needs(self) -> str:
         return _joined(self.cleaned_data["needs"])
+
+    def clean_home_postcode(self) -> str:
+        return _postcode(self.cleaned_data.get("home_postcode", ""), "the family home's postcode")
+
+    def clean_school_postcode(self) -> str:
+        return _postcode(self.cleaned_data.get("school_postcode", ""), "the school's postcode")
 
     def clean_permanence_plan(self) -> str:
         return _joined(self.cleaned_data["permanence_plan"])
