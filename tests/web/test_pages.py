@@ -65,3 +65,19 @@ def test_proposals_list_emergencies_first(tiny, users) -> None:  # type: ignore[
     page = client.get(reverse("proposals")).content.decode()
     table = page[page.index('id="proposals"') :]
     assert table.index("C004") < min(table.index(c) for c in ("C001", "C002", "C005"))  # C004 is the emergency
+
+
+def test_import_page_lists_every_problem_and_imports_nothing(tiny, users) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(users["officer"])
+    assert "govuk-error-message" in client.post(reverse("imports"), {}).content.decode()  # nothing chosen
+    bad = b"place_id,setting,provider,postcode,vacancies,age_min,age_max,weekly_cost\nH9,castle,private,NG7 2RD,1,0,17,900\n"
+    r = client.post(reverse("imports"), {"kind": "places", "file": SimpleUploadedFile("mine.csv", bad)})
+    page = r.content.decode()
+    assert "Nothing was imported" in page and "places.csv, line 2, column setting" in page
+    assert not Home.objects.filter(place_id="H9").exists()
+    good = bad.replace(b"castle", b"residential")
+    r = client.post(reverse("imports"), {"kind": "places", "file": SimpleUploadedFile("mine.csv", good)})
+    assert r.status_code == 302 and Home.objects.filter(place_id="H9", setting="residential").exists()

@@ -289,11 +289,21 @@ class ApprovalForm(forms.Form):
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[("places", "Homes (places.csv)"), ("children", "Referrals (children.csv)")],
+        choices=[
+            ("places", "Homes (places.csv)"),
+            ("children", "Referrals (children.csv)"),
+            ("ssda903", "Referrals from an SSDA903 return (a zip of its CSV files), with its supplement"),
+        ],
         widget=forms.RadioSelect,
         label="What the file holds",
+        error_messages={"required": "Choose what the file holds"},
     )
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label="File", error_messages={"required": "Choose the file to import"})
+    supplement = forms.FileField(
+        label="Supplement (SSDA903 only, optional)",
+        required=False,
+        help_text="CSV keyed by CHILD: who needs a home, needs, siblings, settings and plans (docs/ssda903.md)",
+    )
 
 
 class TokenForm(forms.Form):

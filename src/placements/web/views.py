@@ -68,6 +68,14 @@ PART_WORDS = {
 }
 
 
+def _version(request: HttpRequest) -> int:
+    """The record version the form was opened on (a stale or missing one is refused as a stale edit)."""
+    try:
+        return int(request.POST.get("version", "0"))
+    except ValueError:
+        return 0
+
+
 def actor(request: HttpRequest) -> Actor:
     return Actor(request.user.get_username(), role_of(request.user) or "")
 
@@ -190,7 +198,7 @@ def home_detail(request: HttpRequest, place_id: str) -> HttpResponse:
             if form.is_valid():
                 changes = {f: form.cleaned_data[f] for f in form.Meta.fields}
                 try:
-                    register.update_home(actor(request), home_obj, changes, int(request.POST.get("version", 0)))
+                    register.update_home(actor(request), home_obj, changes, _version(request))
                 except StaleEdit as exc:
                     messages.error(request, str(exc))
                     return redirect("home_detail", place_id=place_id)
@@ -214,7 +222,7 @@ def home_detail(request: HttpRequest, place_id: str) -> HttpResponse:
 @requires("edit_home")
 def home_new(request: HttpRequest) -> HttpResponse:
     authority = selectors.authority()
-    form = NewHomeForm(request.POST or None)
+    form = NewHomeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if Home.objects.filter(authority=authority, place_id=form.cleaned_data["place_id"]).exists():
             form.add_error("place_id", "A home with this identifier is already on the register")
@@ -248,7 +256,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 @requires("edit_child")
 def referral_new(request: HttpRequest) -> HttpResponse:
     authority = selectors.authority()
-    form = NewReferralForm(request.POST or None)
+    form = NewReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         cid = form.cleaned_data["child_id"].strip()
         if Referral.objects.filter(authority=authority, child_id=cid).exists():
@@ -267,12 +275,14 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 def referral_edit(request: HttpRequest, child_id: str) -> HttpResponse:
     authority = selectors.authority()
     referral = get_object_or_404(Referral, authority=authority, child_id=child_id)
-    form = ReferralForm(request.POST or None, instance=Referral.objects.get(pk=referral.pk))
+    form = ReferralForm(
+        request.POST if request.method == "POST" else None, instance=Referral.objects.get(pk=referral.pk)
+    )
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.Meta.fields}
         changes["settings"] = form.cleaned_data["settings"]
         try:
-            register.update_referral(actor(request), referral, changes, int(request.POST.get("version", 0)))
+            register.update_referral(actor(request), referral, changes, _version(request))
         except StaleEdit as exc:
             messages.error(request, str(exc))
             return redirect("referral_edit", child_id=child_id)
@@ -515,7 +525,7 @@ def approval_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
         pk=decision_id,
         referral__authority=selectors.authority(),
     )
-    form = ApprovalForm(request.POST or None)
+    form = ApprovalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             decisions.approve(
@@ -546,17 +556,21 @@ def approval_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
 
 @requires("import")
 def import_page(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        name = "places.csv" if form.cleaned_data["kind"] == "places" else "children.csv"
+        kind = form.cleaned_data["kind"]
+        name = "places.csv" if kind == "places" else "children.csv"
         try:
-            if form.cleaned_data["kind"] == "places":
+            if kind == "places":
                 n = imports.import_places(actor(request), selectors.authority(), data, name)
-            else:
+            elif kind == "children":
                 n = imports.import_children(actor(request), selectors.authority(), data, name)
+            else:
+                sup = form.cleaned_data.get("supplement")
+                n = imports.import_ssda903(actor(request), selectors.authority(), data, sup.read() if sup else None)
             messages.success(request, f"Imported {n} row(s) from {upload.name}.")
             return redirect("imports")
         except imports.ImportProblems as exc:
@@ -635,7 +649,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
 
 @requires("manage_tokens")
 def token_page(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     new_token = None
     if request.method == "POST":
         if "revoke" in request.POST:

@@ -114,46 +114,133 @@ def import_children(actor: Actor, authority: Authority, data: bytes, name: str =
                 [s.replace("children.csv", name, 1) if s.startswith("children.csv") else s for s in shown]
             ) from None
     raw = {r.get("child_id", ""): r for r in _raw_rows(text)}
+    _save_children(actor, authority, case.instance.children, raw, None, "referral.import")
+    return len(case.instance.children)
+
+
+#: The fields an SSDA903 return carries; the others come from the supplement, when it has a row for the child.
+RETURN_FIELDS = frozenset(
+    {
+        "date_of_birth",
+        "sex",
+        "home_postcode",
+        "local_authority",
+        "entered_care_date",
+        "last_review_date",
+        "review_dates",
+    }
+)
+
+
+def _child_values(c: Any, raw: dict[str, str], homes: dict[str, Home]) -> dict[str, Any]:
+    return {
+        "date_of_birth": c.date_of_birth,
+        "sex": c.sex.value,
+        "status": c.status.value,
+        "current_place": homes.get(c.current_place_id) if c.current_place_id else None,
+        "urgency": c.urgency.value,
+        "sibling_group": c.sibling_group or "",
+        "needs": ";".join(sorted(n.value for n in c.needs)),
+        "settings": ";".join(st.value for st in c.settings),
+        "lives_with_others": c.lives_with_others,
+        "home_postcode": c.home_postcode or "",
+        "school_postcode": raw.get("school_postcode", ""),
+        "local_authority": c.local_authority or "",
+        "max_distance_miles": c.max_distance_miles,
+        "permanence_plan": ";".join(p.value for p in c.permanence_plan),
+        "plan_date": c.plan_date,
+        "last_review_date": c.last_review_date,
+        "entered_care_date": c.entered_care_date,
+        "assessment_date": c.assessment_date,
+        "review_dates": ";".join(d.isoformat() for d in c.review_dates),
+    }
+
+
+def _save_children(
+    actor: Actor,
+    authority: Authority,
+    children: Any,
+    raw: dict[str, dict[str, str]],
+    only: dict[str, frozenset[str]] | None,
+    action: str,
+) -> None:
+    """Create or update referrals in one transaction; ``only[child_id]`` limits which fields an update may change."""
     homes = {h.place_id: h for h in Home.objects.filter(authority=authority)}
     with transaction.atomic():
-        for c in case.instance.children:
-            r = raw.get(c.child_id, {})
-            values: dict[str, Any] = {
-                "date_of_birth": c.date_of_birth,
-                "sex": c.sex.value,
-                "status": c.status.value,
-                "current_place": homes.get(c.current_place_id) if c.current_place_id else None,
-                "urgency": c.urgency.value,
-                "sibling_group": c.sibling_group or "",
-                "needs": ";".join(sorted(n.value for n in c.needs)),
-                "settings": ";".join(s.value for s in c.settings),
-                "lives_with_others": c.lives_with_others,
-                "home_postcode": c.home_postcode or "",
-                "school_postcode": r.get("school_postcode", ""),
-                "local_authority": c.local_authority or "",
-                "max_distance_miles": c.max_distance_miles,
-                "permanence_plan": ";".join(p.value for p in c.permanence_plan),
-                "plan_date": c.plan_date,
-                "last_review_date": c.last_review_date,
-                "entered_care_date": c.entered_care_date,
-                "assessment_date": c.assessment_date,
-                "review_dates": ";".join(d.isoformat() for d in c.review_dates),
-            }
+        for c in children:
+            values = _child_values(c, raw.get(c.child_id, {}), homes)
             referral = Referral.objects.filter(authority=authority, child_id=c.child_id).first()
             if referral is None:
                 referral = Referral.objects.create(authority=authority, child_id=c.child_id, **values)
-                audit.record(
-                    actor, "referral.import", "child", c.child_id, None, _snapshot(referral, casefolder.CHILD_COLUMNS)
-                )
-            else:
-                before = _snapshot(referral, casefolder.CHILD_COLUMNS)
-                for k, v in values.items():
-                    setattr(referral, k, v)
-                referral.version += 1
-                referral.save()
-                b, a = audit.diff(before, _snapshot(referral, casefolder.CHILD_COLUMNS))
-                audit.record(actor, "referral.import", "child", c.child_id, b, a)
-    return len(case.instance.children)
+                audit.record(actor, action, "child", c.child_id, None, _snapshot(referral, casefolder.CHILD_COLUMNS))
+                continue
+            if only is not None:
+                allowed = only.get(c.child_id, RETURN_FIELDS)
+                values = {
+                    k: v for k, v in values.items() if k in allowed or (k == "current_place" and "status" in allowed)
+                }
+            before = _snapshot(referral, casefolder.CHILD_COLUMNS)
+            for k, v in values.items():
+                setattr(referral, k, v)
+            referral.version += 1
+            referral.save()
+            b, a = audit.diff(before, _snapshot(referral, casefolder.CHILD_COLUMNS))
+            audit.record(actor, action, "child", c.child_id, b, a)
+
+
+def import_ssda903(
+    actor: Actor, authority: Authority, return_zip: bytes, supplement: bytes | None = None, as_of: dt.date | None = None
+) -> int:
+    """Referrals from an SSDA903 return (a zip of its CSV files, any folders) and, optionally, the supplement.
+
+    Read by the engine's own SSDA903 reader against the current register (``placements match --ssda903``'s
+    path). New children are added with everything; a child already on the list is updated with the
+    return's fields, and with the supplement's only when the supplement has a row for them, so a
+    return without a supplement never wipes needs, settings or plans recorded in the application.
+    """
+    import zipfile
+
+    from placements import InputError
+    from placements.io.ssda903.case import read_ssda903_case
+
+    day = as_of or dt.date.today()
+    files = casefolder.build(authority, day)
+    with tempfile.TemporaryDirectory(prefix="placements-import-") as tmp:
+        root = Path(tmp)
+        ret = root / "ssda903"
+        ret.mkdir()
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(return_zip))
+        except zipfile.BadZipFile:
+            raise ImportProblems(["the SSDA903 return must be a zip of its CSV files"]) from None
+        for info in archive.infolist():
+            name = Path(info.filename)
+            if info.is_dir() or name.is_absolute() or ".." in name.parts or name.suffix.lower() not in (".csv", ".xml"):
+                continue
+            target = ret / Path(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(info))
+        register_dir = root / "register"
+        casefolder.write(
+            {"places.csv": _without_kinship(files["places.csv"]), "policy.toml": files["policy.toml"]}, register_dir
+        )
+        sup_path = None
+        if supplement is not None:
+            sup_path = root / "supplement.csv"
+            sup_path.write_text(_decode(supplement, "supplement.csv"), encoding="utf-8")
+        try:
+            folder, _ = read_ssda903_case(ret, register_dir / "places.csv", sup_path, day, authority.la_code)
+        except InputError as exc:
+            raise ImportProblems([str(p).replace(str(root) + "/", "") for p in exc.problems]) from None
+    in_supplement: set[str] = set()
+    if supplement is not None:
+        in_supplement = {r.get("CHILD", "") for r in _raw_rows(_decode(supplement, "supplement.csv"))}
+    all_fields = frozenset(casefolder.CHILD_COLUMNS) | {"current_place", "school_postcode"}
+    only = {
+        c.child_id: (all_fields if c.child_id in in_supplement else RETURN_FIELDS) for c in folder.instance.children
+    }
+    _save_children(actor, authority, folder.instance.children, {}, only, "referral.import_ssda903")
+    return len(folder.instance.children)
 
 
 def _without_kinship(places_csv: str) -> str:
