@@ -113,13 +113,14 @@ def serve(db: str | None = None, port: int = 8000, host: str = "127.0.0.1", thre
         print("Demo users exist already: " + ", ".join(DEMO_USERS.values()) + " (their passwords were printed once).")
     worker = subprocess.Popen([sys.executable, "-m", "placements.web.worker"], env=os.environ.copy())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the worker too (the finally below)
-    print(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     try:
-        from waitress import serve as waitress_serve
+        from waitress import create_server
 
         from placements.web.wsgi import application
 
-        waitress_serve(application, host=host, port=port, threads=threads, ident="placements")
+        server = create_server(application, host=host, port=port, threads=threads, ident="placements")
+        print(f"Serving on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)  # listening from here on
+        server.run()
     finally:
         worker.terminate()
         try:

@@ -102,10 +102,11 @@ def _database() -> dict[str, Any]:
         db["CONN_MAX_AGE"] = 0
         db["OPTIONS"] = {
             # Writers take the lock when their transaction starts, so concurrent writes queue instead of
-            # failing half-way (and audit appends are serialised); WAL lets readers go on meanwhile.
+            # failing half-way (and audit appends are serialised); WAL lets readers go on meanwhile; a synchronous
+            # commit (FULL) means an acknowledged decision survives a crash or a power cut, not only a restart.
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         }
     else:
         db["CONN_HEALTH_CHECKS"] = True
