@@ -46,6 +46,7 @@ RULE_ORDER: tuple[Rule, ...] = (
     Rule.NEEDS,
     Rule.LIVES_ALONE,
     Rule.FOSTERING_LIMIT,
+    Rule.OFSTED,
     Rule.CAPACITY,
     Rule.MAX_DISTANCE,
     Rule.DECISION,
@@ -166,6 +167,15 @@ class Eligibility:
         with np.errstate(invalid="ignore"):
             within = ~(self.distance > max_d)  # unknown distance never breaks a limit it cannot measure
         not_rejected, held_alone = self._decision_masks()
+        ofsted = np.ones((n, m), dtype=bool)
+        rule = self.policy.ofsted
+        for j, p in enumerate(places):
+            if p.ofsted_rating is not None and rule.blocks(p.ofsted_rating, approved=False):
+                ofsted[:, j] = [
+                    not rule.blocks(p.ofsted_rating, c.child_id in p.ofsted_approved_for)
+                    or (c.status is Status.PLACED and c.current_place_id == p.place_id)
+                    for c in kids
+                ]
         return {
             Rule.SETTING: suitable[:, p_setting] if n else np.zeros((0, m), dtype=bool),
             Rule.AGE: (age_min <= ages) & (ages <= age_max),
@@ -178,6 +188,7 @@ class Eligibility:
             Rule.FOSTERING_LIMIT: np.broadcast_to(~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT), (n, m)),
             Rule.LIVES_ALONE: (~lone | (others == 0)) & held_alone,
             Rule.DECISION: not_rejected,
+            Rule.OFSTED: ofsted,
         }
 
     def _decision_masks(self) -> tuple[np.ndarray, np.ndarray]:

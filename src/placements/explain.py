@@ -20,6 +20,11 @@ def shortlist(elig: Eligibility, size: int) -> pd.DataFrame:
     top["setting"] = [places[p].setting.value for p in top["place"]]
     top["provider"] = [places[p].provider.value for p in top["place"]]
     top["weekly_cost"] = [places[p].weekly_cost for p in top["place"]]
+    top["ofsted_rating"] = [places[p].ofsted_rating.value if places[p].ofsted_rating else "" for p in top["place"]]
+    top["ofsted_approved"] = [
+        elig.kids[r].child_id in places[p].ofsted_approved_for for r, p in zip(top["row"], top["place"], strict=True)
+    ]
+    top["location_approximate"] = [places[p].location_approximate for p in top["place"]]
     top = top.rename(columns={"miles": "distance_miles", "penalty": "score_penalty"})
     cols = [
         "child_id",
@@ -28,7 +33,10 @@ def shortlist(elig: Eligibility, size: int) -> pd.DataFrame:
         "setting",
         "provider",
         "distance_miles",
+        "location_approximate",
         "weekly_cost",
+        "ofsted_rating",
+        "ofsted_approved",
         *PENALTY_PARTS,
         "score_penalty",
     ]
@@ -60,6 +68,8 @@ def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
         return "" if c.max_distance_miles is None else f"within {c.max_distance_miles:g} miles"
     if rule is Rule.DECISION:
         return "that the placement team has not rejected for this child"
+    if rule is Rule.OFSTED:
+        return "with an Ofsted judgement the authority accepts"
     raise ValueError(rule)
 
 
@@ -107,6 +117,8 @@ def _nearest(elig: Eligibility, row: int, candidates: np.ndarray, rule: Rule) ->
         Rule.SUPPORTED_AGE: "is supported accommodation (16-17 only)",
         Rule.KINSHIP: "is approved for other named children",
         Rule.DECISION: "the placement team rejected for this child (decisions.csv)",
+        Rule.OFSTED: f"is judged {place.ofsted_rating.value if place.ofsted_rating else 'unrated'} by Ofsted "
+        "(a manager's approval for this child in ofsted_approved_for, where policy allows one)",
     }[rule]
     if rule is Rule.MAX_DISTANCE:
         return f"; nearest that would: {place.place_id} {what}"

@@ -69,7 +69,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     """
     policy = policy or Policy()
     as_of = policy.as_of_date()
-    held_problems = check_held(instance, as_of, whole_cohort)
+    held_problems = check_held(instance, as_of, whole_cohort, policy)
     if held_problems:
         raise InputError([Problem("decisions.csv", None, "place_id", str(v)) for v in held_problems])
     t0 = time.perf_counter()

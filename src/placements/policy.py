@@ -12,8 +12,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
+from placements.codes import OfstedRating
 from placements.errors import InputError, Problem
 
 
@@ -42,6 +43,28 @@ class Weights(BaseModel):
     per_100_gbp_week: int = Field(4, ge=0, description="per GBP 100 of weekly cost")
 
 
+class OfstedRule(BaseModel):
+    """Which Ofsted judgements of a home the authority accepts (``[ofsted]`` in policy.toml).
+
+    A home whose latest overall judgement is in ``never`` is not admissible for any child. One in
+    ``needs_approval`` is admissible only for the children a manager has approved for it (the home's
+    ``ofsted_approved_for`` column, which the web application's approvals can fill in). A home with
+    no judgement (not yet inspected, or not a children's home) is never held back by this rule.
+    A child's current home is exempt: the rule is about proposing homes, not about moving children.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    never: tuple[OfstedRating, ...] = Field((OfstedRating.INADEQUATE,), description="judgements never accepted")
+    needs_approval: tuple[OfstedRating, ...] = Field(
+        (OfstedRating.REQUIRES_IMPROVEMENT,), description="judgements accepted only for approved children"
+    )
+
+    def blocks(self, rating: OfstedRating | None, approved: bool) -> bool:
+        """Whether a home of this judgement is held back for a child (approved or not)."""
+        return rating is not None and (rating in self.never or (rating in self.needs_approval and not approved))
+
+
 class Policy(BaseModel):
     """Everything about a match that is a choice rather than a fact about children and homes."""
 
@@ -50,6 +73,7 @@ class Policy(BaseModel):
     as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
     la_code: str | None = Field(None, description="the authority's ONS code (e.g. E06000018) for in/out of area")
     weights: Weights = Field(default_factory=Weights)
+    ofsted: OfstedRule = Field(default_factory=OfstedRule)
     backend: Literal["scip", "highs", "cpsat"] = Field(
         "scip", description="solver: SCIP or HiGHS (MIP, shipped in OR-Tools) or CP-SAT; see docs/solvers.md"
     )
@@ -66,6 +90,15 @@ class Policy(BaseModel):
             "its bound are then those of the pruned model: see docs/solvers.md"
         ),
     )
+
+    @model_serializer(mode="wrap")
+    def _ofsted_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The ``[ofsted]`` rule is written only when it is not the default, so a policy that does not
+        change it serialises as it always did (the bench's instance fingerprints stay valid)."""
+        data = handler(self)
+        if self.ofsted == OfstedRule():
+            data.pop("ofsted", None)
+        return data
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()

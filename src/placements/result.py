@@ -189,8 +189,10 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
             "age": elig.ages[rows] if len(rows) else [],
             "urgency": [elig.kids[r].urgency.value for r in rows],
             "distance_miles": elig.distance[rows, cols] if len(rows) else [],
+            "location_approximate": [places[c].location_approximate for c in cols],
             "in_area": elig.in_area(rows, cols) if len(rows) else [],
             "weekly_cost": [places[c].weekly_cost for c in cols],
+            "ofsted_rating": [places[c].ofsted_rating.value if places[c].ofsted_rating else "" for c in cols],
             "sibling_group": [elig.kids[r].sibling_group or "" for r in rows],
             "split": [r in split_groups for r in rows],
         }

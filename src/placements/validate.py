@@ -25,6 +25,7 @@ from placements.codes import (
 from placements.errors import Problem
 from placements.instance import Instance
 from placements.io.case_folder import CaseFolder
+from placements.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class Violation:
         return f"[{self.rule}] child {self.child_id} at {self.place_id}: {self.message}"
 
 
-def check_held(instance: Instance, as_of: dt.date, whole_cohort: bool = False) -> list[Violation]:
+def check_held(
+    instance: Instance, as_of: dt.date, whole_cohort: bool = False, policy: Policy | None = None
+) -> list[Violation]:
     """Every hard rule the team's held pairs break on their own (decisions.csv, ``held``).
 
     The held children, taken as the only proposal of the day, must be lawful: each pair passes
@@ -49,7 +52,7 @@ def check_held(instance: Instance, as_of: dt.date, whole_cohort: bool = False) -
     if not instance.held:
         return []
     alone = instance.replace(decisions=())
-    return validate(alone, dict(instance.held), as_of, whole_cohort)
+    return validate(alone, dict(instance.held), as_of, whole_cohort, policy)
 
 
 def held_problems(folder: CaseFolder, whole_cohort: bool = False) -> list[Problem]:
@@ -60,7 +63,7 @@ def held_problems(folder: CaseFolder, whole_cohort: bool = False) -> list[Proble
     """
     out = []
     inst = folder.instance
-    for v in check_held(inst, folder.policy.as_of_date(), whole_cohort):
+    for v in check_held(inst, folder.policy.as_of_date(), whole_cohort, folder.policy):
         if v.child_id is not None and v.child_id in inst.held:
             pair = (v.child_id, inst.held[v.child_id])
             text = f"child {v.child_id} is held for {pair[1]}, but that home breaks rule '{v.rule}': {v.message}"
@@ -76,15 +79,20 @@ def validate(
     assignment: dict[str, str],
     as_of: dt.date,
     whole_cohort: bool = False,
+    policy: Policy | None = None,
 ) -> list[Violation]:
     """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful.
+
+    ``policy`` gives the authority's Ofsted rule (default: the default policy's).
 
     With decisions (``instance.decisions``), the proposal is ``assignment`` plus the held
     children, who stay in their held home as if they lived there: a held child may not be in
     ``assignment``, a rejected pair may not be, and the held pairs must themselves be lawful
     (:func:`check_held`).
     """
-    out: list[Violation] = check_held(instance, as_of, whole_cohort)
+    out: list[Violation] = check_held(instance, as_of, whole_cohort, policy)
+    never = set((policy or Policy()).ofsted.never)
+    needs_approval = set((policy or Policy()).ofsted.needs_approval)
     children = {c.child_id: c for c in instance.children}
     places = {p.place_id: p for p in instance.places}
 
@@ -144,6 +152,13 @@ def validate(
             out.append(Violation(Rule.KINSHIP, kid, pid, "connected-person carer approved for other children only"))
         if p.setting is Setting.SUPPORTED and not 16 <= age <= 17:
             out.append(Violation(Rule.SUPPORTED_AGE, kid, pid, f"supported accommodation at age {age}"))
+        living_there = c.status is Status.PLACED and c.current_place_id == pid
+        if p.ofsted_rating in never and not living_there:
+            out.append(Violation(Rule.OFSTED, kid, pid, f"Ofsted judged the home {p.ofsted_rating.value}"))
+        elif p.ofsted_rating in needs_approval and kid not in p.ofsted_approved_for and not living_there:
+            out.append(
+                Violation(Rule.OFSTED, kid, pid, f"home judged {p.ofsted_rating.value}, child not approved for it")
+            )
         if c.max_distance_miles is not None:
             assert c.home_easting is not None and c.home_northing is not None
             d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)

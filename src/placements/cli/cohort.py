@@ -29,15 +29,20 @@ def cohort_cmd(
         "out/cohort.csv"
     ),
     la_code: Annotated[
-        str | None, typer.Option(help="responsible authority's ONS code (default: the data's LA column)")
+        str | None,
+        typer.Option(help="responsible authority's ONS code (default: policy, LA column, else most HOME_POST)"),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="policy.toml whose la_code to use (default: one in or beside --ssda903)")
     ] = None,
 ) -> None:
     """One row per child looked after on --as-of: placement, distance, area, stability, reviews."""
     from rich.table import Table
 
     from placements.domain import parse_date
-    from placements.io.ssda903.cohort import all_issues, cohort_csv, read_cohort
+    from placements.io.ssda903.cohort import all_issues, cohort_csv, read_cohort_said
     from placements.io.ssda903.read import issues_frame
+    from placements.policy import load_policy
 
     try:
         day = parse_date(as_of)
@@ -45,11 +50,18 @@ def cohort_cmd(
         fail([Problem("--as-of", None, None, str(exc))])
     if out.name == PROBLEMS_FILE:
         fail([Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")])
+    policy_file = policy
+    if policy_file is None:
+        near = [ssda903 / "policy.toml", ssda903.parent / "policy.toml"] if ssda903.is_dir() else []
+        policy_file = next((p for p in [*near, ssda903.parent / "policy.toml"] if p.is_file()), None)
+    elif not policy_file.is_file():
+        fail([Problem(str(policy_file), None, None, "policy file not found")])
     try:
+        policy_la = load_policy(policy_file).la_code if policy_file is not None and la_code is None else None
         with console.status(
             f"Reading {ssda903} and finding who was looked after on {day.isoformat()}...", spinner="dots"
         ):
-            data, built = read_cohort(ssda903, day, la_code)
+            data, built, source = read_cohort_said(ssda903, day, la_code, policy_la, str(policy_file))
     except InputError as exc:
         fail(exc.problems)
     inputs = {Path(f).resolve() for files in data.files.values() for f in files}
@@ -92,6 +104,7 @@ def cohort_cmd(
     for k, v in rows:
         head.add_row(k, str(v))
     console.print(head)
+    console.print(f"Responsible authority: {source}")
     if issues:
         t = Table(title=f"Problems (first {min(SHOW_PROBLEMS, len(issues))} of {len(issues)})")
         for col in ("table", "file", "row", "column", "problem", "what was done"):

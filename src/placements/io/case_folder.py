@@ -199,8 +199,23 @@ def read_places(path: Path, problems: list[Problem]) -> tuple[list[Place], _Tabl
                 )
             )
     warnings = near_miss_columns(table, set(Place.model_fields) | {"local_authority"})
+    # A blank vacancy is one nobody has confirmed (``placements register ofsted`` leaves them so): none is offered.
+    unconfirmed = [r for r in table.rows if r.get("vacancies", "") == ""]
+    if unconfirmed:
+        warnings.append(
+            Problem(
+                str(table.path),
+                int(unconfirmed[0]["__line__"]),
+                "vacancies",
+                f"{len(unconfirmed)} home(s) with blank vacancies (not confirmed): read as no vacancy",
+            )
+        )
     found = _resolve_postcodes([(table, "postcode")], problems)
-    places = _validate(Place, table, [_place_values(r, found) for r in table.rows], problems)
+    values = [_place_values(r, found) for r in table.rows]
+    for v in values:
+        if v.get("vacancies", "") == "":
+            v["vacancies"] = "0"
+    places = _validate(Place, table, values, problems)
     return places, table, warnings
 
 

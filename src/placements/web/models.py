@@ -135,6 +135,13 @@ class Home(models.Model):
     sibling_exemption = models.BooleanField(default=False)
     kinship_for = models.TextField(blank=True, default="", help_text="child ids, ;-separated")
     vacancies_confirmed_on = models.DateField(help_text="the day the vacancies were last confirmed with the home")
+    ofsted_rating = models.CharField(max_length=30, blank=True, default="", help_text="Ofsted's overall judgement")
+    ofsted_urn = models.CharField(max_length=20, blank=True, default="")
+    ofsted_date = models.DateField(null=True, blank=True)
+    ofsted_approved_for = models.TextField(
+        blank=True, default="", help_text="child ids a manager approved despite the judgement, ;-separated"
+    )
+    location_approximate = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1, help_text="bumped on every change: stale forms are refused")
 
     class Meta:

@@ -33,6 +33,11 @@ PLACE_COLUMNS = (
     "long_term",
     "sibling_exemption",
     "kinship_for",
+    "ofsted_rating",
+    "ofsted_urn",
+    "ofsted_date",
+    "ofsted_approved_for",
+    "location_approximate",
     "vacancies_confirmed_on",
 )
 CHILD_COLUMNS = (

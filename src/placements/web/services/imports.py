@@ -76,6 +76,11 @@ def import_places(actor: Actor, authority: Authority, data: bytes, name: str = "
                 "long_term": p.long_term,
                 "sibling_exemption": p.sibling_exemption,
                 "kinship_for": ";".join(sorted(p.kinship_for)),
+                "ofsted_rating": p.ofsted_rating.value if p.ofsted_rating else "",
+                "ofsted_urn": p.ofsted_urn or "",
+                "ofsted_date": p.ofsted_date,
+                "ofsted_approved_for": ";".join(sorted(p.ofsted_approved_for)),
+                "location_approximate": p.location_approximate,
                 "vacancies_confirmed_on": today,
             }
             home = Home.objects.filter(authority=authority, place_id=p.place_id).first()
@@ -250,7 +255,8 @@ def _without_kinship(places_csv: str) -> str:
         return places_csv
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    for r in rows:
+    for r in rows:  # both name children, who may not be in the file being checked
         r["kinship_for"] = ""
+        r["ofsted_approved_for"] = ""
         writer.writerow(r)
     return out.getvalue()
