@@ -4,12 +4,13 @@
 #   make lint   ruff (lint and format) and mypy
 #   make report the demo authority's HTML report (a few minutes)
 #   make prove  the demo's whole-cohort match proven optimal, score included (about 51 minutes on 2 cores)
+#   make serve  the placement team's web application on http://127.0.0.1:8000 (demo authority, a user per role)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint report prove install clean
+.PHONY: demo test lint report prove install clean serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,9 @@ demo: $(STAMP)
 
 prove: $(STAMP)
 	$(BIN)/placements match data/demo --whole-cohort --time-limit 5400 --show 10 --out out/demo-whole-cohort-proof
+
+serve: $(STAMP)
+	$(BIN)/placements serve
 
 report: $(STAMP)
 	$(BIN)/placements report data/demo --out out/report/report.html

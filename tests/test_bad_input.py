@@ -35,6 +35,13 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str]] = {
     "ChildrenCsvIsExcelWorkbook": ("children.csv", None, None, "looks like an Excel workbook (.xlsx), not CSV text"),
     "ChildrenCsvMissing": ("children.csv", None, None, "file not found"),
     "CurrentPlaceUnknown": ("children.csv", 4, "current_place_id", "P009"),
+    "DecisionDuplicatePair": ("decisions.csv", 4, "place_id", "second decision for child 'C001' and place 'P002'"),
+    "DecisionHeldForPlacedChild": ("decisions.csv", 2, "decision", "status 'placed'"),
+    "DecisionHeldTwice": ("decisions.csv", 3, "decision", "already held for place 'P001'"),
+    "DecisionUnknownChild": ("decisions.csv", 3, "child_id", "C099"),
+    "DecisionUnknownCode": ("decisions.csv", 2, "decision", "'held' or 'rejected'"),
+    "DecisionUnknownPlace": ("decisions.csv", 2, "place_id", "P009"),
+    "DecisionsMissingColumn": ("decisions.csv", 1, "decision", "required column is missing"),
     "DuplicateChildId": ("children.csv", 8, "child_id", "duplicate child_id"),
     "DuplicateHeader": ("places.csv", 1, "vacancies", "more than once"),
     "DuplicatePlaceId": ("places.csv", 5, "place_id", "duplicate place_id"),
@@ -115,10 +122,12 @@ def test_every_broken_folder_is_in_the_table() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_broken_folder_differs_from_tiny_in_one_file(name: str) -> None:
     folder = BROKEN / name
-    names = {"children.csv", "places.csv", "policy.toml"}
-    differ = [
-        n for n in sorted(names) if not (folder / n).exists() or (folder / n).read_bytes() != (TINY / n).read_bytes()
-    ]
+    names = {"children.csv", "places.csv", "policy.toml", "decisions.csv"}
+
+    def content(f: Path) -> bytes | None:
+        return f.read_bytes() if f.exists() else None
+
+    differ = [n for n in sorted(names) if content(folder / n) != content(TINY / n)]
     assert len(differ) == 1, differ
     assert {p.name for p in folder.iterdir()} <= names
 

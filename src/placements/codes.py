@@ -89,7 +89,18 @@ class Rule(StrEnum):
     CAPACITY = "capacity"
     FOSTERING_LIMIT = "fostering_limit"
     LIVES_ALONE = "lives_alone"
+    DECISION = "decision"
+    """The placement team's decision (decisions.csv): a rejected pair, or a child held for another home."""
     OFSTED = "ofsted"
+
+
+class DecisionCode(StrEnum):
+    """A placement team's decision about one (child, home) pair, read from decisions.csv."""
+
+    HELD = "held"
+    """Accepted: the child is held for this home; the match does not move them and the home's room falls by one."""
+    REJECTED = "rejected"
+    """Rejected: the pair is never proposed again (until the rejection is withdrawn and the row removed)."""
 
 
 class OfstedRating(StrEnum):

@@ -28,6 +28,7 @@ from placements.codes import (
     DEFAULT_SETTINGS_16_17,
     DEFAULT_SETTINGS_UNDER_16,
     OFSTED_RATING_TEXT,
+    DecisionCode,
     Need,
     OfstedRating,
     PlaceSex,
@@ -264,3 +265,17 @@ class Place(BaseModel):
         if lo is not None and lo > v:
             raise ValueError(f"age_max {v} is below age_min {lo}")
         return v
+
+
+class Decision(BaseModel):
+    """A placement team's decision about one (child, home) pair (a row of decisions.csv).
+
+    ``held``: the team accepted this home for the child; the match keeps the child there and the
+    home's room falls by one. ``rejected``: the pair is never proposed again.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    child_id: str = Field(min_length=1)
+    place_id: str = Field(min_length=1)
+    decision: DecisionCode

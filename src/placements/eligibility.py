@@ -49,6 +49,7 @@ RULE_ORDER: tuple[Rule, ...] = (
     Rule.OFSTED,
     Rule.CAPACITY,
     Rule.MAX_DISTANCE,
+    Rule.DECISION,
 )
 
 PENALTY_PARTS: tuple[str, ...] = (
@@ -85,20 +86,32 @@ class Scope:
 
 
 def make_scope(instance: Instance, whole_cohort: bool) -> Scope:
+    """The children being matched and each home's room and others.
+
+    Children the team holds for a home (``decisions.csv``, ``held``) are not matched again: like a
+    child already living there, each takes one of the home's places and counts among its others
+    (for the fostering limit and for children who must live without other children).
+    """
     n_places = len(instance.places)
     vacancies = np.array([p.vacancies for p in instance.places], dtype=np.int64)
     cip = np.array([p.children_in_placement for p in instance.places], dtype=np.int64)
+    held = instance.held
+    held_at = np.zeros(n_places, dtype=np.int64)
+    for pid in held.values():
+        held_at[instance.place_index[pid]] += 1
     if whole_cohort:
-        chosen = np.arange(len(instance.children))
+        chosen = np.array([i for i, c in enumerate(instance.children) if c.child_id not in held], dtype=np.int64)
         living = np.zeros(n_places, dtype=np.int64)
         for c in instance.children:
             if c.status is Status.PLACED and c.current_place_id is not None:
                 living[instance.place_index[c.current_place_id]] += 1
-        return Scope(chosen, vacancies + living, cip - living, True)
+        room = np.maximum(vacancies + living - held_at, 0)
+        return Scope(chosen, room, cip - living + held_at, True)
     chosen = np.array(
-        [i for i, c in enumerate(instance.children) if c.status is Status.NEEDS_PLACEMENT], dtype=np.int64
+        [i for i, c in enumerate(instance.children) if c.status is Status.NEEDS_PLACEMENT and c.child_id not in held],
+        dtype=np.int64,
     )
-    return Scope(chosen, vacancies, cip, False)
+    return Scope(chosen, np.maximum(vacancies - held_at, 0), cip + held_at, False)
 
 
 @dataclass
@@ -153,6 +166,7 @@ class Eligibility:
         others = self.scope.others[None, :]
         with np.errstate(invalid="ignore"):
             within = ~(self.distance > max_d)  # unknown distance never breaks a limit it cannot measure
+        not_rejected, held_alone = self._decision_masks()
         ofsted = np.ones((n, m), dtype=bool)
         rule = self.policy.ofsted
         for j, p in enumerate(places):
@@ -172,9 +186,34 @@ class Eligibility:
             Rule.MAX_DISTANCE: np.broadcast_to(within, (n, m)),
             Rule.CAPACITY: np.broadcast_to((self.scope.capacity >= 1)[None, :], (n, m)),
             Rule.FOSTERING_LIMIT: np.broadcast_to(~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT), (n, m)),
-            Rule.LIVES_ALONE: ~lone | (others == 0),
+            Rule.LIVES_ALONE: (~lone | (others == 0)) & held_alone,
+            Rule.DECISION: not_rejected,
             Rule.OFSTED: ofsted,
         }
+
+    def _decision_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The team's decisions as pair masks (children in scope x places).
+
+        ``not_rejected``: False for every pair in decisions.csv marked ``rejected``.
+        ``held_alone``: False where the home is held for a child who must live without other
+        children, unless this child is one of that child's siblings.
+        """
+        inst, kids = self.instance, self._kids
+        not_rejected = np.ones((len(kids), len(inst.places)), dtype=bool)
+        row_of = {c.child_id: i for i, c in enumerate(kids)}
+        for cid, pid in inst.rejected:
+            if cid in row_of:
+                not_rejected[row_of[cid], inst.place_index[pid]] = False
+        held_alone = np.ones_like(not_rejected)
+        for cid, pid in inst.held.items():
+            held_child = inst.children[inst.child_index[cid]]
+            if held_child.lives_with_others:
+                continue
+            j = inst.place_index[pid]
+            held_alone[:, j] = [
+                held_child.sibling_group is not None and c.sibling_group == held_child.sibling_group for c in kids
+            ]
+        return not_rejected, held_alone
 
     @cached_property
     def fostering_limit_applies(self) -> np.ndarray:
@@ -258,7 +297,7 @@ class Eligibility:
         return parts
 
     def _placed_sibling_homes(self) -> list[frozenset[str]]:
-        """For each child in scope: homes where a sibling not being matched lives now."""
+        """For each child in scope: homes where a sibling not being matched lives now, or is held for."""
         inst = self.instance
         in_scope = {inst.children[i].child_id for i in self.scope.children}
         out = []
@@ -266,7 +305,11 @@ class Eligibility:
             homes = set()
             for sib in inst.siblings_of(c.child_id):
                 s = inst.children[inst.child_index[sib]]
-                if sib not in in_scope and s.status is Status.PLACED and s.current_place_id:
+                if sib in in_scope:
+                    continue
+                if sib in inst.held:
+                    homes.add(inst.held[sib])
+                elif s.status is Status.PLACED and s.current_place_id:
                     homes.add(s.current_place_id)
             out.append(frozenset(homes))
         return out

@@ -121,7 +121,9 @@ def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
     if rule is Rule.CAPACITY:
         return "with a vacancy"
     if rule is Rule.MAX_DISTANCE:
-        return f"within {c.max_distance_miles:g} miles"
+        return "" if c.max_distance_miles is None else f"within {c.max_distance_miles:g} miles"
+    if rule is Rule.DECISION:
+        return "that the placement team has not rejected for this child"
     if rule is Rule.OFSTED:
         return "with an Ofsted judgement the authority accepts"
     raise ValueError(rule)
@@ -199,6 +201,7 @@ def _nearest(elig: Eligibility, row: int, candidates: np.ndarray, rule: Rule) ->
         Rule.OFSTED: f"is judged {place.ofsted_rating.value if place.ofsted_rating else 'unrated'} by Ofsted, which "
         "the authority's policy does not accept for this child (a manager's approval in ofsted_approved_for, where "
         "policy allows one)",
+        Rule.DECISION: "was rejected for this child by the placement team (decisions.csv)",
     }[rule]
     near = "closest" if rule in (Rule.NEEDS, Rule.AGE) or np.isnan(miles) else "nearest"
     at = "" if np.isnan(miles) else f" at {miles:.1f} miles"

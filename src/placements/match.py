@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from placements.eligibility import Eligibility, make_scope
+from placements.errors import InputError, Problem
 from placements.instance import Instance
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
@@ -15,6 +16,7 @@ from placements.model.patterns import Patterns, build_patterns
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult, SolverStats, build_result
+from placements.validate import check_held
 
 if TYPE_CHECKING:
     from placements.model.cpsat import CpSatModel
@@ -60,9 +62,16 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     Tiers in strict priority: emergency children placed; children placed; fewest extra homes for
     split sibling groups; then the quality score of ``policy.weights``. Tiers (1)-(3) are proven
     optimal; the score is optimal or reported with its gap when ``policy.time_limit_seconds`` stops it.
+
+    The team's decisions in ``instance.decisions`` are honoured: rejected pairs are never proposed;
+    held children stay in their held home (not matched again; the home's room falls by one). Raises
+    ``InputError`` when the held pairs are not lawful on their own (see ``validate.check_held``).
     """
     policy = policy or Policy()
     as_of = policy.as_of_date()
+    held_problems = check_held(instance, as_of, whole_cohort, policy)
+    if held_problems:
+        raise InputError([Problem("decisions.csv", None, "place_id", str(v)) for v in held_problems])
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort)
     elig = Eligibility(instance, policy, scope, as_of)

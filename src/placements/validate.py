@@ -22,7 +22,9 @@ from placements.codes import (
     Setting,
     Status,
 )
+from placements.errors import Problem
 from placements.instance import Instance
+from placements.io.case_folder import CaseFolder
 from placements.policy import Policy
 
 
@@ -37,6 +39,41 @@ class Violation:
         return f"[{self.rule}] child {self.child_id} at {self.place_id}: {self.message}"
 
 
+def check_held(
+    instance: Instance, as_of: dt.date, whole_cohort: bool = False, policy: Policy | None = None
+) -> list[Violation]:
+    """Every hard rule the team's held pairs break on their own (decisions.csv, ``held``).
+
+    The held children, taken as the only proposal of the day, must be lawful: each pair passes
+    every single-child rule, and together they fit each home's room, the fostering limit and
+    children who must live alone. A hold that no longer passes (the child's needs or the home's
+    approval changed, the vacancy went) is reported, never dropped silently.
+    """
+    if not instance.held:
+        return []
+    alone = instance.replace(decisions=())
+    return validate(alone, dict(instance.held), as_of, whole_cohort, policy)
+
+
+def held_problems(folder: CaseFolder, whole_cohort: bool = False) -> list[Problem]:
+    """:func:`check_held` on a case folder, each problem naming decisions.csv, the held row's line and column.
+
+    The reader checks decisions.csv's structure, codes and references; whether each hold is still
+    lawful is a question of the rules, answered here (the command line asks it right after reading).
+    """
+    out = []
+    inst = folder.instance
+    for v in check_held(inst, folder.policy.as_of_date(), whole_cohort, folder.policy):
+        if v.child_id is not None and v.child_id in inst.held:
+            pair = (v.child_id, inst.held[v.child_id])
+            text = f"child {v.child_id} is held for {pair[1]}, but that home breaks rule '{v.rule}': {v.message}"
+        else:
+            pair = next((k, p) for k, p in inst.held.items() if p == v.place_id)
+            text = f"the children held for {v.place_id} break rule '{v.rule}' together: {v.message}"
+        out.append(Problem(folder.decisions_file or "decisions.csv", folder.decision_lines.get(pair), "place_id", text))
+    return out
+
+
 def validate(
     instance: Instance,
     assignment: dict[str, str],
@@ -47,8 +84,13 @@ def validate(
     """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful.
 
     ``policy`` gives the authority's Ofsted rule (default: the default policy's).
+
+    With decisions (``instance.decisions``), the proposal is ``assignment`` plus the held
+    children, who stay in their held home as if they lived there: a held child may not be in
+    ``assignment``, a rejected pair may not be, and the held pairs must themselves be lawful
+    (:func:`check_held`).
     """
-    out: list[Violation] = []
+    out: list[Violation] = check_held(instance, as_of, whole_cohort, policy)
     never = set((policy or Policy()).ofsted.never)
     needs_approval = set((policy or Policy()).ofsted.needs_approval)
     children = {c.child_id: c for c in instance.children}
@@ -67,11 +109,26 @@ def validate(
                 staying[c.current_place_id] -= 1
                 room[c.current_place_id] += 1
 
+    # Held children stay in their held home: one place fewer there, one more child living there.
+    held_lone: dict[str, list[str]] = defaultdict(list)  # home -> held children who must live alone
+    for kid, pid in instance.held.items():
+        staying[pid] += 1
+        room[pid] -= 1
+        if not children[kid].lives_with_others:
+            held_lone[pid].append(kid)
+
     new_at: dict[str, list[str]] = defaultdict(list)
     for kid, pid in assignment.items():
         if kid not in children:
             out.append(Violation("unknown", kid, pid, "no such child"))
             continue
+        if kid in instance.held:
+            out.append(
+                Violation(Rule.DECISION, kid, pid, f"held for {instance.held[kid]} by the team: not matched again")
+            )
+            continue
+        if (kid, pid) in instance.rejected:
+            out.append(Violation(Rule.DECISION, kid, pid, "the team rejected this home for this child"))
         if kid not in matched:
             out.append(Violation("scope", kid, pid, "child is not among those being matched"))
             continue
@@ -90,7 +147,7 @@ def validate(
             out.append(Violation(Rule.SEX, kid, pid, f"home takes {p.sex.value} only, child is {c.sex.value}"))
         unmet = c.needs - p.meets_needs
         if unmet:
-            out.append(Violation(Rule.NEEDS, kid, pid, f"needs not met: {sorted(unmet)}"))
+            out.append(Violation(Rule.NEEDS, kid, pid, f"needs not met: {', '.join(sorted(n.value for n in unmet))}"))
         if p.kinship_for and kid not in p.kinship_for:
             out.append(Violation(Rule.KINSHIP, kid, pid, "connected-person carer approved for other children only"))
         if p.setting is Setting.SUPPORTED and not 16 <= age <= 17:
@@ -134,4 +191,16 @@ def validate(
                             f"must live without other children; {staying[pid]} stay, new: {mates}",
                         )
                     )
+        for lone in held_lone.get(pid, ()):
+            group = children[lone].sibling_group
+            strangers = [k for k in kids if group is None or children[k].sibling_group != group]
+            if strangers:
+                out.append(
+                    Violation(
+                        Rule.LIVES_ALONE,
+                        lone,
+                        pid,
+                        f"held here and must live without other children; new: {strangers}",
+                    )
+                )
     return out

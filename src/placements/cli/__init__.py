@@ -12,7 +12,21 @@ from typing import Annotated
 
 import typer
 
-from placements.cli import bench, cohort, conflicts, gaps, match, recruit, register, report, simulate, standard, synth
+from placements.cli import (
+    bench,
+    cohort,
+    conflicts,
+    gaps,
+    match,
+    recruit,
+    register,
+    report,
+    serve,
+    simulate,
+    standard,
+    synth,
+    web,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -54,6 +68,8 @@ app.command("backtest")(simulate.backtest_cmd)
 app.command("bench")(bench.bench_cmd)
 app.add_typer(register.register_app, name="register")
 app.add_typer(standard.standard_app, name="standard")
+app.command("serve")(serve.serve_cmd)
+app.add_typer(web.web_app, name="web")
 
 
 def main() -> None:  # pragma: no cover

@@ -110,9 +110,13 @@ def read_case(
     if problems:
         return case_dir, None, problems
     try:
-        return case_dir, read_case_folder(case_dir, overrides), []
+        folder = read_case_folder(case_dir, overrides)
     except InputError as exc:
         return case_dir, None, exc.problems
+    from placements.validate import held_problems  # decisions.csv: holds that no longer pass a hard rule
+
+    held = held_problems(folder)
+    return (case_dir, None, held) if held else (case_dir, folder, [])
 
 
 def warn(folder: CaseFolder) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from placements.domain import Child, Place
+from placements.domain import Child, Decision, Place
 from placements.errors import InputError, Problem
 from placements.geo import normalise_postcode
 from placements.instance import Instance, cross_check
@@ -25,6 +25,7 @@ from placements.policy import Policy, load_policy
 
 CHILDREN_REQUIRED = ("child_id", "date_of_birth", "sex", "status")
 PLACES_REQUIRED = ("place_id", "setting", "provider", "vacancies", "age_min", "age_max", "weekly_cost")
+DECISIONS_REQUIRED = ("child_id", "place_id", "decision")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class CaseFolder:
     instance: Instance
     policy: Policy
     warnings: tuple[Problem, ...] = ()
+    #: decisions.csv's path and the line of each (child_id, place_id) row, so that a rule a hold breaks
+    #: (found by ``placements.validate.held_problems``, above this reader) names the line.
+    decisions_file: str | None = None
+    decision_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -256,17 +261,30 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
             )
         )
         raise InputError(problems)
-    if children_t is None or places_t is None:
+    # decisions.csv is optional: the placement team's held and rejected (child, home) pairs.
+    decisions_path = folder / "decisions.csv"
+    decisions_t = _read_csv(decisions_path, DECISIONS_REQUIRED, problems) if decisions_path.exists() else None
+    if children_t is None or places_t is None or (decisions_path.exists() and decisions_t is None):
         raise InputError(problems)
     warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"}) + place_warnings
 
     found = _resolve_postcodes([(children_t, "home_postcode")], problems)
     children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
+    decisions: list[Decision] = []
+    if decisions_t is not None:
+        warnings += near_miss_columns(decisions_t, set(Decision.model_fields))
+        decisions = _validate(Decision, decisions_t, [dict(r) for r in decisions_t.rows], problems)
     if problems:
         raise InputError(problems)
-    for cp in cross_check(tuple(children), tuple(places)):
-        table = children_t if cp.table == "children" else places_t
+    tables = {"children": children_t, "places": places_t, "decisions": decisions_t}
+    for cp in cross_check(tuple(children), tuple(places), tuple(decisions)):
+        table = tables[cp.table]
+        assert table is not None
         problems.append(Problem(str(table.path), int(table.rows[cp.index]["__line__"]), cp.column, cp.message))
     if problems:
         raise InputError(problems)
-    return CaseFolder(Instance(children=tuple(children), places=tuple(places)), policy, tuple(warnings))
+    instance = Instance(children=tuple(children), places=tuple(places), decisions=tuple(decisions))
+    if decisions_t is None:
+        return CaseFolder(instance, policy, tuple(warnings))
+    lines = {(r["child_id"], r["place_id"]): int(r["__line__"]) for r in decisions_t.rows}
+    return CaseFolder(instance, policy, tuple(warnings), str(decisions_t.path), lines)
