@@ -89,6 +89,8 @@ class Rule(StrEnum):
     CAPACITY = "capacity"
     FOSTERING_LIMIT = "fostering_limit"
     LIVES_ALONE = "lives_alone"
+    STABILITY = "stability"
+    """A settled child is not moved to a home worse for them (``Policy.stability``)."""
 
 
 class UnplacedReason(StrEnum):

@@ -40,6 +40,15 @@ class Weights(BaseModel):
     distance_cap_miles: float = Field(100.0, gt=0)
     out_of_area: int = Field(60, ge=0, description="a home outside the authority's area")
     per_100_gbp_week: int = Field(4, ge=0, description="per GBP 100 of weekly cost")
+    moves_settled_child: int = Field(
+        150,
+        ge=0,
+        description=(
+            "a settled child (one living in a home today, in a whole-cohort match or a recruitment plan) proposed "
+            "another home: what a move costs the child. Under the stability rule a move must also gain the child at "
+            "least this much by the score's own measures (see Policy.stability)"
+        ),
+    )
 
 
 class Policy(BaseModel):
@@ -50,6 +59,17 @@ class Policy(BaseModel):
     as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
     la_code: str | None = Field(None, description="the authority's ONS code (e.g. E06000018) for in/out of area")
     weights: Weights = Field(default_factory=Weights)
+    stability: Literal["protect", "allow_moves"] = Field(
+        "protect",
+        description=(
+            "protect: when children who live in a home today are matched again (whole cohort, gaps, recruit), none "
+            "is moved to a home worse for them by any part of the score that measures the child (a less preferred "
+            "setting, never out of a foster family, further away, out of area, away from siblings or kinship carers, "
+            "a plan the home cannot deliver), a move must gain the child at least weights.moves_settled_child, and "
+            "none is left without a home; allow_moves: any lawful home, as if every child needed one (the move "
+            "still costs weights.moves_settled_child). See docs/case-folder.md"
+        ),
+    )
     backend: Literal["scip", "highs", "cpsat"] = Field(
         "scip", description="solver: SCIP or HiGHS (MIP, shipped in OR-Tools) or CP-SAT; see docs/solvers.md"
     )
