@@ -10,19 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from placements.areas import upper_tier
 from placements.calendar import age_on
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
     DEFAULT_SETTINGS_UNDER_16,
     USUAL_FOSTERING_LIMIT,
     PlaceSex,
+    Route,
     Rule,
     Setting,
     Status,
 )
+from placements.domain import Child, Place
 from placements.instance import Instance
+from placements.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,23 @@ def validate(
     assignment: dict[str, str],
     as_of: dt.date,
     whole_cohort: bool = False,
+    policy: Policy | None = None,
+    settled: Mapping[str, str] | None = None,
 ) -> list[Violation]:
-    """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful."""
+    """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful.
+
+    With ``policy`` (``stability = "protect"``), also the stability rule for settled children (in a
+    whole cohort every ``placed`` child with a ``current_place_id``; in a daily match those in
+    ``settled``, child id -> the home they live in and may keep): see ``stability_violations``.
+    """
+    out = _rules(instance, assignment, as_of, whole_cohort)
+    if policy is not None and policy.stability == "protect":
+        out += stability_violations(instance, assignment, as_of, whole_cohort, policy, settled or {})
+    return out
+
+
+def _rules(instance: Instance, assignment: dict[str, str], as_of: dt.date, whole_cohort: bool) -> list[Violation]:
+    """The hard rules of every match: each child's own and each home's."""
     out: list[Violation] = []
     children = {c.child_id: c for c in instance.children}
     places = {p.place_id: p for p in instance.places}
@@ -120,4 +140,132 @@ def validate(
                             f"must live without other children; {staying[pid]} stay, new: {mates}",
                         )
                     )
+    return out
+
+
+# ------------------------------------------------------------------------------------------- stability
+
+
+def _settings(c: Child, as_of: dt.date) -> tuple[Setting, ...]:
+    return c.settings or (DEFAULT_SETTINGS_16_17 if age_on(c.date_of_birth, as_of) >= 16 else DEFAULT_SETTINGS_UNDER_16)
+
+
+def _rank(c: Child, setting: Setting, as_of: dt.date) -> int:
+    settings = _settings(c, as_of)
+    return settings.index(setting) if setting in settings else len(settings)
+
+
+def child_parts(
+    instance: Instance, c: Child, p: Place, as_of: dt.date, policy: Policy, matched: set[str]
+) -> dict[str, int]:
+    """The parts of the score that measure the child's own situation in home ``p`` (the sibling group's
+    part, siblings living apart, is counted by the caller), in penalty points, written out rule by rule."""
+    w = policy.weights
+    age = age_on(c.date_of_birth, as_of)
+    named = any(c.child_id in q.kinship_for for q in instance.places)
+    placed_sibling_homes = set()
+    for sib in instance.siblings_of(c.child_id):
+        s = instance.children[instance.child_index[sib]]
+        if sib not in matched and s.status is Status.PLACED and s.current_place_id:
+            placed_sibling_homes.add(s.current_place_id)
+    if c.home_easting is None or c.home_northing is None:
+        distance = 0
+    else:
+        d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)
+        distance = round(min(d, w.distance_cap_miles) * w.per_mile)
+    child_la = upper_tier(c.local_authority or policy.la_code)
+    return {
+        "setting_rank": _rank(c, p.setting, as_of) * w.setting_rank,
+        "under12_not_family": w.under12_not_family if age < 12 and p.setting is not Setting.FOSTER else 0,
+        "plan_fit": w.plan_fit
+        if Route.LONG_TERM_FOSTER in c.permanence_plan and not (p.setting is Setting.FOSTER and p.long_term)
+        else 0,
+        "not_kinship": w.not_kinship if named and c.child_id not in p.kinship_for else 0,
+        "apart_from_placed_sibling": w.apart_from_placed_sibling
+        if placed_sibling_homes and p.place_id not in placed_sibling_homes
+        else 0,
+        "distance": distance,
+        "out_of_area": w.out_of_area if child_la is not None and child_la != upper_tier(p.la_code) else 0,
+    }
+
+
+def protected_children(
+    instance: Instance, as_of: dt.date, whole_cohort: bool, settled: Mapping[str, str]
+) -> dict[str, str]:
+    """Settled children the stability rule protects, and the home each lives in: those for whom staying is
+    lawful (their own rules hold at home, and the settled children living there break no rule of the
+    home together). Decided by this module's own rules on today's arrangement."""
+    if whole_cohort:
+        home = {c.child_id: c.current_place_id for c in instance.children if c.status is Status.PLACED}
+        home = {k: v for k, v in home.items() if v is not None}
+    else:
+        needing = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
+        home = {k: v for k, v in settled.items() if k in needing}
+    shared = (Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.LIVES_ALONE)
+    today = _rules(instance, dict(home), as_of, whole_cohort)
+    broken = {v.child_id for v in today if v.rule not in shared}
+    home = {k: v for k, v in home.items() if k not in broken}
+    together = _rules(instance, dict(home), as_of, whole_cohort)
+    bad_homes = {v.place_id for v in together if v.rule in shared}
+    return {k: v for k, v in home.items() if v not in bad_homes}
+
+
+def stability_violations(
+    instance: Instance,
+    assignment: dict[str, str],
+    as_of: dt.date,
+    whole_cohort: bool,
+    policy: Policy,
+    settled: Mapping[str, str],
+) -> list[Violation]:
+    """The stability rule (``Policy.stability = "protect"``), for each protected settled child:
+
+    - they have a home;
+    - they live with at least as many of their brothers and sisters being matched as today;
+    - if it is another home: its setting is no less preferred for them and not outside a foster family
+      if they live in one; no part of the score that measures them (``child_parts``) is higher there;
+      and what they gain, siblings included, is at least ``weights.moves_settled_child``.
+    """
+    out: list[Violation] = []
+    children = {c.child_id: c for c in instance.children}
+    places = {p.place_id: p for p in instance.places}
+    if whole_cohort:
+        matched = set(children)
+    else:
+        matched = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
+    home = protected_children(instance, as_of, whole_cohort, settled)
+    w = policy.weights
+    for kid, today in home.items():
+        c = children[kid]
+        now = assignment.get(kid)
+        if now is None:
+            out.append(Violation(Rule.STABILITY, kid, today, "a settled child left without a home"))
+            continue
+        sibs = [s for s in instance.siblings_of(kid) if s in matched]
+        with_now = sum(1 for s in sibs if home.get(s) == today)
+        with_new = sum(1 for s in sibs if s in assignment and assignment[s] == now)
+        if with_new < with_now:
+            out.append(Violation(Rule.STABILITY, kid, now, f"lives with {with_new} siblings, {with_now} today"))
+        if now == today:
+            continue
+        p, q = places[today], places[now]
+        if _rank(c, q.setting, as_of) > _rank(c, p.setting, as_of) or (
+            p.setting is Setting.FOSTER and q.setting is not Setting.FOSTER
+        ):
+            out.append(Violation(Rule.STABILITY, kid, now, f"moved from {p.setting} to {q.setting}"))
+        before = child_parts(instance, c, p, as_of, policy, matched)
+        after = child_parts(instance, c, q, as_of, policy, matched)
+        worse = [k for k in before if after[k] > before[k]]
+        if worse:
+            out.append(Violation(Rule.STABILITY, kid, now, f"worse for the child: {', '.join(worse)}"))
+        gain = (
+            sum(before.values())
+            + w.sibling_apart * (len(sibs) - with_now)
+            - sum(after.values())
+            - w.sibling_apart * (len(sibs) - with_new)
+        )
+        if gain < w.moves_settled_child:
+            out.append(
+                Violation(Rule.STABILITY, kid, now, f"a move gaining the child {gain} points, less than its cost")
+            )
     return out
