@@ -59,15 +59,16 @@ class Policy(BaseModel):
     as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
     la_code: str | None = Field(None, description="the authority's ONS code (e.g. E06000018) for in/out of area")
     weights: Weights = Field(default_factory=Weights)
-    stability: Literal["protect", "allow_moves"] = Field(
+    stability: Literal["protect", "strict", "allow_moves"] = Field(
         "protect",
         description=(
-            "protect: when children who live in a home today are matched again (whole cohort, gaps, recruit), none "
-            "is moved to a home worse for them by any part of the score that measures the child (a less preferred "
-            "setting, never out of a foster family, further away, out of area, away from siblings or kinship carers, "
-            "a plan the home cannot deliver), a move must gain the child at least weights.moves_settled_child, and "
-            "none is left without a home; allow_moves: any lawful home, as if every child needed one (the move "
-            "still costs weights.moves_settled_child). See docs/case-folder.md"
+            "when children who live in a home today are matched again (whole cohort, gaps, recruit). protect: none "
+            "is left without a home, moved to a less preferred setting (never out of a foster family), away from a "
+            "kinship carer or from brothers and sisters, or to a home that cannot deliver their plan; distance and "
+            "being in the authority's area may trade against the child's own other gains, and a move must gain the "
+            "child at least weights.moves_settled_child in all. strict: as protect, and no part of the child's score "
+            "(distance and area included) may be worse. allow_moves: any lawful home, as if every child needed one "
+            "(a move still costs weights.moves_settled_child). See docs/case-folder.md"
         ),
     )
     backend: Literal["scip", "highs", "cpsat"] = Field(
