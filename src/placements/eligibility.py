@@ -68,8 +68,8 @@ PENALTY_PARTS: tuple[str, ...] = (
 )
 
 #: The parts of the score that measure the child's own situation (not the authority's cost, nor the
-#: move itself): the stability rule never lets a settled child's move make any of them worse. The
-#: sibling part of a sibling group (``siblings_apart``) is judged per pattern (``model/patterns.py``).
+#: move itself): a settled child moves only when they gain at least ``weights.moves_settled_child`` in
+#: them. The sibling part of a sibling group (``siblings_apart``) is judged per pattern (``model/patterns.py``).
 WELFARE_PARTS: tuple[str, ...] = (
     "setting_rank",
     "under12_not_family",
@@ -79,6 +79,14 @@ WELFARE_PARTS: tuple[str, ...] = (
     "distance",
     "out_of_area",
 )
+
+#: Parts a settled child's move may never make worse, per ``Policy.stability``: under ``protect`` distance
+#: and being in the authority's area may trade against the child's own other gains (a foster family two
+#: miles further than a children's home), under ``strict`` nothing may be worse.
+NEVER_WORSE: dict[str, tuple[str, ...]] = {
+    "protect": ("setting_rank", "under12_not_family", "plan_fit", "not_kinship", "apart_from_placed_sibling"),
+    "strict": WELFARE_PARTS,
+}
 
 
 def _bits(needs: frozenset[Need]) -> int:
@@ -220,7 +228,8 @@ class Eligibility:
 
     @cached_property
     def protected(self) -> np.ndarray:
-        """Per child in scope: a settled child the stability rule protects (``Policy.stability = "protect"``).
+        """Per child in scope: a settled child the stability rule protects (``Policy.stability`` other than
+        ``allow_moves``).
 
         A settled child is protected when staying where they live is lawful: their own rules hold for
         their home today (every rule but ``HOME_RULES``), and the settled children living there break no
@@ -280,8 +289,8 @@ class Eligibility:
     def _stability(self, ok: np.ndarray, own: np.ndarray) -> np.ndarray:
         """The stability rule as a pair mask: a protected child's own home, or a home no worse for them.
 
-        No worse: not a less preferred setting (never out of a foster family), no part of the score that
-        measures the child (``WELFARE_PARTS``) higher than at home today, and, for a child matched without
+        No worse: not a less preferred setting (never out of a foster family), none of the parts of the score
+        in ``NEVER_WORSE`` higher than at home today, and, for a child matched without
         brothers or sisters, a gain of at least ``weights.moves_settled_child`` (a sibling group's gain
         includes living together, so it is judged per pattern). Everyone else: every home.
         """
@@ -290,7 +299,7 @@ class Eligibility:
         self._protected = np.zeros(n, dtype=bool)
         at = self.settled_at
         rows = np.flatnonzero(at >= 0)
-        if self.policy.stability != "protect" or len(rows) == 0:
+        if self.policy.stability == "allow_moves" or len(rows) == 0:
             return mask
         rows = self._lawful_today(rows[own[rows, at[rows]]])
         if len(rows) == 0:
@@ -308,6 +317,8 @@ class Eligibility:
         new = self.penalty_parts(rows[k], cols)
         welfare_now = now[list(WELFARE_PARTS)].to_numpy()[k]
         welfare_new = new[list(WELFARE_PARTS)].to_numpy()
+        hard = list(NEVER_WORSE[self.policy.stability])
+        worse = (new[hard].to_numpy() > now[hard].to_numpy()[k]).any(axis=1)
         p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
         rank_now = self._rank_of[rows[k], p_setting[home[k]]]
         rank_new = self._rank_of[rows[k], p_setting[cols]]
@@ -316,9 +327,7 @@ class Eligibility:
         gain = welfare_now.sum(axis=1) - welfare_new.sum(axis=1)
         alone = self.siblings_in_scope[rows[k]] == 0
         enough = ~alone | (gain >= self.policy.weights.moves_settled_child)
-        mask[rows[k], cols] = (
-            (welfare_new <= welfare_now).all(axis=1) & (rank_new <= rank_now) & ~out_of_family & enough
-        )
+        mask[rows[k], cols] = ~worse & (rank_new <= rank_now) & ~out_of_family & enough
         return mask
 
     @cached_property
