@@ -51,12 +51,12 @@ def validate(
 ) -> list[Violation]:
     """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful.
 
-    With ``policy`` (``stability = "protect"``), also the stability rule for settled children (in a
+    With ``policy`` (``stability`` other than ``allow_moves``), also the stability rule for settled children (in a
     whole cohort every ``placed`` child with a ``current_place_id``; in a daily match those in
     ``settled``, child id -> the home they live in and may keep): see ``stability_violations``.
     """
     out = _rules(instance, assignment, as_of, whole_cohort)
-    if policy is not None and policy.stability == "protect":
+    if policy is not None and policy.stability != "allow_moves":
         out += stability_violations(instance, assignment, as_of, whole_cohort, policy, settled or {})
     return out
 
@@ -218,13 +218,14 @@ def stability_violations(
     policy: Policy,
     settled: Mapping[str, str],
 ) -> list[Violation]:
-    """The stability rule (``Policy.stability = "protect"``), for each protected settled child:
+    """The stability rule (``Policy.stability``: ``protect`` or ``strict``), for each protected settled child:
 
     - they have a home;
     - they live with at least as many of their brothers and sisters being matched as today;
     - if it is another home: its setting is no less preferred for them and not outside a foster family
-      if they live in one; no part of the score that measures them (``child_parts``) is higher there;
-      and what they gain, siblings included, is at least ``weights.moves_settled_child``.
+      if they live in one; none of the parts of the score that measure them (``child_parts``) is higher
+      there, except (under ``protect``) distance and being in the authority's area; and what they gain,
+      siblings included, is at least ``weights.moves_settled_child``.
     """
     out: list[Violation] = []
     children = {c.child_id: c for c in instance.children}
@@ -255,7 +256,8 @@ def stability_violations(
             out.append(Violation(Rule.STABILITY, kid, now, f"moved from {p.setting} to {q.setting}"))
         before = child_parts(instance, c, p, as_of, policy, matched)
         after = child_parts(instance, c, q, as_of, policy, matched)
-        worse = [k for k in before if after[k] > before[k]]
+        tradeable = ("distance", "out_of_area") if policy.stability == "protect" else ()
+        worse = [k for k in before if after[k] > before[k] and k not in tradeable]
         if worse:
             out.append(Violation(Rule.STABILITY, kid, now, f"worse for the child: {', '.join(worse)}"))
         gain = (
