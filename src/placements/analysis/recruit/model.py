@@ -54,12 +54,13 @@ class RecruitModel:
         budget: float | None,
         horizon_weeks: int,
         mode: str,
+        settled: dict[str, str] | None = None,
     ) -> None:
         self.candidates = candidates
         self.mode = mode
         full = base.replace(places=base.places + tuple(c.place for c in candidates))
         as_of = policy.as_of_date()
-        elig = Eligibility(full, policy, make_scope(full, whole_cohort=False), as_of)
+        elig = Eligibility(full, policy, make_scope(full, whole_cohort=False, settled=settled), as_of)
         pats = build_patterns(elig)
         self.patterns = len(pats)
         s = pywraplp.Solver.CreateSolver("SCIP")
@@ -72,6 +73,8 @@ class RecruitModel:
         ix = index_patterns(pats)
         for idx in ix.by_row:
             s.Add(s.Sum([w[i] for i in idx]) <= 1)
+        for idx in ix.required:  # a settled mover the stability rule protects keeps a home
+            s.Add(s.Sum([w[i] for i in idx]) >= 1)
         for idx in ix.by_group_place:
             s.Add(s.Sum([w[i] for i in idx]) <= 1)
         for p, idx in ix.by_place.items():

@@ -27,7 +27,15 @@ import pandas as pd
 
 from placements.analysis.recruit.model import RecruitModel
 from placements.analysis.recruit.profiles import Candidate, Profile, candidate_places
-from placements.analysis.recruit.targets import FAMILY_AGE, Target, movers, progress, reached, scope_groups
+from placements.analysis.recruit.targets import (
+    FAMILY_AGE,
+    Target,
+    movers,
+    progress,
+    reached,
+    scope_groups,
+    settled_homes,
+)
 from placements.codes import Setting, Status, age_band
 from placements.instance import Instance
 from placements.io.writers import csv_text, json_text
@@ -113,13 +121,14 @@ def plan_recruitment(
     targets = tuple(Target(t) for t in targets)
     candidates = candidates if candidates is not None else candidate_places(profiles, instance)
     base, mover_ids = movers(instance, as_of, targets)
-    before = match(base, policy)
+    settled = settled_homes(instance, mover_ids)
+    before = match(base, policy, settled=settled)
     floor = (before.summary.emergency_placed, before.summary.placed)
     before_progress = progress(base, before, targets)
 
     mode = "target" if budget is None else "budget"
     reachable = True
-    model = RecruitModel(base, candidates, policy, targets, floor, budget, horizon_weeks, mode)
+    model = RecruitModel(base, candidates, policy, targets, floor, budget, horizon_weeks, mode, settled)
     beyond = {t.value: sum(1 for bt, _ in model.beyond if bt is t) for t in targets}
     search: list[dict[str, Any]] = []
     best: tuple[float, tuple[int, ...], Instance, MatchResult, dict[str, tuple[int, int]]] | None = None
@@ -139,7 +148,7 @@ def plan_recruitment(
             proven = proven and prop.status == "OPTIMAL"
             inst_m = _with(base, candidates, prop.households)
             step(f"mix {it}: the engine checks {_mix_label(candidates, prop.households)}")
-            res = match(inst_m, policy)
+            res = match(inst_m, policy, settled=settled)
             prog = progress(inst_m, res, targets)
             met = sum(m for m, _ in prog.values())
             ok = reached(prog, beyond) if mode == "target" else True
@@ -173,7 +182,7 @@ def plan_recruitment(
         if best is not None or mode == "budget" or stop != "no mix left":
             break
         reachable, mode = False, "budget"  # the target is out of reach: how far can the profiles go?
-        model = RecruitModel(base, candidates, policy, targets, floor, None, horizon_weeks, mode)
+        model = RecruitModel(base, candidates, policy, targets, floor, None, horizon_weeks, mode, settled)
     return _report(
         instance,
         base,
