@@ -90,7 +90,7 @@ def test_daily_match_equals_brute_force(backend: str, inst: Instance) -> None:
 COHORTS = st.booleans().flatmap(lambda settled: tiny_instances(max_children=4, max_places=3, settled=settled))
 
 
-@pytest.mark.parametrize("stability", ["protect", "allow_moves"])
+@pytest.mark.parametrize("stability", ["protect", "strict", "allow_moves"])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(COHORTS)
 def test_whole_cohort_equals_brute_force(stability: str, inst: Instance) -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from builders import AS_OF, MILE, child, instance, place, policy
 from placements.analysis.recruit import Profile, Target, candidate_places, load_profiles, plan_recruitment
 from placements.analysis.recruit.profiles import Candidate
-from placements.analysis.recruit.targets import movers, progress, reached, scope_groups
+from placements.analysis.recruit.targets import movers, progress, reached, scope_groups, settled_homes
 from placements.cli import app
 from placements.codes import Status
 from placements.instance import Instance
@@ -52,14 +52,21 @@ def cands(profiles: list[Profile], inst: Instance) -> list[Candidate]:
 
 def beyond_every_mix(inst: Instance, profiles: list[Profile], targets: tuple[Target, ...]) -> dict[str, int]:
     """Per target, the children (groups) no home could ever serve, with every candidate household open: decided by
-    the validator alone, one child (one whole group) at a time."""
-    base, _ = movers(inst, AS_OF, targets)
+    the validator alone, one child (one whole group) at a time. A settled mover is served only by a home where the
+    stability rule lets them live (their own violations; the others' homes are not in question here)."""
+    base, ids = movers(inst, AS_OF, targets)
+    settled = settled_homes(inst, ids)
     full = base.replace(places=base.places + tuple(c.place for c in cands(profiles, inst)))
     kids = [c for c in full.children if c.status is Status.NEEDS_PLACEMENT]
+    pol = policy()
 
     def can(who: list[str], family: bool) -> bool:
         return any(
-            validate(full, {k: p.place_id for k in who}, AS_OF) == []
+            not [
+                v
+                for v in validate(full, {k: p.place_id for k in who}, AS_OF, False, pol, settled)
+                if v.child_id in who or v.child_id is None
+            ]
             for p in full.places
             if not family or p.setting.value == "foster"
         )
@@ -82,7 +89,8 @@ def brute_force(
     (target mode: every child or group it concerns that some home could ever serve), or the best (met, -cost)
     within the budget (budget mode). None when no mix reaches it."""
     cs = cands(profiles, inst)
-    base, _ = movers(inst, AS_OF, targets)
+    base, ids = movers(inst, AS_OF, targets)
+    settled = settled_homes(inst, ids)
     pol = policy()
     beyond = beyond_every_mix(inst, profiles, targets)
     best = None
@@ -92,8 +100,8 @@ def brute_force(
         if budget is not None and cost > budget:
             continue
         inst_m = base.replace(places=base.places + tuple(c.place for c in chosen))
-        res = match(inst_m, pol)
-        assert validate(inst_m, res.assignment, AS_OF) == []
+        res = match(inst_m, pol, settled=settled)
+        assert validate(inst_m, res.assignment, AS_OF, False, pol, settled) == []
         prog = progress(inst_m, res, targets)
         if budget is None and not reached(prog, beyond):
             continue
@@ -105,10 +113,12 @@ def brute_force(
 def check_plan(inst: Instance, profiles: list[Profile], targets: tuple[Target, ...], budget: float | None = None):
     plan = plan_recruitment(inst, policy(), profiles, targets, budget, candidates=cands(profiles, inst))
     h = plan.headline
-    # Re-matching today's homes plus the recommended households with the ordinary engine reaches the target.
+    # Re-matching today's homes plus the recommended households with the ordinary engine reaches the target, and
+    # moves no child to a home worse for them (the stability rule, stated by the validator).
     assert plan.instance is not None
-    res = match(plan.instance, policy())
-    assert validate(plan.instance, res.assignment, AS_OF) == []
+    settled = settled_homes(inst, movers(inst, AS_OF, targets)[1])
+    res = match(plan.instance, policy(), settled=settled)
+    assert validate(plan.instance, res.assignment, AS_OF, False, policy(), settled) == []
     prog = progress(plan.instance, res, targets)
     assert h["beyond_every_profile"] == beyond_every_mix(inst, profiles, targets)
     if budget is None and h["target_reachable"]:

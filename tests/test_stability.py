@@ -107,8 +107,9 @@ def test_a_move_good_for_the_child_is_made_and_a_small_gain_is_not_worth_it() ->
     )
 
 
-def test_no_part_of_the_childs_score_may_get_worse() -> None:
-    """A foster family for U, but 40 miles further from home than the children's home: not a move made for U."""
+def test_distance_trades_against_the_childs_own_gains_unless_strict() -> None:
+    """A foster family for U (7), 40 miles further from home than the children's home: U gains 550 points from a
+    family and loses 120 in distance. Under ``protect`` the move is made for U; ``strict`` lets nothing get worse."""
     inst = instance(
         [child("U", age=7, status="placed", current_place_id="R1")],
         [
@@ -116,9 +117,22 @@ def test_no_part_of_the_childs_score_may_get_worse() -> None:
             place("F1", miles=41),
         ],
     )
-    assert whole(inst).assignment == {"U": "R1"}
-    assert "worse for the child: distance" in messages(inst, {"U": "F1"})
-    assert whole(inst, stability="allow_moves").assignment == {"U": "F1"}
+    assert whole(inst).assignment == {"U": "F1"}
+    assert whole(inst, stability="strict").assignment == {"U": "R1"}
+    assert "worse for the child: distance" in messages(inst, {"U": "F1"}, stability="strict")
+    assert messages(inst, {"U": "F1"}) == []
+
+
+def test_never_away_from_a_kinship_carer() -> None:
+    """K lives with their connected-person carer 60 miles away; a foster family near home would gain K 177
+    points of distance, more than the 120 of kinship and the 150 of a move together, yet K stays."""
+    inst = instance(
+        [child("K", age=9, status="placed", current_place_id="KIN")],
+        [place("KIN", miles=60, vacancies=0, children_in_placement=1, kinship_for="K"), place("F1", miles=1)],
+    )
+    assert whole(inst, weights={"moves_settled_child": 0}, stability="allow_moves").assignment == {"K": "F1"}
+    assert whole(inst, weights={"moves_settled_child": 0}).assignment == {"K": "KIN"}
+    assert "worse for the child: not_kinship" in messages(inst, {"K": "F1"}, weights={"moves_settled_child": 0})
 
 
 def test_a_child_whose_home_breaks_a_rule_today_is_not_protected() -> None:
