@@ -56,10 +56,44 @@ def _build(case: Path, out: Path, *extra: str) -> Path:
     return out
 
 
+def simulation(case: Path, out: Path) -> Path:
+    """A small simulation of ``case``: two scenarios, three months, two runs each (seconds), and a goals.csv as
+    ``placements simulate`` writes it (its columns), judging under-12s in residential care."""
+    base = out.parent / "scenarios"
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "a.toml").write_text('name = "base"\nhorizon_months = 3\nruns = 2\n', encoding="utf-8")
+    (base / "b.toml").write_text(
+        'name = "teens"\nhorizon_months = 3\nruns = 2\n[demand]\nentry_multiplier = 1.5\n', encoding="utf-8"
+    )
+    res = CliRunner().invoke(
+        app, ["simulate", str(base / "a.toml"), str(base / "b.toml"), "--case", str(case), "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    if not (out / "goals.csv").exists():
+        bands = pd.read_csv(out / "bands.csv")
+        b = bands[(bands["scenario"] == "base") & (bands["metric"] == "under12_residential")].sort_values("month")
+        first, last = b.iloc[0]["p50"], b.iloc[-1]["p50"]
+        pd.DataFrame(
+            [
+                {
+                    "scenario": "base",
+                    "figure": "under12_residential",
+                    "label": "under-12s in residential care",
+                    "want": "fewer",
+                    "verdict": "wrong way",
+                    "sentence": f"base: under-12s in residential care rise from {first:g} to {last:g} (test); the "
+                    "goal is fewer",
+                }
+            ]
+        ).to_csv(out / "goals.csv", index=False)
+    return out
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("report")
-    return _build(small_case(base / "case"), base / "out")
+    case = small_case(base / "case")
+    return _build(case, base / "out", "--simulation", str(simulation(case, base / "sim")))
 
 
 def _csv(out: Path, name: str) -> list[list[str]]:
@@ -83,33 +117,82 @@ def test_files_beside_the_page(report: Path) -> None:
     assert html.count("<svg") >= 3
 
 
+def key_figures(out: Path) -> dict[str, object]:
+    """The key figures by their key (report_summary.json), each checked to be the row of key_figures.csv."""
+    summary = json.loads((out / "report_summary.json").read_text())
+    rows = _csv(out, "key_figures.csv")
+    assert rows[0] == ["figure", "value", "unit", "note"]
+    assert len(rows) - 1 == len(summary["key_figures"])
+    for row, f in zip(rows[1:], summary["key_figures"], strict=True):
+        assert row[0] == f["figure"] and row[2] == f["unit"] and row[3] == f["note"]
+        assert (row[1] == "" and f["value"] is None) or float(row[1]) == float(f["value"])
+        assert "_" not in f["figure"], f["figure"]  # plain words, never a code name
+    return {f["key"]: f["value"] for f in summary["key_figures"]}
+
+
 def test_summary_csvs_and_page_agree(report: Path) -> None:
     """Same run: the summary's key figures are the key-figure CSV, and the chart tables follow from the gaps."""
-    summary = json.loads((report / "report_summary.json").read_text())
-    kf = _csv(report, "key_figures.csv")
-    assert kf[0] == ["figure", "value"]
-    assert {r[0]: float(r[1]) for r in kf[1:]} == {k: float(v) for k, v in summary["key_figures"].items()}
-    k = summary["key_figures"]
+    k = key_figures(report)
     mix = _frame(report, "placement_mix.csv").set_index("state")
     gaps = _frame(report, "gaps_summary.csv").set_index("metric")
     age = _frame(report, "gaps_age_band.csv")
     by_rule = _frame(report, "conflicts_by_rule.csv")
-    for state in ("today", "best", "ideal"):
-        assert mix.loc[state, "foster"] == gaps.loc["in_family", state] == age[f"family_{state}"].sum()
-        assert mix.loc[state, ["foster", "supported", "residential", "other", "no home"]].sum() == k["children"]
-        assert mix.loc[state, "no home"] == gaps.loc["unplaced", state]
-    assert k["in_family_today"] == mix.loc["today", "foster"]
-    assert k["could_live_with_family_today"] == mix.loc["best", "foster"]
-    assert k["need_a_family"] == mix.loc["ideal", "foster"]
-    assert k["family_homes_missing_for"] == len(_frame(report, "gaps_missing.csv"))
+    words = {"today": "today", "no_moves": "best, nobody moves", "best": "best, with moves", "ideal": "ideal"}
+    needing = {
+        "today": "with_a_family_today",
+        "no_moves": "with_a_family_nobody_moving",
+        "best": "with_a_family_with_moves",
+    }
+    for state, label in words.items():
+        assert mix.loc[label, "foster"] == gaps.loc["in_family", state]
+        assert mix.loc[label, ["foster", "supported", "residential", "other", "no home"]].sum() == k["children"]
+        assert mix.loc[label, "no home"] == gaps.loc["unplaced", state]
+        column = needing.get(state, "need_a_family")
+        assert age[column].sum() == gaps.loc["family_as_needed", state]
+    assert k["need_a_family"] == age["need_a_family"].sum() == gaps.loc["family_as_needed", "ideal"]
+    assert k["need_a_family_with_one_today"] == age["with_a_family_today"].sum()
+    assert k["could_have_a_family_with_todays_homes"] == age["with_a_family_with_moves"].sum()
+    assert k["family_homes_missing_for"] == len(_frame(report, "gaps_missing.csv")) == age["family_homes_missing"].sum()
+    assert k["settled_children_moving"] == len(_frame(report, "gaps_moves.csv"))
     assert k["weekly_cost_best"] == gaps.loc["weekly_cost", "best"]
     assert k["conflicts"] == by_rule["findings"].sum()
     assert k["conflicts_high"] == len(_frame(report, "conflicts_high.csv"))
+    options = _frame(report, "recruit_options.csv").set_index("option")
+    for option, r in options.iterrows():
+        shown = k[f"first_year_cost_{option}"]
+        if r["status"] in ("reached", "budget"):
+            assert shown == r["first_year_cost"] and k[f"annual_saving_{option}"] == r["annual_saving"]
+        else:  # not reached, not proven: no cost and no saving, anywhere
+            assert shown is None and k[f"annual_saving_{option}"] is None and r["first_year_cost"] == ""
+
+
+def test_the_simulation_section(report: Path) -> None:
+    """--simulation DIR: the comparison's tables beside the page, a chart per figure, the goals' wrong-way sentences."""
+    html = (report / "report.html").read_text()
+    comparison = _frame(report, "simulation_comparison.csv")
+    assert set(comparison["scenario"]) == {"base", "teens"}
+    assert 'id="chart-simulation-under12-residential"' in html
+    goals = _frame(report, "simulation_goals.csv")
+    wrong = goals.loc[goals["verdict"] == "wrong way", "sentence"]
+    alert = html[html.index('<div class="alert">') :]
+    alert = alert[: alert.index("</div>")]
+    assert "Moving the wrong way against the authority" in alert
+    assert len(wrong) and all(s.replace("'", "&#39;") in alert for s in wrong)
+
+
+def test_a_folder_that_is_not_a_simulation_is_refused(tmp_path: Path) -> None:
+    case = small_case(tmp_path / "case", 20)
+    res = CliRunner().invoke(
+        app,
+        ["report", str(case), "--out", str(tmp_path / "r" / "report.html"), "--no-recruit", "--simulation", str(case)],
+    )
+    assert res.exit_code == 2 and "bands.csv" in res.output and "not a simulation" in res.output
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.slow
 def test_same_run_same_bytes(report: Path, tmp_path: Path) -> None:
-    again = _build(small_case(tmp_path / "case"), tmp_path / "out")
+    again = _build(small_case(tmp_path / "case"), tmp_path / "out", "--simulation", str(report.parent / "sim"))
     for f in sorted(report.iterdir()):
         assert (again / f.name).read_bytes() == f.read_bytes(), f.name
 
@@ -176,12 +259,18 @@ def _chart_values(out: Path, chart: str) -> list[float]:
         ]
     if chart == "chart-gaps-age-band":
         age = _frame(out, "gaps_age_band.csv")
-        return [float(v) for s in ("today", "best", "ideal") for v in age[f"family_{s}"]]
+        series = ("need_a_family", "with_a_family_today", "with_a_family_nobody_moving", "with_a_family_with_moves")
+        return [float(v) for s in series for v in age[s]]
     if chart == "chart-conflicts":
         return [float(v) for v in _frame(out, "conflicts_by_rule.csv")["findings"]]
-    if chart == "chart-recruit":
+    if chart == "chart-recruit":  # only options that reach their target have a cost and a saving to draw
         opt = _frame(out, "recruit_options.csv")
-        return [float(v) for _, r in opt.iterrows() for v in (r["first_year_cost"], r["annual_saving"])]
+        return [float(v) for _, r in opt.iterrows() for v in (r["first_year_cost"], r["annual_saving"]) if v != ""]
+    if chart.startswith("chart-simulation-"):
+        metric = chart.removeprefix("chart-simulation-").replace("-", "_")
+        bands = _frame(out, "simulation_bands.csv")
+        b = bands[bands["metric"] == metric]
+        return [float(g.sort_values("month").iloc[-1]["p50"]) for _, g in b.groupby("scenario")]
     raise AssertionError(f"unknown chart {chart}")
 
 
@@ -201,7 +290,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
 
             charts = page.locator("figure.chart")
             ids = [charts.nth(i).get_attribute("id") for i in range(charts.count())]
-            assert set(ids) == {"chart-placement-mix", "chart-gaps-age-band", "chart-recruit", "chart-conflicts"}
+            assert {"chart-placement-mix", "chart-gaps-age-band", "chart-recruit", "chart-conflicts"} <= set(ids)
+            assert "chart-simulation-under12-residential" in ids
             for chart in ids:
                 svg = page.locator(f"#{chart} svg")
                 assert svg.count() == 1, chart
@@ -211,7 +301,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
                 drawn = sorted(
                     _num(t) for t in page.locator(f"#{chart} svg g[id^='{chart}-value-'] text").all_text_contents()
                 )
-                assert drawn == sorted(_chart_values(report, chart)), chart
+                # Numbers are drawn to one decimal (a simulation's medians of costs have pence).
+                assert drawn == pytest.approx(sorted(_chart_values(report, chart)), abs=0.051), chart
 
             tables = page.locator("table[data-csv]")
             assert tables.count() >= 6
@@ -237,9 +328,9 @@ def test_report_in_headless_chromium(report: Path) -> None:
                             assert _num(s) == pytest.approx(float(v), abs=0.005), (name, v, s)
                         except ValueError:
                             assert s == v, (name, v, s)
-            figures = dict(_csv(report, "key_figures.csv")[1:])
-            summary = json.loads((report / "report_summary.json").read_text())
-            assert {k: float(v) for k, v in figures.items()} == {k: float(v) for k, v in summary["key_figures"].items()}
+            key_figures(report)
+            for chart in ids:  # a sentence under every chart says what it shows
+                assert page.locator(f"#{chart}-reading").inner_text().strip(), chart
 
             shot = ROOT / "out" / "report.png"
             shot.parent.mkdir(parents=True, exist_ok=True)

@@ -467,6 +467,10 @@ def plan_sentence(h: dict[str, Any], counts: dict[str, Any], asked: int) -> str:
     status = h["status"]
     if status == "budget":
         head = f"The most GBP {h['budget']:,.0f} reaches towards {what}: recruit {households}, {cost}; {money}."
+    elif status == "reached" and not h["households"]:
+        head = (
+            f"Target {what} reached with no child worse off and no household to recruit: today's homes do it; {money}."
+        )
     elif status == "reached":
         proof = "proven the cheapest" if h["proven"] else "not proven the cheapest (the search stopped first)"
         head = f"Target {what} reached with no child worse off: recruit {households}, {cost}, {proof}; {money}."

@@ -39,6 +39,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: var(--band); }
 .csv { font-size: .85rem; color: var(--muted); }
 .note { color: var(--muted); font-size: .9rem; }
+p.reading { margin: .2rem 0 1rem; }
+div.alert { background: #fdf1f2; border-left: 4px solid #d1495b; padding: .5rem 1rem; }
+div.alert h3, div.plain h3 { font-size: 1rem; margin: .3rem 0; }
+div.plain { background: var(--band); border-left: 4px solid var(--accent); padding: .5rem 1rem; }
 details summary { cursor: pointer; font-weight: 600; }
 footer { color: var(--muted); font-size: .85rem; border-top: 1px solid var(--rule); padding-top: 1rem; }
 @media print { header { background: none; color: var(--ink); } }
@@ -95,6 +99,14 @@ class Section:
     svg: str = ""
     caption: str = ""
     collapsed: bool = False
+    #: A sentence under the chart saying what it shows, in numbers.
+    reading: str = ""
+    #: Points to stand out (a list under the text), with their heading.
+    items: tuple[str, ...] = ()
+    items_title: str = ""
+    items_class: str = "alert"
+    #: The table a chart draws, when it is not the section's first (``data-csv`` of the figure).
+    data_csv: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +130,11 @@ def render(title: str, meta: str, headline: str, sections: list[Section], csvs: 
             "svg": Markup(s.svg),
             "chart_id": s.chart_id,
             "caption": s.caption,
-            "data_csv": s.tables[0] + ".csv" if s.tables else "",
+            "data_csv": (s.data_csv or (s.tables[0] if s.tables else "")) + ".csv" if (s.data_csv or s.tables) else "",
+            "reading": s.reading,
+            "points": list(s.items),
+            "points_title": s.items_title,
+            "points_class": s.items_class,
             "collapsed": s.collapsed,
             "tables": [table_view(t, csvs[t]) for t in s.tables],
             "table_files": ", ".join(t + ".csv" for t in s.tables),
