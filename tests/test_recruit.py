@@ -7,6 +7,7 @@ import itertools
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -451,7 +452,6 @@ def test_cli_writes_the_plan(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     summary = json.loads((out / "recruit_summary.json").read_text())
     assert summary["target_reached"] and summary["targets"] == ["all-placed", "siblings-together"]
-    import pandas as pd
 
     households = pd.read_csv(out / "recruit_households.csv")
     assert households["households"].sum() == summary["households"]
@@ -498,3 +498,28 @@ def test_same_input_same_plan() -> None:
             assert runs[0][name] == runs[1][name], name
     drop = lambda text: {k: v for k, v in json.loads(text).items() if k != "seconds"}  # noqa: E731
     assert drop(runs[0]["recruit_summary.json"]) == drop(runs[1]["recruit_summary.json"])
+
+
+def test_no_child_leaves_a_family_for_a_childrens_home_to_reach_a_target() -> None:
+    """A and B, brother and sister, live with two foster carers; the only household that could take them together is a
+    children's home. Reuniting them there would take both out of a family: no household is recruited, nobody moves, and
+    the plan says in words that the group is beyond every profile (without harm), not that it was reunited."""
+    kids = [
+        child("A", age=9, status="placed", current_place_id="F1", sibling_group="S"),
+        child("B", age=10, status="placed", current_place_id="F2", sibling_group="S"),
+    ]
+    homes = [place("F1", vacancies=0, children_in_placement=1), place("F2", vacancies=0, children_in_placement=1)]
+    inst = instance(kids, homes)
+    profiles = [prof("home", setting="residential", provider="private", places=2, weekly_cost=4000)]
+    plan = check_plan(inst, profiles, (Target.SIBLINGS_TOGETHER,))
+    h = plan.headline
+    assert h["households"] == 0 and h["beyond_every_profile"] == {"siblings-together": 1}
+    assert h["moves_family_to_residential"] == 0 and h["children_moving"] == 0
+    assert "1 of the children or sibling groups it concerns are beyond every profile" in h["sentence"]
+    assert plan.moves.set_index("child_id").loc["A", "beyond_every_profile"] == "siblings-together"
+    assert brute_force(inst, profiles, (Target.SIBLINGS_TOGETHER,)) == (0, 0)
+    # Were moves free, the same household would reunite them in a children's home.
+    allowed = plan_recruitment(
+        inst, policy(stability="allow_moves"), profiles, (Target.SIBLINGS_TOGETHER,), candidates=cands(profiles, inst)
+    ).headline
+    assert allowed["status"] == "reached" and allowed["moves_family_to_residential"] == 2

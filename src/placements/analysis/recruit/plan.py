@@ -489,6 +489,12 @@ def plan_sentence(h: dict[str, Any], counts: dict[str, Any], asked: int) -> str:
             f"Target {what} not proven: the search stopped ({h['search_stop']}) before the engine confirmed a mix "
             "that reaches it; no cost or saving is claimed for it."
         )
+    beyond = sum(h["beyond_every_profile"].values())
+    if beyond and status in ("reached", "not proven"):
+        head += (
+            f" {beyond} of the children or sibling groups it concerns are beyond every profile: no home of today's or"
+            " of these profiles could serve them without making a child worse off, so they are left out of it."
+        )
     n = counts["moving"]
     if n:
         by = ", ".join(f"{v} {k.replace('->', 'to')}" for k, v in counts["by_setting"].items())

@@ -113,10 +113,16 @@ def _readings(gaps: Any, tables: dict[str, pd.DataFrame], by_rule: pd.DataFrame)
         for r in tables["recruit_options"].itertuples():
             if r.status in ("reached", "budget"):
                 saving = r.annual_saving
-                money = f"save GBP {_n(saving)} a year" if saving >= 0 else f"cost GBP {_n(-saving)} a year more"
+                money = (
+                    f"save GBP {_n(saving)} a year"
+                    if saving > 0
+                    else f"cost GBP {_n(-saving)} a year more"
+                    if saving < 0
+                    else "save nothing"
+                )
+                households = f"{r.households} household{'' if r.households == 1 else 's'}"
                 parts.append(
-                    f"'{r.target}': {r.households} household(s), GBP {_n(r.first_year_cost)} in the first year; the "
-                    f"moves {money}"
+                    f"'{r.target}': {households}, GBP {_n(r.first_year_cost)} in the first year; the moves {money}"
                 )
             else:
                 parts.append(f"'{r.target}': {r.status} with no child worse off, so no cost or saving is shown")

@@ -186,7 +186,7 @@ def recruit_chart(options: pd.DataFrame, chart_id: str = "chart-recruit") -> str
             ax.barh(y[i] + h / 2, saving, height=h, color=colour)
             labels.add(ax, saving, y[i] + h / 2, saving, ha="left" if saving >= 0 else "right", va="center")
         ax.set_yticks(y, [_wrap(t) for t in options["target"]])
-        ax.invert_yaxis()
+        ax.set_ylim(len(options) - 0.4, -0.6)  # every option has its row, with or without bars (top down)
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("GBP thousand (left of zero: the moves cost more than today)")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}"))
