@@ -482,7 +482,9 @@ def plan_sentence(h: dict[str, Any], counts: dict[str, Any], asked: int) -> str:
         )
         head = (
             f"Target {what} not reached: no mix of these profiles reaches it with no child worse off ({progress}). "
-            f"The most the profiles can do: recruit {households}, {cost}; {money}."
+            f"The most the profiles can do: recruit {households}, {cost}"
+            + ("" if h["proven"] else " (not proven the cheapest way to do it)")
+            + f"; {money}."
         )
     else:
         head = (
