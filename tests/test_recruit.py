@@ -523,3 +523,25 @@ def test_no_child_leaves_a_family_for_a_childrens_home_to_reach_a_target() -> No
         inst, policy(stability="allow_moves"), profiles, (Target.SIBLINGS_TOGETHER,), candidates=cands(profiles, inst)
     ).headline
     assert allowed["status"] == "reached" and allowed["moves_family_to_residential"] == 2
+
+
+@pytest.mark.slow
+def test_the_search_knows_tier_3_and_proves_the_demo_target_unreachable() -> None:
+    """Issue 14 item 8, on the demo: every mix of the shipped profiles that could put all 31 under-12s in a family
+    still leaves one in a children's home, because the engine keeps sibling groups together (tier 3) first. With the
+    engine's tiers 1-3 as the search's floor, one rejected mix proves it (three mixes in all, seconds); with tiers 1-2
+    alone the search walked 25 supersets of that mix and stopped unproven (docs/recruit.md)."""
+    from placements.io.case_folder import read_case_folder
+
+    folder = read_case_folder(Path(__file__).parents[1] / "data" / "demo")
+    pol = folder.policy.replace(time_limit_seconds=20)
+    profiles = load_profiles(SHIPPED)
+    plan = plan_recruitment(folder.instance, pol, profiles, (Target.NO_UNDER12_RESIDENTIAL,), max_iterations=8)
+    h = plan.headline
+    assert h["status"] == "not reached" and h["target_reachable"] is False
+    assert h["mixes_tried"] <= 4 and not plan.search.iloc[0]["confirmed"]
+    assert h["moves_family_to_residential"] == 0 and h["moves_worse_for_the_child"] == 0
+    _, ids = movers(folder.instance, pol.as_of_date(), (Target.NO_UNDER12_RESIDENTIAL,))
+    settled = settled_homes(folder.instance, ids)
+    assert plan.instance is not None and plan.result is not None
+    assert validate(plan.instance, plan.result.assignment, pol.as_of_date(), False, pol, settled) == []
