@@ -515,7 +515,7 @@ def test_no_child_leaves_a_family_for_a_childrens_home_to_reach_a_target() -> No
     h = plan.headline
     assert h["households"] == 0 and h["beyond_every_profile"] == {"siblings-together": 1}
     assert h["moves_family_to_residential"] == 0 and h["children_moving"] == 0
-    assert "1 of the children or sibling groups it concerns are beyond every profile" in h["sentence"]
+    assert "1 of the children or sibling groups it concerns is beyond every profile" in h["sentence"]
     assert plan.moves.set_index("child_id").loc["A", "beyond_every_profile"] == "siblings-together"
     assert brute_force(inst, profiles, (Target.SIBLINGS_TOGETHER,)) == (0, 0)
     # Were moves free, the same household would reunite them in a children's home.

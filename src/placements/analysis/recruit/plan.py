@@ -494,8 +494,9 @@ def plan_sentence(h: dict[str, Any], counts: dict[str, Any], asked: int) -> str:
     beyond = sum(h["beyond_every_profile"].values())
     if beyond and status in ("reached", "not proven"):
         head += (
-            f" {beyond} of the children or sibling groups it concerns are beyond every profile: no home of today's or"
-            " of these profiles could serve them without making a child worse off, so they are left out of it."
+            f" {beyond} of the children or sibling groups it concerns {'is' if beyond == 1 else 'are'} beyond every"
+            " profile (no home of today's or of these profiles could serve them, or none without making a settled"
+            " child worse off) and left out of it."
         )
     n = counts["moving"]
     if n:
