@@ -359,3 +359,22 @@ def test_pseudonymised_report_in_chromium(tmp_path: Path) -> None:
             assert page.locator("figure.chart svg").count() >= 3
         finally:
             browser.close()
+
+
+def test_a_negative_saving_is_drawn_as_an_extra_cost_and_an_option_not_reached_has_no_bars() -> None:
+    from placements.reports.html.charts import RECRUIT_COLOURS, recruit_chart
+
+    options = pd.DataFrame(
+        [
+            {"target": "Brothers and sisters live together", "status": "reached", "first_year_cost": 85280.0,
+             "annual_saving": -5575700.0},
+            {"target": "No child under 12 in a children's home", "status": "not reached", "first_year_cost": None,
+             "annual_saving": None},
+        ]
+    )  # fmt: skip
+    svg = recruit_chart(options)
+    labels = re.findall(r'id="chart-recruit-value-\d+">.*?<text[^>]*>([^<]*)</text>', svg, flags=re.S)
+    assert sorted(labels) == ["-5,575,700", "85,280"]  # nothing drawn, not even a zero, for the option not reached
+    assert RECRUIT_COLOURS["extra cost"] in svg and "not reached: no cost or saving claimed" in svg
+    bars = re.findall(r'<path d="M ([-\d.]+) [-\d.]+ \nL ([-\d.]+) ', svg)
+    assert any(float(b) < float(a) for a, b in bars)  # a bar running left of zero
