@@ -31,6 +31,8 @@ AS_OF = dt.date(2026, 11, 23)
 #: defect folder -> (file, line or None, column or None, words the message contains)
 EXPECTED: dict[str, tuple[str, int | None, str | None, str]] = {
     "AgeMinAboveAgeMax": ("places.csv", 3, "age_max", "below age_min"),
+    "ChildrenCsvHeaderOnly": ("children.csv", None, None, "no children: the file has a header row but no child rows"),
+    "ChildrenCsvIsExcelWorkbook": ("children.csv", None, None, "looks like an Excel workbook (.xlsx), not CSV text"),
     "ChildrenCsvMissing": ("children.csv", None, None, "file not found"),
     "CurrentPlaceUnknown": ("children.csv", 4, "current_place_id", "P009"),
     "DuplicateChildId": ("children.csv", 8, "child_id", "duplicate child_id"),
@@ -47,8 +49,18 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str]] = {
     "PlaceRowWithoutLocation": ("places.csv", 5, "postcode", "postcode or easting and northing"),
     "PlacesWithoutLocation": ("places.csv", 1, "postcode", "required column is missing"),
     "PolicyBadToml": ("policy.toml", None, None, "not valid TOML"),
-    "PolicyUnknownKey": ("policy.toml", None, "shortlist_sise", "not permitted"),
-    "PolicyUnknownWeight": ("policy.toml", None, "weights.per_mille", "not permitted"),
+    "PolicyUnknownKey": (
+        "policy.toml",
+        None,
+        "shortlist_sise",
+        "unknown key, not permitted in policy.toml; did you mean 'shortlist_size'?",
+    ),
+    "PolicyUnknownWeight": (
+        "policy.toml",
+        None,
+        "weights.per_mille",
+        "unknown key, not permitted in policy.toml; did you mean 'per_mile'?",
+    ),
     "SettingListedTwice": ("children.csv", 8, "settings", "listed twice"),
     "TooFewFieldsInRow": ("children.csv", 6, None, "has 16 fields but the header has 17"),
     "TwoDigitYear": ("children.csv", 3, "date_of_birth", "not YYYY-MM-DD or DD/MM/YYYY"),

@@ -89,8 +89,29 @@ class Rule(StrEnum):
     CAPACITY = "capacity"
     FOSTERING_LIMIT = "fostering_limit"
     LIVES_ALONE = "lives_alone"
+    OFSTED = "ofsted"
     STABILITY = "stability"
     """A settled child is not moved to a home worse for them (``Policy.stability``)."""
+
+
+class OfstedRating(StrEnum):
+    """Ofsted's overall judgement of a children's home ("overall experiences and progress of children
+    and young people"), best first."""
+
+    OUTSTANDING = "outstanding"
+    GOOD = "good"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+
+
+#: How Ofsted writes each judgement in its published tables (compared case-insensitively).
+OFSTED_RATING_TEXT: dict[str, OfstedRating] = {
+    "outstanding": OfstedRating.OUTSTANDING,
+    "good": OfstedRating.GOOD,
+    "requires improvement to be good": OfstedRating.REQUIRES_IMPROVEMENT,
+    "requires improvement": OfstedRating.REQUIRES_IMPROVEMENT,
+    "inadequate": OfstedRating.INADEQUATE,
+}
 
 
 class UnplacedReason(StrEnum):

@@ -35,6 +35,7 @@ import pandas as pd
 
 from placements.areas import upper_tier
 from placements.instance import Instance
+from placements.match import match
 from placements.parallel import parallel_map
 from placements.policy import Policy
 from placements.result import MatchResult, Summary, relative_gap
@@ -151,8 +152,6 @@ def sub_instance(instance: Instance, piece: Piece) -> Instance:
 
 
 def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
-    from placements.match import match
-
     instance, policy, whole_cohort = args
     return match(instance, policy, whole_cohort=whole_cohort)
 

@@ -47,6 +47,7 @@ RULE_ORDER: tuple[Rule, ...] = (
     Rule.NEEDS,
     Rule.LIVES_ALONE,
     Rule.FOSTERING_LIMIT,
+    Rule.OFSTED,
     Rule.CAPACITY,
     Rule.MAX_DISTANCE,
     Rule.STABILITY,
@@ -197,6 +198,18 @@ class Eligibility:
         others = self.scope.others[None, :]
         with np.errstate(invalid="ignore"):
             within = ~(self.distance > max_d)  # unknown distance never breaks a limit it cannot measure
+        ofsted = np.ones((n, m), dtype=bool)
+        rule = self.policy.ofsted
+        for j, p in enumerate(places):
+            if p.ofsted_rating is not None and rule.blocks(p.ofsted_rating, approved=False):
+                ofsted[:, j] = [
+                    not rule.blocks(p.ofsted_rating, c.child_id in p.ofsted_approved_for)
+                    or (c.status is Status.PLACED and c.current_place_id == p.place_id)
+                    for c in kids
+                ]
+        at = self.settled_at  # a settled child's own home is exempt too (a recruitment target's movers)
+        settled_rows = np.flatnonzero(at >= 0)
+        ofsted[settled_rows, at[settled_rows]] = True
         out = {
             Rule.SETTING: suitable[:, p_setting] if n else np.zeros((0, m), dtype=bool),
             Rule.AGE: (age_min <= ages) & (ages <= age_max),
@@ -208,6 +221,7 @@ class Eligibility:
             Rule.CAPACITY: np.broadcast_to((self.scope.capacity >= 1)[None, :], (n, m)),
             Rule.FOSTERING_LIMIT: np.broadcast_to(~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT), (n, m)),
             Rule.LIVES_ALONE: ~lone | (others == 0),
+            Rule.OFSTED: ofsted,
         }
         ok = np.ones((n, m), dtype=bool)
         for mask in out.values():

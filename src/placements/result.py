@@ -21,6 +21,7 @@ import pandas as pd
 from placements.codes import Setting, Urgency
 from placements.eligibility import PENALTY_PARTS, Eligibility
 from placements.explain import shortlist, unplaced_reasons
+from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
 from placements.stability import moves
 
@@ -157,6 +158,15 @@ class MatchResult:
     def to_frame(self) -> pd.DataFrame:
         return self.matches.copy()
 
+    def files(self) -> dict[str, str]:
+        """The four files of a match: matches.csv, shortlist.csv, unplaced.csv, summary.json."""
+        return {
+            "matches.csv": csv_text(self.matches),
+            "shortlist.csv": csv_text(self.shortlist),
+            "unplaced.csv": csv_text(self.unplaced),
+            "summary.json": json_text(self.summary.to_dict()),
+        }
+
 
 def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverStats, t0: float) -> MatchResult:
     """Officer's tables and the summary for a proposal (row in scope -> place index), however it was found.
@@ -188,8 +198,10 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
             "age": elig.ages[rows] if len(rows) else [],
             "urgency": [elig.kids[r].urgency.value for r in rows],
             "distance_miles": elig.distance[rows, cols] if len(rows) else [],
+            "location_approximate": [places[c].location_approximate for c in cols],
             "in_area": elig.in_area(rows, cols) if len(rows) else [],
             "weekly_cost": [places[c].weekly_cost for c in cols],
+            "ofsted_rating": [places[c].ofsted_rating.value if places[c].ofsted_rating else "" for c in cols],
             "sibling_group": [elig.kids[r].sibling_group or "" for r in rows],
             "split": [r in split_groups for r in rows],
         }
@@ -212,7 +224,7 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
     for r, c in home_of_row.items():
         taken_by[c].append(elig.kids[r].child_id)
     unplaced = unplaced_reasons(elig, set(home_of_row), taken_by)
-    short = shortlist(elig, policy.shortlist_size)
+    short = shortlist(elig, policy.shortlist_size, home_of_row)
 
     dist = matches["distance_miles"].to_numpy(dtype=float)
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)

@@ -51,19 +51,29 @@ def validate(
 ) -> list[Violation]:
     """Every broken hard rule in ``assignment`` (child_id -> place_id); empty when lawful.
 
-    With ``policy`` (``stability`` other than ``allow_moves``), also the stability rule for settled children (in a
+    ``policy`` gives the authority's Ofsted rule (default: the default policy's). With ``policy``
+    (``stability`` other than ``allow_moves``), also the stability rule for settled children (in a
     whole cohort every ``placed`` child with a ``current_place_id``; in a daily match those in
     ``settled``, child id -> the home they live in and may keep): see ``stability_violations``.
     """
-    out = _rules(instance, assignment, as_of, whole_cohort)
+    out = _rules(instance, assignment, as_of, whole_cohort, policy, settled or {})
     if policy is not None and policy.stability != "allow_moves":
         out += stability_violations(instance, assignment, as_of, whole_cohort, policy, settled or {})
     return out
 
 
-def _rules(instance: Instance, assignment: dict[str, str], as_of: dt.date, whole_cohort: bool) -> list[Violation]:
+def _rules(
+    instance: Instance,
+    assignment: dict[str, str],
+    as_of: dt.date,
+    whole_cohort: bool,
+    policy: Policy | None,
+    settled: Mapping[str, str],
+) -> list[Violation]:
     """The hard rules of every match: each child's own and each home's."""
     out: list[Violation] = []
+    never = set((policy or Policy()).ofsted.never)
+    needs_approval = set((policy or Policy()).ofsted.needs_approval)
     children = {c.child_id: c for c in instance.children}
     places = {p.place_id: p for p in instance.places}
 
@@ -108,6 +118,13 @@ def _rules(instance: Instance, assignment: dict[str, str], as_of: dt.date, whole
             out.append(Violation(Rule.KINSHIP, kid, pid, "connected-person carer approved for other children only"))
         if p.setting is Setting.SUPPORTED and not 16 <= age <= 17:
             out.append(Violation(Rule.SUPPORTED_AGE, kid, pid, f"supported accommodation at age {age}"))
+        living_there = (c.status is Status.PLACED and c.current_place_id == pid) or settled.get(kid) == pid
+        if p.ofsted_rating in never and not living_there:
+            out.append(Violation(Rule.OFSTED, kid, pid, f"Ofsted judged the home {p.ofsted_rating.value}"))
+        elif p.ofsted_rating in needs_approval and kid not in p.ofsted_approved_for and not living_there:
+            out.append(
+                Violation(Rule.OFSTED, kid, pid, f"home judged {p.ofsted_rating.value}, child not approved for it")
+            )
         if c.max_distance_miles is not None:
             assert c.home_easting is not None and c.home_northing is not None
             d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)
@@ -202,10 +219,10 @@ def protected_children(
         needing = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
         home = {k: v for k, v in settled.items() if k in needing}
     shared = (Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.LIVES_ALONE)
-    today = _rules(instance, dict(home), as_of, whole_cohort)
+    today = _rules(instance, dict(home), as_of, whole_cohort, None, settled)
     broken = {v.child_id for v in today if v.rule not in shared}
     home = {k: v for k, v in home.items() if k not in broken}
-    together = _rules(instance, dict(home), as_of, whole_cohort)
+    together = _rules(instance, dict(home), as_of, whole_cohort, None, settled)
     bad_homes = {v.place_id for v in together if v.rule in shared}
     return {k: v for k, v in home.items() if v not in bad_homes}
 

@@ -36,6 +36,7 @@ from placements.eligibility import RULE_ORDER, Eligibility, make_scope
 from placements.geo import miles
 from placements.instance import Instance
 from placements.io.writers import csv_text, json_text
+from placements.match import match
 from placements.policy import Policy
 from placements.stability import move_counts, moves, moves_sentence
 
@@ -563,8 +564,6 @@ def compute_gaps(instance: Instance, policy: Policy | None = None) -> Gaps:
     Runs the engine's whole-cohort match once (``policy.time_limit_seconds``); tiers (1)-(3) of that
     match are proven, and ``solver`` in the result says whether the score is too.
     """
-    from placements.match import match
-
     policy = policy or Policy()
     policy = policy.replace(as_of=policy.as_of_date())
     cohort, outside = register_cohort(instance)

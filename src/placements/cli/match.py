@@ -68,7 +68,6 @@ def match_cmd(
     if verbose:
         logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
         logging.getLogger("placements").setLevel(logging.DEBUG)
-    from placements.io.writers import result_files
     from placements.match import match
     from placements.privacy.guard import Privacy
     from placements.privacy.results import protect_result
@@ -88,7 +87,7 @@ def match_cmd(
         result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
     privacy = Privacy(folder.instance, pseudonymiser)
     result = protect_result(result, privacy)
-    written = write_guarded(out, result_files(result), privacy)
+    written = write_guarded(out, result.files(), privacy)
     print_result(result, show)
     console.print(proof_sentence(result.summary, folder.policy.time_limit_seconds))
     print_written(written)

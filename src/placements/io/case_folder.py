@@ -20,6 +20,7 @@ from placements.errors import InputError, Problem
 from placements.geo import normalise_postcode
 from placements.instance import Instance, cross_check
 from placements.io import postcodes
+from placements.io.sniff import SAVE_AS_CSV, not_text
 from placements.policy import Policy, load_policy
 
 CHILDREN_REQUIRED = ("child_id", "date_of_birth", "sex", "status")
@@ -45,10 +46,18 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) ->
     if not path.exists():
         problems.append(Problem(name, None, None, "file not found"))
         return None
+    if not path.is_file():
+        problems.append(Problem(name, None, None, "is a folder, not a CSV file"))
+        return None
+    raw = path.read_bytes()
+    spreadsheet = not_text(raw)
+    if spreadsheet:
+        problems.append(Problem(name, None, None, spreadsheet))
+        return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, None, None, f"not UTF-8 text: {exc}"))
+        problems.append(Problem(name, None, None, f"not UTF-8 text ({exc}); {SAVE_AS_CSV}"))
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     lines: list[tuple[int, list[str]]] = []  # (line the record starts on, fields)
@@ -194,8 +203,23 @@ def read_places(path: Path, problems: list[Problem]) -> tuple[list[Place], _Tabl
                 )
             )
     warnings = near_miss_columns(table, set(Place.model_fields) | {"local_authority"})
+    # A blank vacancy is one nobody has confirmed (``placements register ofsted`` leaves them so): none is offered.
+    unconfirmed = [r for r in table.rows if r.get("vacancies", "") == ""]
+    if unconfirmed:
+        warnings.append(
+            Problem(
+                str(table.path),
+                int(unconfirmed[0]["__line__"]),
+                "vacancies",
+                f"{len(unconfirmed)} home(s) with blank vacancies (not confirmed): read as no vacancy",
+            )
+        )
     found = _resolve_postcodes([(table, "postcode")], problems)
-    places = _validate(Place, table, [_place_values(r, found) for r in table.rows], problems)
+    values = [_place_values(r, found) for r in table.rows]
+    for v in values:
+        if v.get("vacancies", "") == "":
+            v["vacancies"] = "0"
+    places = _validate(Place, table, values, problems)
     return places, table, warnings
 
 
@@ -221,6 +245,17 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
 
     children_t = _read_csv(folder / "children.csv", CHILDREN_REQUIRED, problems)
     places, places_t, place_warnings = read_places(folder / "places.csv", problems)
+    if children_t is not None and not children_t.rows:
+        # Said once: every place naming a child (kinship_for) would otherwise be a knock-on problem.
+        problems.append(
+            Problem(
+                str(children_t.path),
+                None,
+                None,
+                "no children: the file has a header row but no child rows (one row per child is needed)",
+            )
+        )
+        raise InputError(problems)
     if children_t is None or places_t is None:
         raise InputError(problems)
     warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"}) + place_warnings

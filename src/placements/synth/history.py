@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from placements.codes import Need, Provider, Route, Setting
+from placements.io.ssda903.schema import DATE_COLUMNS, TABLES
 from placements.synth.authority import (
     ADOPTION,
     FOSTER,
@@ -533,8 +534,6 @@ def _social_workers(a: Authority, w: _Writer, stays: list[_Stay], out: list[list
 
 def history_tables(parts: list[dict[str, list[list[object]]]]) -> dict[str, pd.DataFrame]:
     """The six tables over every authority's rows (``authority_history``), in CHILD order."""
-    from placements.io.ssda903.schema import DATE_COLUMNS, TABLES
-
     out = {}
     for name in ("Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "SWEpisodes"):
         rows = [r for part in parts for r in part.get(name, [])]

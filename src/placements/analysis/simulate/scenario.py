@@ -8,6 +8,7 @@ and the allowed values, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from placements.codes import AGE_BANDS, Need, PlaceSex
 from placements.errors import InputError, Problem
-from placements.policy import Policy
+from placements.policy import Policy, unknown_key_hint
 
 BAND_LABELS: tuple[str, ...] = tuple(label for label, _, _ in AGE_BANDS)
 #: Carer age groups for age-related attrition (Ofsted 2024: about 65% of carers are over 50).
@@ -173,7 +174,9 @@ def _extra_hint(loc: tuple[Any, ...]) -> str:
             model = Campaign
     if model is None:
         return ""
-    return f"; allowed keys: {', '.join(model.model_fields)}"
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    allowed = ", ".join(model.model_fields)
+    return f"; did you mean {close[0]!r}? (allowed keys: {allowed})" if close else f"; allowed keys: {allowed}"
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -201,7 +204,13 @@ def load_scenario(path: Path) -> Scenario:
     except ValidationError as exc:
         raise InputError(
             [
-                Problem(str(path), None, "policy." + ".".join(str(p) for p in e["loc"]), f"{e['msg']}{_allowed(e)}")
+                Problem(
+                    str(path),
+                    None,
+                    "policy." + ".".join(str(p) for p in e["loc"]),
+                    f"{e['msg']}{_allowed(e)}"
+                    + (unknown_key_hint(Policy, e["loc"]) if e["type"] == "extra_forbidden" else ""),
+                )
                 for e in exc.errors()
             ]
         ) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from placements.domain import Child
 from placements.errors import InputError, Problem
@@ -188,8 +189,6 @@ def _child(values: dict[str, Any], where: dict[str, Problem], problems: list[Pro
     try:
         return Child.model_validate(values)
     except Exception as exc:  # pydantic ValidationError: one problem per field, at its source
-        from pydantic import ValidationError
-
         if not isinstance(exc, ValidationError):
             raise
         for e in exc.errors():

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from placements.analysis.gaps import compute_gaps
 from placements.io.case_folder import CaseFolder
 from placements.privacy.guard import Privacy
 from placements.reports.html import charts, data
@@ -47,8 +48,6 @@ def report_data(
     ``recruit``: option name -> ``RecruitPlan``, already computed (``recruitment_options``), or None.
     ``simulation``: a simulation's output folder, read (``read_simulation``), or None.
     """
-    from placements.analysis.gaps import compute_gaps
-
     step("whole-cohort match (best with today's homes, with and without moves)")
     gaps = compute_gaps(folder.instance, folder.policy)
     by_rule = data.conflicts_by_rule(findings, rules)
