@@ -57,8 +57,7 @@ def _build(case: Path, out: Path, *extra: str) -> Path:
 
 
 def simulation(case: Path, out: Path) -> Path:
-    """A small simulation of ``case``: two scenarios, three months, two runs each (seconds), and a goals.csv as
-    ``placements simulate`` writes it (its columns), judging under-12s in residential care."""
+    """A small simulation of ``case``: two scenarios, three months, two runs each (seconds)."""
     base = out.parent / "scenarios"
     base.mkdir(parents=True, exist_ok=True)
     (base / "a.toml").write_text('name = "base"\nhorizon_months = 3\nruns = 2\n', encoding="utf-8")
@@ -69,23 +68,6 @@ def simulation(case: Path, out: Path) -> Path:
         app, ["simulate", str(base / "a.toml"), str(base / "b.toml"), "--case", str(case), "--out", str(out)]
     )
     assert res.exit_code == 0, res.output
-    if not (out / "goals.csv").exists():
-        bands = pd.read_csv(out / "bands.csv")
-        b = bands[(bands["scenario"] == "base") & (bands["metric"] == "under12_residential")].sort_values("month")
-        first, last = b.iloc[0]["p50"], b.iloc[-1]["p50"]
-        pd.DataFrame(
-            [
-                {
-                    "scenario": "base",
-                    "figure": "under12_residential",
-                    "label": "under-12s in residential care",
-                    "want": "fewer",
-                    "verdict": "wrong way",
-                    "sentence": f"base: under-12s in residential care rise from {first:g} to {last:g} (test); the "
-                    "goal is fewer",
-                }
-            ]
-        ).to_csv(out / "goals.csv", index=False)
     return out
 
 
@@ -173,11 +155,51 @@ def test_the_simulation_section(report: Path) -> None:
     assert set(comparison["scenario"]) == {"base", "teens"}
     assert 'id="chart-simulation-under12-residential"' in html
     goals = _frame(report, "simulation_goals.csv")
-    wrong = goals.loc[goals["verdict"] == "wrong way", "sentence"]
-    alert = html[html.index('<div class="alert">') :]
-    alert = alert[: alert.index("</div>")]
-    assert "Moving the wrong way against the authority" in alert
-    assert len(wrong) and all(s.replace("'", "&#39;") in alert for s in wrong)
+    wrong = list(goals.loc[goals["verdict"] == "wrong way", "sentence"])
+    if wrong:  # listed at the top of the section, in the simulation's own words
+        alert = html[html.index('<div class="alert">') :]
+        alert = alert[: alert.index("</div>")]
+        assert "Moving the wrong way against the authority" in alert
+        assert all(s.replace("'", "&#39;") in alert for s in wrong)
+    else:
+        assert "No figure moves against the authority&#39;s goals" in html and '<div class="alert">' not in html
+
+
+def test_figures_moving_the_wrong_way_head_the_section(tmp_path: Path) -> None:
+    """A folder whose goals.csv finds under-12s in children's homes rising (5 to 15, as issue 12 saw) lists it first."""
+    from placements.reports.html.build import _simulation_sections
+    from placements.reports.html.simulation import read_simulation
+
+    folder = tmp_path / "sim"
+    folder.mkdir()
+    (folder / "meta.json").write_text(
+        json.dumps({"scenarios": [{"name": "baseline"}], "runs": 10, "horizon_months": 24, "start": "2026-11-23"})
+    )
+    rows = [("baseline", m, f"2026-{m:02d}", "under12_residential", 4 + m / 3, 5 + m * 10 / 24, 6 + m / 2)
+            for m in range(1, 25)]  # fmt: skip
+    pd.DataFrame(rows, columns=["scenario", "month", "date", "metric", "p10", "p50", "p90"]).to_csv(
+        folder / "bands.csv", index=False
+    )
+    pd.DataFrame(
+        [("baseline", "under12_residential", 12, 15, 18, 0)],
+        columns=["scenario", "metric", "p10", "p50", "p90", "change_vs_baseline"],
+    ).to_csv(folder / "comparison.csv", index=False)
+    said = "baseline: under-12s in residential care rise from 5 in month 1 to 15 in month 24; the goal is fewer"
+    pd.DataFrame(
+        [("baseline", "under12_residential", "under-12s in residential care", "fewer", "wrong way", said),
+         ("baseline", "unplaced", "children waiting for a home", "fewer", "steady", "baseline: steady")],
+        columns=["scenario", "figure", "label", "want", "verdict", "sentence"],
+    ).to_csv(folder / "goals.csv", index=False)  # fmt: skip
+    sections = _simulation_sections(read_simulation(folder))
+    assert sections[0].items == (said,) and "wrong way" in sections[0].items_title
+    chart = next(s for s in sections if s.chart_id == "chart-simulation-under12-residential")
+    assert "5.4 in month 1, 15 in month 24" in chart.reading
+    (folder / "bands.csv").write_text("scenario,month\nbaseline,1\n")
+    from placements.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        read_simulation(folder)
+    assert any(p.column == "p50" and p.file.endswith("bands.csv") for p in info.value.problems)
 
 
 def test_a_folder_that_is_not_a_simulation_is_refused(tmp_path: Path) -> None:
