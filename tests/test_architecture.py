@@ -23,7 +23,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("placements.instance",),
     ("placements.io",),
     ("placements.eligibility",),
-    ("placements.model",),
+    ("placements.model", "placements.stability"),
     ("placements.explain", "placements.validate"),
     ("placements.result",),
     ("placements.match",),

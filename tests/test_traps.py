@@ -147,7 +147,10 @@ def test_policy_key_with_nothing_close_lists_the_keys_allowed(tmp_path: Path) ->
         read_case_folder(case)
     (p,) = info.value.problems
     assert p.column == "weights.zebra"
-    assert "; the keys allowed here are apart_from_placed_sibling, distance_cap_miles, not_kinship," in p.message
+    assert (
+        "; the keys allowed here are apart_from_placed_sibling, distance_cap_miles, moves_settled_child, not_kinship,"
+        in p.message
+    )
 
 
 def test_policy_misspelt_key_at_each_level_through_the_cli(tmp_path: Path) -> None:

@@ -92,6 +92,8 @@ class Rule(StrEnum):
     DECISION = "decision"
     """The placement team's decision (decisions.csv): a rejected pair, or a child held for another home."""
     OFSTED = "ofsted"
+    STABILITY = "stability"
+    """A settled child is not moved to a home worse for them (``Policy.stability``)."""
 
 
 class DecisionCode(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,7 +32,10 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tupl
     n_rows = len(elig.kids)
     if len(pats) == 0:
         return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
-    start = _best_start(pats, [rows_to_patterns(pats, greedy_rows(elig, "hardest")), group_greedy(pats)])
+    # Protected settled children must keep a home (and may move only where a pattern allows): the
+    # greedy start has them stay where they live.
+    greedy = greedy_rows(elig, "hardest", stay=bool(pats.required))
+    start = _best_start(pats, [rows_to_patterns(pats, greedy), group_greedy(pats)])
     if policy.backend == "cpsat":
         from placements.model.cpsat import CpSatModel  # imported only when chosen: ~60 ms at start-up
 
@@ -43,10 +47,14 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tupl
 
 
 def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
-    """The lexicographically best of several lawful proposals, by the engine's own tiers."""
+    """The lexicographically best of several lawful proposals, by the engine's own tiers (first: the
+    protected settled children who keep a home, which every answer must do)."""
+    required = set(pats.required)
 
-    def key(chosen: np.ndarray) -> tuple[int, int, int, int]:
+    def key(chosen: np.ndarray) -> tuple[int, int, int, int, int]:
+        kept = sum(1 for i in chosen.tolist() for r in pats.members[i] if r in required)
         return (
+            -kept,
             -int(pats.emergency[chosen].sum()),
             -int(pats.size[chosen].sum()),
             extra_homes(pats, chosen),
@@ -56,7 +64,12 @@ def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
     return min(proposals, key=key)
 
 
-def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool = False) -> MatchResult:
+def match(
+    instance: Instance,
+    policy: Policy | None = None,
+    whole_cohort: bool = False,
+    settled: Mapping[str, str] | None = None,
+) -> MatchResult:
     """Propose the best lawful home for every child needing one (or every child, ``whole_cohort``).
 
     Tiers in strict priority: emergency children placed; children placed; fewest extra homes for
@@ -66,6 +79,11 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     The team's decisions in ``instance.decisions`` are honoured: rejected pairs are never proposed;
     held children stay in their held home (not matched again; the home's room falls by one). Raises
     ``InputError`` when the held pairs are not lawful on their own (see ``validate.check_held``).
+
+    Settled children (in a whole cohort, every ``placed`` child with a ``current_place_id``; in a daily
+    match, those named in ``settled``, child id -> the home they live in and may keep) are matched
+    under ``policy.stability``: by default none is left without a home or moved to a home worse for
+    them, and each move costs ``weights.moves_settled_child`` (``Eligibility.protected``).
     """
     policy = policy or Policy()
     as_of = policy.as_of_date()
@@ -73,7 +91,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     if held_problems:
         raise InputError([Problem("decisions.csv", None, "place_id", str(v)) for v in held_problems])
     t0 = time.perf_counter()
-    scope = make_scope(instance, whole_cohort)
+    scope = make_scope(instance, whole_cohort, settled)
     elig = Eligibility(instance, policy, scope, as_of)
     pats = build_patterns(elig)
     t_pairs = time.perf_counter() - t0

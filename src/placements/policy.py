@@ -42,6 +42,15 @@ class Weights(BaseModel):
     distance_cap_miles: float = Field(100.0, gt=0)
     out_of_area: int = Field(60, ge=0, description="a home outside the authority's area")
     per_100_gbp_week: int = Field(4, ge=0, description="per GBP 100 of weekly cost")
+    moves_settled_child: int = Field(
+        150,
+        ge=0,
+        description=(
+            "a settled child (one living in a home today, in a whole-cohort match or a recruitment plan) proposed "
+            "another home: what a move costs the child. Under the stability rule a move must also gain the child at "
+            "least this much by the score's own measures (see Policy.stability)"
+        ),
+    )
 
 
 class OfstedRule(BaseModel):
@@ -74,6 +83,18 @@ class Policy(BaseModel):
     as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
     la_code: str | None = Field(None, description="the authority's ONS code (e.g. E06000018) for in/out of area")
     weights: Weights = Field(default_factory=Weights)
+    stability: Literal["protect", "strict", "allow_moves"] = Field(
+        "protect",
+        description=(
+            "when children who live in a home today are matched again (whole cohort, gaps, recruit). protect: none "
+            "is left without a home, moved to a less preferred setting (never out of a foster family), away from a "
+            "kinship carer or from brothers and sisters, or to a home that cannot deliver their plan; distance and "
+            "being in the authority's area may trade against the child's own other gains, and a move must gain the "
+            "child at least weights.moves_settled_child in all. strict: as protect, and no part of the child's score "
+            "(distance and area included) may be worse. allow_moves: any lawful home, as if every child needed one "
+            "(a move still costs weights.moves_settled_child). See docs/case-folder.md"
+        ),
+    )
     ofsted: OfstedRule = Field(default_factory=OfstedRule)
     backend: Literal["scip", "highs", "cpsat"] = Field(
         "scip", description="solver: SCIP or HiGHS (MIP, shipped in OR-Tools) or CP-SAT; see docs/solvers.md"

@@ -23,6 +23,7 @@ from placements.eligibility import PENALTY_PARTS, Eligibility
 from placements.explain import shortlist, unplaced_reasons
 from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
+from placements.stability import moves
 
 #: Distance beyond which a home counts as far (the DfE's published threshold), miles.
 OVER_MILES = 20.0
@@ -87,6 +88,10 @@ class Summary:
     total_weekly_cost: float
     admissible_pairs: int
     patterns: int | None
+    #: Children matched again who live in a home today (a whole cohort's placed children, a recruitment
+    #: target's movers), and how many of them the proposal moves (``matches.csv``: ``moved_from``, ``move_reason``).
+    settled_children: int = 0
+    settled_moved: int = 0
     # A match in geographic pieces only (``placements.decompose``).
     pieces: int | None = None
     pieces_optimal: int | None = None
@@ -107,6 +112,8 @@ class Summary:
         "over_20_miles",
         "admissible_pairs",
         "patterns",
+        "settled_children",
+        "settled_moved",
         "objective",
         "bound",
     )
@@ -141,6 +148,8 @@ class MatchResult:
     unplaced: pd.DataFrame = field(repr=False)
     as_of: dt.date = dt.date.min
     whole_cohort: bool = False
+    #: Settled children who do not stay where they live: where to, and why (``placements.stability.moves``).
+    moves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def status(self) -> str:
@@ -205,6 +214,11 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
     ]
     matches = pd.concat([matches, parts], axis=1)
     matches["score_penalty"] = parts.sum(axis=1).astype(np.int64).to_numpy() if len(rows) else []
+    moved = moves(elig, home_of_row)
+    moved_from = dict(zip(moved["child_id"], moved["from_place_id"], strict=True))
+    why = dict(zip(moved["child_id"], moved["reason"], strict=True))
+    matches["moved_from"] = [moved_from.get(k, "") for k in matches["child_id"]]
+    matches["move_reason"] = [why.get(k, "") for k in matches["child_id"]]
 
     taken_by: dict[int, list[str]] = defaultdict(list)
     for r, c in home_of_row.items():
@@ -245,5 +259,7 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
         total_weekly_cost=round(float(matches["weekly_cost"].sum()), 2),
         admissible_pairs=len(elig.pairs),
         patterns=solver.patterns,
+        settled_children=int((elig.settled_at >= 0).sum()),
+        settled_moved=len(moved),
     )
-    return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)
+    return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort, moved)

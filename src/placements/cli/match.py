@@ -191,6 +191,13 @@ def print_result(result: MatchResult, show: int) -> None:
     for key in PRINTED:
         head.add_row(key.replace("_", " "), str(getattr(s, key)))
     console.print(head)
+    if s.settled_children:
+        from placements.stability import move_counts, moves_sentence
+
+        console.print(
+            moves_sentence(move_counts(result.moves), s.settled_children)
+            + " Each move and why: matches.csv (moved_from, move_reason)."
+        )
     m = result.matches
     if len(m):
         t = Table(title=f"Proposed homes (first {min(show, len(m))} of {len(m)})")

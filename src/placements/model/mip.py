@@ -113,6 +113,8 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
 
     for idx in ix.by_row:  # each child lives in at most one home
         row([(w[i], 1.0) for i in idx], -inf, 1.0)
+    for idx in ix.required:  # a settled child the stability rule protects keeps a home
+        row([(w[i], 1.0) for i in idx], 1.0, inf)
     for idx in ix.by_group_place:  # a group uses a home through one pattern
         row([(w[i], 1.0) for i in idx], -inf, 1.0)
     for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
