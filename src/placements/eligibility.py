@@ -29,6 +29,7 @@ from placements.codes import (
     Status,
     Urgency,
 )
+from placements.domain import Child
 from placements.geo import miles
 from placements.instance import Instance
 from placements.policy import Policy
@@ -241,8 +242,8 @@ class Eligibility:
         for mask in out.values():
             ok &= mask
         own = np.ones((n, m), dtype=bool)  # the child's own rules, without the home's shared ones
-        for rule, mask in out.items():
-            if rule not in HOME_RULES:
+        for code, mask in out.items():
+            if code not in HOME_RULES:
                 own &= mask
         out[Rule.STABILITY] = self._stability(ok, own)
         return out
@@ -423,7 +424,8 @@ class Eligibility:
         """
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         la = self.child_la[rows]
-        return (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+        inside: np.ndarray = (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+        return inside
 
     def knows_area(self) -> bool:
         """Whether any child in scope has a responsible authority, so out-of-area counts mean something."""
@@ -537,7 +539,7 @@ class Eligibility:
         return frame
 
     @property
-    def kids(self) -> list:
+    def kids(self) -> list[Child]:
         return self._kids
 
     def emergency(self) -> np.ndarray:

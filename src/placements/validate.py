@@ -284,8 +284,11 @@ def protected_children(
     lawful (their own rules hold at home, and the settled children living there break no rule of the
     home together). Decided by this module's own rules on today's arrangement."""
     if whole_cohort:
-        home = {c.child_id: c.current_place_id for c in instance.children if c.status is Status.PLACED}
-        home = {k: v for k, v in home.items() if v is not None}
+        home = {
+            c.child_id: c.current_place_id
+            for c in instance.children
+            if c.status is Status.PLACED and c.current_place_id is not None
+        }
     else:
         needing = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
         home = {k: v for k, v in settled.items() if k in needing}

@@ -491,7 +491,7 @@ def _headline(
     by_band = missing.groupby("age_band").size().to_dict() if len(missing) else {}
     by_band = {label: int(by_band[label]) for label, _, _ in AGE_BANDS if label in by_band}
     need = int(needed["ideal"])
-    head = {
+    head: dict[str, Any] = {
         "children": n,
         "children_outside_register": int(v.loc["cost_unknown", "today"]),
         "in_family_today": int(fam["today"]),

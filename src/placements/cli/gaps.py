@@ -104,12 +104,12 @@ def gaps_cmd(
             )
         console.print(mv)
     if len(gaps.missing):
-        m = Table(title=f"Family homes missing ({len(gaps.missing)} children; first 20)")
+        missing = Table(title=f"Family homes missing ({len(gaps.missing)} children; first 20)")
         for col in ("child", "age band", "best today", "rule", "what is missing"):
-            m.add_column(col)
+            missing.add_column(col)
         for r in gaps.missing.head(20).itertuples():
-            m.add_row(privacy.id(r.child_id), r.age_band, r.best_setting, r.binding_rule, r.what_is_missing)
-        console.print(m)
+            missing.add_row(privacy.id(r.child_id), r.age_band, r.best_setting, r.binding_rule, r.what_is_missing)
+        console.print(missing)
     sv = gaps.solver
     console.print(
         f"Best state: whole-cohort match {sv['status']} (tiers 1-3 proven: {sv['tiers_1_3_optimal']}, "

@@ -61,13 +61,13 @@ def recruit_cmd(
     pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
     _, folder, read_problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})
     problems += read_problems
-    allowed = ", ".join(t.value for t in Target)
+    allowed = ", ".join(x.value for x in Target)
     targets = []
-    for t in target or [Target.NO_UNDER12_RESIDENTIAL.value]:
-        if t not in {x.value for x in Target}:
-            problems.append(Problem("--target", None, None, f"unknown target {t!r}; allowed: {allowed}"))
-        elif Target(t) not in targets:
-            targets.append(Target(t))
+    for name in target or [Target.NO_UNDER12_RESIDENTIAL.value]:
+        if name not in {x.value for x in Target}:
+            problems.append(Problem("--target", None, None, f"unknown target {name!r}; allowed: {allowed}"))
+        elif Target(name) not in targets:
+            targets.append(Target(name))
     if budget is not None and budget < 0:
         problems.append(Problem("--budget", None, None, f"a budget cannot be negative ({budget:g})"))
     if horizon_weeks < 0:

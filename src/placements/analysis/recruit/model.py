@@ -24,6 +24,7 @@ proposed mix and cuts off mixes it does not confirm (``exclude``). Costs are who
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -97,7 +98,7 @@ class RecruitModel:
         e0, p0, x0 = floor
         emergency = s.Sum([int(e) * w[i] for i, e in enumerate(pats.emergency.tolist()) if e])
         placed = s.Sum([int(k) * w[i] for i, k in enumerate(pats.size.tolist())])
-        extra_terms = []
+        extra_terms: list[Any] = []
         for g, idx in ix.by_multi_group.items():  # extra homes = homes a group uses - (group placed at all)
             z = s.BoolVar(f"z{g}")
             s.Add(z <= s.Sum([w[i] for i in idx]))

@@ -57,7 +57,7 @@ class _Labels:
 
     def add(self, ax: plt.Axes, x: float, y: float, value: float, **kw: object) -> None:
         kw.setdefault("fontsize", 9)
-        t = ax.text(x, y, _fmt(value), **kw)  # type: ignore[arg-type]
+        t = ax.text(x, y, _fmt(value), **kw)
         t.set_gid(f"{self.chart_id}-value-{self.k}")
         self.k += 1
 

@@ -152,7 +152,7 @@ def render(title: str, meta: str, headline: str, sections: list[Section], csvs: 
 def _plain(v: object) -> object:
     """numpy scalars as Python numbers, for JSON."""
     if hasattr(v, "item"):
-        return v.item()  # type: ignore[no-any-return, attr-defined]
+        return v.item()
     raise TypeError(f"{type(v).__name__} is not JSON serialisable")
 
 
