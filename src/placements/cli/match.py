@@ -21,6 +21,7 @@ from placements.cli.common import (
     warn,
     write_guarded,
 )
+from placements.codes import Status
 from placements.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -89,6 +90,14 @@ def match_cmd(
     result = protect_result(result, privacy)
     written = write_guarded(out, result.files(), privacy)
     print_result(result, show)
+    if whole_cohort:
+        outside = sum(1 for c in folder.instance.children if c.status is Status.PLACED and c.current_place_id is None)
+        if outside:
+            console.print(
+                f"{outside} children live outside the register (placed, no current_place_id): this whole-cohort "
+                "match houses them on the register as if they needed a home. `placements gaps` and the report keep "
+                "them where they are, so their 'best match' figures differ from these."
+            )
     console.print(proof_sentence(result.summary, folder.policy.time_limit_seconds))
     print_written(written)
 
