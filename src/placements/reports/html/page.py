@@ -33,7 +33,7 @@ p.headline { font-size: 1.1rem; background: var(--band); padding: .8rem 1rem; bo
 figure { margin: 1rem 0; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .92rem; margin-bottom: .4rem; }
-table { border-collapse: collapse; font-size: .88rem; margin: .6rem 0; }
+table { border-collapse: collapse; font-size: .88rem; margin: .6rem 0; display: block; max-width: 100%; overflow-x: auto; }
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: var(--band); }
