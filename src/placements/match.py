@@ -9,6 +9,7 @@ import numpy as np
 
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
+from placements.model.flows import children_first, groups_first, tier_bound
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns
@@ -29,7 +30,17 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tupl
     n_rows = len(elig.kids)
     if len(pats) == 0:
         return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
-    start = _best_start(pats, [rows_to_patterns(pats, greedy_rows(elig, "hardest")), group_greedy(pats)])
+    emergency = elig.emergency()
+    start = _best_start(
+        pats,
+        [
+            rows_to_patterns(pats, children_first(elig, pats)),
+            rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
+            rows_to_patterns(pats, greedy_rows(elig, "hardest")),
+            group_greedy(pats),
+        ],
+    )
+    placed_bound = tier_bound(elig, pats)
     if policy.backend == "cpsat":
         from placements.model.cpsat import CpSatModel  # imported only when chosen: ~60 ms at start-up
 
@@ -37,6 +48,8 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tupl
     else:
         model = MipModel(pats, n_rows, policy.backend)
     remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
+    if isinstance(model, MipModel):
+        return model.solve(remaining, policy.workers, policy.seed, start, placed_bound), model.build_seconds
     return model.solve(remaining, policy.workers, policy.seed, start), model.build_seconds
 
 

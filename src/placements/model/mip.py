@@ -394,12 +394,17 @@ class MipModel:
         workers: int,
         seed: int,
         start: np.ndarray | None = None,
+        placed_bound: tuple[int, int] | None = None,
     ) -> Solution:
         """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
 
         1. "placed": emergency children placed, then children placed (exact weights, n+1).
         2. "homes": fewest extra homes for split sibling groups, holding (1).
         3. "quality": the score, holding (1) and (2).
+
+        ``placed_bound``: (emergency children, children) no lawful answer exceeds (``flows.tier_bound``,
+        over every admissible pair); when ``start`` meets it, tiers (1)-(2) are proven and the first
+        stage is skipped.
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
         the same as holding their weighted sum and gives a tighter LP. Every stage also carries
@@ -416,7 +421,15 @@ class MipModel:
             return now + fraction * max(deadline - now, 0.0)
 
         self._add_cover_rows()
-        stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
+        if placed_bound is not None and (int(pats.emergency[start].sum()), int(pats.size[start].sum())) == tuple(
+            placed_bound
+        ):
+            value = self._value("placed", start)
+            stage_p = StageStats("placed", "OPTIMAL", value, value, 0.0, 0.0)
+            chosen, proven_p = start, True
+            log.debug("stage placed: the flow start meets the flow bound %s", placed_bound)
+        else:
+            stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
         for built in (self.lp, self.mip):

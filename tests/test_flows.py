@@ -1,0 +1,52 @@
+"""Flows for the placed tiers: the bound holds, the starts are lawful, and a start meeting the bound is optimal.
+
+Brute force (``test_optimality.brute_force``, feasibility decided by the validator alone) is the judge.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from builders import AS_OF, child, instance, place, policy
+from placements.eligibility import Eligibility, make_scope
+from placements.instance import Instance
+from placements.model import flows
+from placements.model.patterns import build_patterns
+from placements.validate import validate
+from strategies import tiny_instances
+from test_optimality import brute_force
+
+
+def _elig(inst: Instance, whole: bool) -> Eligibility:
+    return Eligibility(inst, policy(), make_scope(inst, whole), AS_OF)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=5, max_places=3))
+def test_tier_bound_bounds_the_optimum_and_starts_are_lawful(inst: Instance) -> None:
+    for whole in (False, True):
+        elig = _elig(inst, whole)
+        pats = build_patterns(elig)
+        bound = flows.tier_bound(elig, pats)
+        best = brute_force(inst, whole)
+        assert bound >= best[:2]  # lexicographic: (emergency, placed)
+        for home in (flows.children_first(elig, pats), flows.groups_first(pats, elig.emergency(), len(elig.kids))):
+            assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
+            assert validate(inst, assignment, AS_OF, whole) == []
+            got = (sum(1 for r in home if elig.emergency()[r]), len(home))
+            assert got <= best[:2]
+            if got == bound:  # a start meeting the bound is optimal in tiers (1)-(2)
+                assert got == best[:2]
+
+
+def test_child_who_must_live_alone_gets_a_home_of_their_own() -> None:
+    kids = [child("A", lives_with_others=False), child("B"), child("C")]
+    homes = [place("H2", 1.0, vacancies=2), place("H1", 5.0, vacancies=1)]
+    inst = instance(kids, homes)
+    elig = _elig(inst, False)
+    pats = build_patterns(elig)
+    home = flows.children_first(elig, pats)
+    assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
+    assert validate(inst, assignment, AS_OF) == []
+    assert assignment == {"A": "H1", "B": "H2", "C": "H2"}
+    assert flows.tier_bound(elig, pats) == (0, 3)
