@@ -30,7 +30,7 @@ def test_tier_bound_bounds_the_optimum_and_starts_are_lawful(inst: Instance) -> 
         bound = flows.tier_bound(elig, pats)
         best = brute_force(inst, whole)
         assert bound >= best[:2]  # lexicographic: (emergency, placed)
-        for home in (flows.children_first(elig, pats), flows.groups_first(pats, elig.emergency(), len(elig.kids))):
+        for home in (flows.children_first(elig), flows.groups_first(pats, elig.emergency(), len(elig.kids))):
             assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
             assert validate(inst, assignment, AS_OF, whole) == []
             got = (sum(1 for r in home if elig.emergency()[r]), len(home))
@@ -45,7 +45,7 @@ def test_child_who_must_live_alone_gets_a_home_of_their_own() -> None:
     inst = instance(kids, homes)
     elig = _elig(inst, False)
     pats = build_patterns(elig)
-    home = flows.children_first(elig, pats)
+    home = flows.children_first(elig)
     assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
     assert validate(inst, assignment, AS_OF) == []
     assert assignment == {"A": "H1", "B": "H2", "C": "H2"}

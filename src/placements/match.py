@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,11 @@ import numpy as np
 
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
-from placements.model.flows import children_first, groups_first, tier_bound
+from placements.model.flows import bundled_flow, children_first, groups_first, groups_first_pairs, tier_bound
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns
+from placements.model.pricing import full_pairs
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult, SolverStats, build_result
@@ -21,25 +23,51 @@ if TYPE_CHECKING:
     from placements.model.cpsat import CpSatModel
 
 
-def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tuple[Solution, float]:
-    """Run the chosen back end from the greedy's proposal; with no pattern the empty proposal is optimal.
+#: What a bound covers when only the model's pairs were priced (CP-SAT with ``candidates_per_setting``).
+PRUNED_SCOPE = "the model's pairs only (the K nearest homes per setting and the starts' homes)"
 
-    ``policy.time_limit_seconds`` counts from ``t0``, the start of ``match``: pairs, the start and
+
+def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solution, float]:
+    """Build the model, run the chosen back end from the best lawful start; with no pattern the empty
+    proposal is optimal.
+
+    ``policy.time_limit_seconds`` counts from ``t0``, the start of ``match``: pairs, the starts and
     the model's building are inside it (at England's size they are a fifth of each piece's time).
+    With ``candidates_per_setting`` the model holds each child's K nearest homes per setting plus the
+    pairs of a flow start found over every admissible pair, and every bound is priced over all of them.
     """
     n_rows = len(elig.kids)
+    pruned = policy.candidates_per_setting is not None and not bool(np.array_equal(elig.candidates, elig.admissible))
+    full = full_pairs(elig) if pruned else None
+    extra = None
+    wide: list[dict[int, int]] = []
+    if full is not None:
+        rows, places = np.nonzero(full.admissible)
+        wide = [
+            children_first(elig, (rows, places, full.penalty[rows, places])),
+            groups_first_pairs(elig, full),
+            bundled_flow(elig, full, fix_exclusive=True),
+            bundled_flow(elig, full, fix_exclusive=False),
+        ]
+        r = np.array([x for h in wide for x in sorted(h)], dtype=np.int64)
+        p = np.array([h[x] for h in wide for x in sorted(h)], dtype=np.int64)
+        new = np.zeros(elig.candidates.shape, dtype=bool)
+        new[r, p] = True
+        new &= ~elig.candidates
+        r, p = np.nonzero(new)
+        extra = (r, p, full.penalty[r, p])
+    pats = build_patterns(elig, extra)
     if len(pats) == 0:
-        return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
+        return pats, make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
     emergency = elig.emergency()
-    start = _best_start(
-        pats,
-        [
-            rows_to_patterns(pats, children_first(elig, pats)),
-            rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
-            rows_to_patterns(pats, greedy_rows(elig, "hardest")),
-            group_greedy(pats),
-        ],
-    )
+    proposals = [
+        rows_to_patterns(pats, children_first(elig)),
+        rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
+        rows_to_patterns(pats, greedy_rows(elig, "hardest")),
+        group_greedy(pats),
+    ]
+    proposals += [rows_to_patterns(pats, home) for home in wide]
+    start = _best_start(pats, proposals)
     placed_bound = tier_bound(elig, pats)
     if policy.backend == "cpsat":
         from placements.model.cpsat import CpSatModel  # imported only when chosen: ~60 ms at start-up
@@ -49,8 +77,13 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tupl
         model = MipModel(pats, n_rows, policy.backend)
     remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
     if isinstance(model, MipModel):
-        return model.solve(remaining, policy.workers, policy.seed, start, placed_bound), model.build_seconds
-    return model.solve(remaining, policy.workers, policy.seed, start), model.build_seconds
+        pricing = (elig, full) if full is not None else None
+        sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound, pricing)
+    else:
+        sol = model.solve(remaining, policy.workers, policy.seed, start)
+        if full is not None:  # CP-SAT's bounds are not priced: they cover the model's pairs only
+            sol = dataclasses.replace(sol, bound_scope=PRUNED_SCOPE)
+    return pats, sol, model.build_seconds
 
 
 def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
@@ -79,9 +112,8 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort)
     elig = Eligibility(instance, policy, scope, as_of)
-    pats = build_patterns(elig)
-    t_pairs = time.perf_counter() - t0
-    sol, build_seconds = _solve(elig, pats, policy, t0)
+    pats, sol, build_seconds = _solve(elig, policy, t0)
+    t_pairs = time.perf_counter() - t0 - build_seconds - sum(s.solve_seconds for s in sol.stages)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
     solver = SolverStats(
@@ -95,6 +127,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         seconds_build=round(build_seconds, 3),
         seconds_solve=round(sum(s.solve_seconds for s in sol.stages), 3),
         patterns=len(pats),
+        bound_scope=sol.bound_scope,
     )
     result = build_result(elig, home_of_row, solver, t0)
     if result.summary.placed != sol.placed or result.summary.objective != sol.penalty:

@@ -42,6 +42,7 @@ class SolverStats:
     seconds_solve: float | None = None
     patterns: int | None = None
     objective: int | None = None  # the solver's own score, checked against the tables' by ``match``
+    bound_scope: str | None = None  # which answers the bound and the proofs cover (``match``)
 
 
 def heuristic_stats(name: str) -> SolverStats:
@@ -233,5 +234,6 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
         total_weekly_cost=round(float(matches["weekly_cost"].sum()), 2),
         admissible_pairs=len(elig.pairs),
         patterns=solver.patterns,
+        bound_scope=solver.bound_scope,
     )
     return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)

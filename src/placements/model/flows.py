@@ -25,7 +25,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from placements.eligibility import Eligibility
-from placements.model.patterns import Patterns
+from placements.model.patterns import Patterns, group_rows
+from placements.model.pricing import FullPairs
 
 
 def _flow(
@@ -136,19 +137,28 @@ def groups_first(pats: Patterns, emergency: np.ndarray, n: int) -> dict[int, int
     return home
 
 
-def children_first(elig: Eligibility, pats: Patterns) -> dict[int, int]:
+def children_first(elig: Eligibility, pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[int, int]:
     """Every child flowed into each home's room under the limit (groups ignored), a child who must
     live alone only into a home with room for one (so they are alone there by construction); then
-    each such child left without a home is given an empty home of their own if one is still free."""
+    each such child left without a home is given an empty home of their own if one is still free.
+
+    ``pairs``: (rows, places, penalties) to flow over; default the model's candidate pairs.
+    """
     emergency = elig.emergency()
     n = len(elig.kids)
-    pairs = elig.pairs
-    rows = pairs["row"].to_numpy(dtype=np.int64)
-    places = pairs["place"].to_numpy(dtype=np.int64)
-    penalty = pairs["penalty"].to_numpy(dtype=np.int64)
+    if pairs is None:
+        frame = elig.pairs
+        pairs = (
+            frame["row"].to_numpy(dtype=np.int64),
+            frame["place"].to_numpy(dtype=np.int64),
+            frame["penalty"].to_numpy(dtype=np.int64),
+        )
+    rows, places, penalty = pairs
     alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
-    room = pats.limit.astype(np.int64).copy()
-    bonus = _bonus(pats, penalty)
+    capacity, others = elig.scope.capacity, elig.scope.others
+    room = np.where(elig.fostering_limit_applies, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
+    room = room.astype(np.int64)
+    bonus = int(max(int(penalty.max(initial=0)), 1)) * (n + 1) + 1
     ok = (room[places] >= 1) & (~alone[rows] | (room[places] == 1))
     r, p = _flow(rows[ok], places[ok], penalty[ok] - bonus * emergency[rows[ok]], n, room)
     home = dict(zip(r.tolist(), p.tolist(), strict=True))
@@ -167,3 +177,109 @@ def children_first(elig: Eligibility, pats: Patterns) -> dict[int, int]:
                     used[p_] = room[p_]
                     break
     return home
+
+
+def _designate(elig: Eligibility, full: FullPairs, waste: int = 0) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+    """Each sibling group (and each child who must live alone) whole in the home that may take all
+    of it at the least penalty, emergencies and larger groups first: (row -> home, new children per
+    home, room counted against the limit per home)."""
+    emergency = elig.emergency()
+    alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    capacity = elig.scope.capacity.astype(np.int64)
+    others = elig.scope.others
+    limit = np.where(elig.fostering_limit_applies, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
+    limit = limit.astype(np.int64)
+    used = np.zeros(len(capacity), dtype=np.int64)
+    weighted = np.zeros(len(capacity), dtype=np.int64)
+    groups = [g for g in group_rows(elig) if len(g) > 1 or alone[g[0]]]
+    options = {g: int(full.admissible[list(g)].all(axis=0).sum()) for g in groups}
+    groups.sort(key=lambda g: (-int(emergency[list(g)].any()), -len(g), options[g], g))
+    home: dict[int, int] = {}
+    for g in groups:
+        r = list(g)
+        size = len(r)
+        excl = alone[r].any() | (size > limit)
+        lw = np.where(excl, limit, size)
+        ok = full.admissible[r].all(axis=0) & (used + size <= capacity) & (weighted + lw <= limit) & (limit >= 1)
+        if not ok.any():
+            continue
+        left = np.minimum(capacity - used - size, limit - weighted - lw)  # room this leaves for others
+        cost = np.where(ok, full.penalty[r].sum(axis=0) + waste * left, np.iinfo(np.int64).max)
+        p = int(np.argmin(cost))
+        used[p] += size
+        weighted[p] += int(lw[p])
+        for x in r:
+            home[x] = p
+    return home, used, weighted
+
+
+def _limit(elig: Eligibility) -> np.ndarray:
+    capacity, others = elig.scope.capacity, elig.scope.others
+    limit = np.where(elig.fostering_limit_applies, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
+    return limit.astype(np.int64)
+
+
+def groups_first_pairs(elig: Eligibility, full: FullPairs, waste: int = 0) -> dict[int, int]:
+    """``groups_first`` over every admissible pair (dense arrays, no patterns): sibling groups and
+    children who must live alone whole where they fit (``_designate``), then everyone left, group
+    members included, by a flow into the room left. With K nearest homes per setting the model
+    cannot express this start, so its pairs are added to the model (``match``)."""
+    n = len(elig.kids)
+    emergency = elig.emergency()
+    alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    home, used, weighted = _designate(elig, full, waste)
+    capacity, limit = elig.scope.capacity.astype(np.int64), _limit(elig)
+    room = np.maximum(np.minimum(capacity - used, limit - weighted), 0)
+    waiting = np.ones(n, dtype=bool)
+    waiting[list(home)] = False
+    waiting &= ~alone  # a child who must live alone and found no home of their own stays without
+    rows, places = np.nonzero(full.admissible & waiting[:, None] & (room >= 1)[None, :])
+    penalty = full.penalty[rows, places]
+    bonus = int(max(int(penalty.max(initial=0)), 1)) * (n + 1) + 1
+    r_, p_ = _flow(rows, places, penalty - bonus * emergency[rows].astype(np.int64), n, room)
+    home.update(zip(r_.tolist(), p_.tolist(), strict=True))
+    return home
+
+
+def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True) -> dict[int, int]:
+    """Most children placed (emergencies first) by one flow over every admissible pair, and among
+    such flows the most sibling-group members in the home ``_designate`` chose for their whole group.
+
+    Groups that must be alone in their home (a child who must live alone, or above the fostering
+    limit) keep their designated home, which no one else may use; every other child flows into the
+    room under the limit with a bonus for their group's home (larger than any total penalty, smaller
+    than one emergency child). Children who must live alone and were not designated a home may flow
+    only into a home with room for one.
+    """
+    n = len(elig.kids)
+    emergency = elig.emergency().astype(np.int64)
+    alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    designated, _, _ = _designate(elig, full)
+    capacity, limit = elig.scope.capacity.astype(np.int64), _limit(elig)
+    group_of = {r: g for g in group_rows(elig) for r in g}
+    fixed: dict[int, int] = {}
+    room = limit.copy()
+    for r, p in designated.items():
+        g = group_of[r]
+        if alone[list(g)].any() or len(g) > limit[p]:
+            if fix_exclusive:
+                fixed[r] = p
+            else:
+                designated[r] = -1
+    for p in set(fixed.values()):
+        room[p] = 0
+    room = np.minimum(room, capacity)
+    free = np.ones(n, dtype=bool)
+    free[list(fixed)] = False
+    ok = full.admissible & free[:, None] & (room >= 1)[None, :]
+    ok &= ~alone[:, None] | (room == 1)[None, :]
+    rows, places = np.nonzero(ok)
+    penalty = full.penalty[rows, places]
+    b_home = int(max(int(penalty.max(initial=0)), 1)) * (n + 1) + 1
+    b_emergency = b_home * (n + 1) + 1
+    des = np.array([designated.get(r, -1) for r in range(n)], dtype=np.int64)
+    des[list(fixed)] = -1
+    cost = penalty - b_home * (des[rows] == places) - b_emergency * emergency[rows]
+    r_, p_ = _flow(rows, places, cost, n, room)
+    fixed.update(zip(r_.tolist(), p_.tolist(), strict=True))
+    return fixed

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from placements.eligibility import Eligibility
 from placements.model.patterns import PatternIndex, Patterns, fewest_homes, index_patterns, place_rows
+from placements.model.pricing import FullPairs, Multipliers, lagrangian_bound
 from placements.model.solution import Solution, StageStats, extra_homes, make_solution, tier_weights
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class _Built:
     w: list[pywraplp.Variable]
     objectives: dict[str, Terms]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
     holds: dict[str, pywraplp.Constraint]  # rows holding "emergency", "placed", "extra" (free until set)
+    place_cons: list[tuple[int, str, pywraplp.Constraint]]  # (home, "capacity" or "limit", row)
 
     def set_objective(self, name: str, maximise: bool) -> None:
         objective = self.solver.Objective()
@@ -115,9 +118,12 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
         row([(w[i], 1.0) for i in idx], -inf, 1.0)
     for idx in ix.by_group_place:  # a group uses a home through one pattern
         row([(w[i], 1.0) for i in idx], -inf, 1.0)
+    place_cons: list[tuple[int, str, pywraplp.Constraint]] = []
     for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
-        for coefs, rhs in place_rows(pats, p, idx):
-            row([(w[i], float(c)) for i, c in coefs.items()], -inf, float(rhs))
+        size = int(pats.size[idx].sum())
+        kinds = (["capacity"] if size > pats.capacity[p] else []) + ["limit"]
+        for kind, (coefs, rhs) in zip(kinds, place_rows(pats, p, idx), strict=False):
+            place_cons.append((p, kind, row([(w[i], float(c)) for i, c in coefs.items()], -inf, float(rhs))))
     we, wp, _ = tier_weights(n_rows)
     emergency: Terms = [(w[i], float(e)) for i, e in enumerate(pats.emergency.tolist()) if e]
     placed: Terms = [(w[i], float(k)) for i, k in enumerate(pats.size.tolist())]
@@ -135,7 +141,7 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
             weighted[i] += (we // wp) * e
     objectives = {"placed": [(w[i], c) for i, c in weighted.items()], "homes": extra, "quality": penalty}
     holds = {"emergency": row(emergency, -inf, inf), "placed": row(placed, -inf, inf), "extra": row(extra, -inf, inf)}
-    return _Built(s, w, objectives, holds)
+    return _Built(s, w, objectives, holds, place_cons)
 
 
 class MipModel:
@@ -171,6 +177,27 @@ class MipModel:
         d = np.array([v.reduced_cost() for v in lp.w]) * (1.0 if maximise else -1.0)
         x = np.array([v.solution_value() for v in lp.w])
         return lp.solver.Objective().Value(), d, x
+
+    def multipliers(self) -> Multipliers:
+        """The last LP's duals as non-negative multipliers in the "minimise" direction (``pricing``).
+
+        OR-Tools' duals follow the objective's sense: for a minimisation a binding ``<=`` row has a
+        dual <= 0 and a ``>=`` row one >= 0 (the other way round when maximising). Any dual of the
+        wrong sign (a tolerance) is taken as 0, which keeps the bound valid.
+        """
+        lp = self.lp
+        flip = -1.0 if lp.solver.Objective().maximization() else 1.0
+        m = len(self.pats.capacity)
+        cap, lim = np.zeros(m), np.zeros(m)
+        for p, kind, ct in lp.place_cons:
+            (cap if kind == "capacity" else lim)[p] = max(0.0, -flip * ct.dual_value())
+        return Multipliers(
+            cap,
+            lim,
+            emergency=max(0.0, flip * lp.holds["emergency"].dual_value()),
+            placed=max(0.0, flip * lp.holds["placed"].dual_value()),
+            extra=max(0.0, -flip * lp.holds["extra"].dual_value()),
+        )
 
     def _stage(
         self, name: str, maximise: bool, incumbent: np.ndarray | None, deadline: float, seed: int
@@ -395,6 +422,7 @@ class MipModel:
         seed: int,
         start: np.ndarray | None = None,
         placed_bound: tuple[int, int] | None = None,
+        pricing: tuple[Eligibility, FullPairs] | None = None,
     ) -> Solution:
         """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
 
@@ -404,7 +432,9 @@ class MipModel:
 
         ``placed_bound``: (emergency children, children) no lawful answer exceeds (``flows.tier_bound``,
         over every admissible pair); when ``start`` meets it, tiers (1)-(2) are proven and the first
-        stage is skipped.
+        stage is skipped. ``pricing``: the eligibility and every admissible pair when the model holds
+        only some of them (``candidates_per_setting``); the proofs and the score's bound then hold
+        over every admissible pair (``pricing.lagrangian_bound``), not only the model's.
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
         the same as holding their weighted sum and gives a tighter LP. Every stage also carries
@@ -442,6 +472,16 @@ class MipModel:
         # it at the root on the demo's whole cohort.
         stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.7), seed)
         x_a = extra_homes(pats, chosen)
+        if pricing is not None:
+            # The pruned model's proofs say nothing of the pairs it was not given: tiers (1)-(2) are
+            # proven over every admissible pair only by the flow bound, tier (3) by pricing.
+            proven_p = placed_bound is not None and (e_a, p_a) == tuple(placed_bound)
+            elig, full = pricing
+            homes_bound = lagrangian_bound(elig, pats, full, "homes", self.multipliers(), (e_a, p_a, 0.0))
+            proven_h = bool(x_a <= np.ceil(homes_bound - 1e-6))
+            log.debug(
+                "stage homes: bound over every admissible pair %.2f (pruned model %.2f)", homes_bound, stage_h.bound
+            )
         for built in (self.lp, self.mip):
             built.holds["extra"].SetUb(x_a + 1e-6)
         stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
@@ -451,6 +491,11 @@ class MipModel:
             bound = int(np.ceil(stage_b.bound - 1e-6))
         else:
             bound = 0  # no LP in time: every penalty is >= 0, the only bound known
+        if pricing is not None:
+            priced = lagrangian_bound(elig, pats, full, "quality", self.multipliers(), (e_a, p_a, float(x_a)))
+            log.debug("stage quality: bound over every admissible pair %.1f (pruned model %d)", priced, bound)
+            bound = min(bound, max(0, int(np.ceil(priced - 1e-6 * max(1.0, abs(priced))))))
+            proven_b = bool(proven_b and bound >= int(round(value_b)))
         return make_solution(
             pats, chosen_b, proven_p and proven_h, proven_b, bound, (stage_p, stage_h, stage_b), self.backend
         )

@@ -49,15 +49,23 @@ def group_rows(elig: Eligibility) -> list[tuple[int, ...]]:
     return [tuple(g) for g in groups]
 
 
-def build_patterns(elig: Eligibility) -> Patterns:
+def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Patterns:
     """Every lawful (group, subset, home) column.
 
     Lone children (most of any cohort) get their columns straight from the candidate pairs with
     array operations; only sibling groups enumerate subsets. The order is by group (input order),
     then home, then subset size and members, as the constraints and tie-breaks expect.
+    ``extra``: admissible (rows, places, penalties) outside the candidate pairs to add (a start
+    found over every admissible pair, so the model can express it).
     """
     pairs = elig.pairs
     pr, pp, pv = pairs["row"].to_numpy(), pairs["place"].to_numpy(), pairs["penalty"].to_numpy()
+    if extra is not None and len(extra[0]):
+        pr, pp, pv = (
+            np.concatenate([a, np.asarray(b, dtype=a.dtype)]) for a, b in zip((pr, pp, pv), extra, strict=True)
+        )
+        order = np.lexsort((pp, pr))
+        pr, pp, pv = pr[order], pp[order], pv[order]
     emergency = elig.emergency().astype(np.int64)
     lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     capacity = elig.scope.capacity

@@ -32,6 +32,7 @@ class Solution:
     penalty_bound: int
     stages: tuple[StageStats, ...]
     backend: str
+    bound_scope: str = "every admissible pair"  # which answers the bound and the proofs cover
 
 
 def extra_homes(pats: Patterns, chosen: np.ndarray) -> int:
