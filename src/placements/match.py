@@ -46,7 +46,6 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         wide = [
             children_first(elig, (rows, places, full.penalty[rows, places])),
             groups_first_pairs(elig, full),
-            bundled_flow(elig, full, fix_exclusive=True),
             bundled_flow(elig, full, fix_exclusive=False),
         ]
         r = np.array([x for h in wide for x in sorted(h)], dtype=np.int64)
@@ -61,7 +60,7 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         return pats, make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
     emergency = elig.emergency()
     proposals = [
-        rows_to_patterns(pats, children_first(elig)),
+        *([rows_to_patterns(pats, children_first(elig))] if full is None else []),
         rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
         rows_to_patterns(pats, greedy_rows(elig, "hardest")),
         group_greedy(pats),

@@ -22,11 +22,12 @@ answer on any number of cores. Figures and commands: ``docs/solvers.md``.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from placements.eligibility import Eligibility
 from placements.model.patterns import PatternIndex, Patterns, fewest_homes, index_patterns, place_rows
@@ -95,52 +96,75 @@ def implied_integral(pats: Patterns) -> np.ndarray:
 
 
 def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np.ndarray | None) -> _Built:
-    """One solver's copy of the model, built row by row through the low-level API.
+    """One solver's copy of the model, loaded from one ``MPModelProto`` built from the arrays.
 
-    The natural API (``s.Add(s.Sum(...) <= 1)``) builds a Python expression per row, which was
-    most of the daily match's model-building time; coefficients set directly cost a third.
+    Setting coefficients one by one through pywraplp (a SWIG call each) was most of the model's
+    building time: 1.5 million calls at region scale. The proto's repeated fields are filled with
+    whole lists and the solver loads it in C++ (measured in docs/solvers.md).
     """
-    s = pywraplp.Solver.CreateSolver(name)
-    if s is None:  # pragma: no cover - all ship inside the ortools wheel
-        raise RuntimeError(f"OR-Tools was built without {name}")
+    proto = linear_solver_pb2.MPModelProto()
     integer = relaxed is not None  # None: the LP relaxation, every column continuous
     continuous = relaxed.tolist() if relaxed is not None else [True] * len(pats)
-    w = [s.NumVar(0.0, 1.0, f"w{i}") if r else s.BoolVar(f"w{i}") for i, r in enumerate(continuous)]
-    inf = s.infinity()
+    add_var = proto.variable.add
+    for r in continuous:
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r)
+    n = len(pats)
+    multi = list(ix.by_multi_group.items())
+    for _ in multi:
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=integer)
+    inf = math.inf
 
-    def row(terms: Terms, lb: float, ub: float) -> pywraplp.Constraint:
-        ct = s.Constraint(lb, ub)
-        for v, c in terms:
-            ct.SetCoefficient(v, c)
-        return ct
+    def row(idx: list[int], coefs: list[float], lb: float, ub: float) -> int:
+        ct = proto.constraint.add(lower_bound=lb, upper_bound=ub)
+        ct.var_index.extend(idx)
+        ct.coefficient.extend(coefs)
+        return len(proto.constraint) - 1
 
     for idx in ix.by_row:  # each child lives in at most one home
-        row([(w[i], 1.0) for i in idx], -inf, 1.0)
+        row(idx, [1.0] * len(idx), -inf, 1.0)
     for idx in ix.by_group_place:  # a group uses a home through one pattern
-        row([(w[i], 1.0) for i in idx], -inf, 1.0)
-    place_cons: list[tuple[int, str, pywraplp.Constraint]] = []
+        row(idx, [1.0] * len(idx), -inf, 1.0)
+    place_at: list[tuple[int, str, int]] = []
     for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
         size = int(pats.size[idx].sum())
         kinds = (["capacity"] if size > pats.capacity[p] else []) + ["limit"]
         for kind, (coefs, rhs) in zip(kinds, place_rows(pats, p, idx), strict=False):
-            place_cons.append((p, kind, row([(w[i], float(c)) for i, c in coefs.items()], -inf, float(rhs))))
+            place_at.append((p, kind, row(list(coefs), [float(c) for c in coefs.values()], -inf, float(rhs))))
+    extra_idx: list[int] = []
+    extra_coef: list[float] = []
+    for k, (_g, idx) in enumerate(multi):  # extra homes = homes used - (group placed at all)
+        z = n + k
+        row([z, *idx], [1.0] + [-1.0] * len(idx), -inf, 0.0)  # z <= sum of its patterns
+        extra_idx.extend(idx)
+        extra_coef.extend([1.0] * len(idx))
+        extra_idx.append(z)
+        extra_coef.append(-1.0)
+    emergency_idx = np.flatnonzero(pats.emergency).tolist()
+    # Rows holding earlier tiers, slack until a stage sets them. A row free on both sides is dropped
+    # when the proto loads, so each starts with one bound that always holds.
+    holds_at = {
+        "emergency": row(emergency_idx, pats.emergency[emergency_idx].astype(float).tolist(), 0.0, inf),
+        "placed": row(list(range(n)), pats.size.astype(float).tolist(), 0.0, inf),
+        "extra": row(extra_idx, extra_coef, -inf, float(n + 1)),
+    }
+    s = pywraplp.Solver.CreateSolver(name)
+    if s is None:  # pragma: no cover - all ship inside the ortools wheel
+        raise RuntimeError(f"OR-Tools was built without {name}")
+    error = s.LoadModelFromProto(proto)
+    if error:  # pragma: no cover - the proto is built above
+        raise RuntimeError(f"the model did not load: {error}; this is a bug")
+    variables, constraints = s.variables(), s.constraints()
+    w = variables[:n]
     we, wp, _ = tier_weights(n_rows)
-    emergency: Terms = [(w[i], float(e)) for i, e in enumerate(pats.emergency.tolist()) if e]
-    placed: Terms = [(w[i], float(k)) for i, k in enumerate(pats.size.tolist())]
-    extra: Terms = []
-    for g, idx in ix.by_multi_group.items():  # extra homes = homes used - (group placed at all)
-        z = s.BoolVar(f"z{g}") if integer else s.NumVar(0.0, 1.0, f"z{g}")
-        row([(z, 1.0)] + [(w[i], -1.0) for i in idx], -inf, 0.0)  # z <= sum of its patterns
-        extra.extend((w[i], 1.0) for i in idx)
-        extra.append((z, -1.0))
-    penalty: Terms = [(w[i], float(p)) for i, p in enumerate(pats.penalty.tolist()) if p]
-    # The weighted sum of tiers (1)-(2): emergency children and children placed share columns.
-    weighted = {i: float(k) for i, k in enumerate(pats.size.tolist())}
-    for i, e in enumerate(pats.emergency.tolist()):
-        if e:
-            weighted[i] += (we // wp) * e
-    objectives = {"placed": [(w[i], c) for i, c in weighted.items()], "homes": extra, "quality": penalty}
-    holds = {"emergency": row(emergency, -inf, inf), "placed": row(placed, -inf, inf), "extra": row(extra, -inf, inf)}
+    weighted = pats.size.astype(float) + (we // wp) * pats.emergency.astype(float)
+    penalty_idx = np.flatnonzero(pats.penalty).tolist()
+    objectives: dict[str, Terms] = {
+        "placed": list(zip(w, weighted.tolist(), strict=True)),
+        "homes": [(variables[i], c) for i, c in zip(extra_idx, extra_coef, strict=True)],
+        "quality": [(w[i], float(pats.penalty[i])) for i in penalty_idx],
+    }
+    holds = {k: constraints[v] for k, v in holds_at.items()}
+    place_cons = [(p, kind, constraints[k]) for p, kind, k in place_at]
     return _Built(s, w, objectives, holds, place_cons)
 
 
@@ -470,7 +494,7 @@ class MipModel:
         # degenerate (a lone child's homes all look alike to it), so its window is nearly every
         # column, but with lone children's columns continuous (``implied_integral``) SCIP proves
         # it at the root on the demo's whole cohort.
-        stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.7), seed)
+        stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
         x_a = extra_homes(pats, chosen)
         if pricing is not None:
             # The pruned model's proofs say nothing of the pairs it was not given: tiers (1)-(2) are
