@@ -57,7 +57,9 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         extra = (r, p, full.penalty[r, p])
     pats = build_patterns(elig, extra)
     if len(pats) == 0:
-        return pats, make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
+        sol = make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend)
+        now = time.perf_counter()
+        return pats, dataclasses.replace(sol, proven_at={"tiers_1_2": now, "tier_3": now, "score": now}), 0.0
     emergency = elig.emergency()
     proposals = [
         *([rows_to_patterns(pats, children_first(elig))] if full is None else []),
@@ -127,6 +129,7 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         seconds_solve=round(sum(s.solve_seconds for s in sol.stages), 3),
         patterns=len(pats),
         bound_scope=sol.bound_scope,
+        proven_after=None if sol.proven_at is None else {k: round(v - t0, 3) for k, v in sol.proven_at.items()},
     )
     result = build_result(elig, home_of_row, solver, t0)
     if result.summary.placed != sol.placed or result.summary.objective != sol.penalty:

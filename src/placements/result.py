@@ -43,6 +43,7 @@ class SolverStats:
     patterns: int | None = None
     objective: int | None = None  # the solver's own score, checked against the tables' by ``match``
     bound_scope: str | None = None  # which answers the bound and the proofs cover (``match``)
+    proven_after: dict[str, float] | None = None  # seconds from the start to each proof ("tiers_1_2", ...)
 
 
 def heuristic_stats(name: str) -> SolverStats:
@@ -91,6 +92,8 @@ class Summary:
     pieces: int | None = None
     pieces_optimal: int | None = None
     bound_scope: str | None = None
+    #: Seconds from the start of the match until each proof: "tiers_1_2", "tier_3", "score" (absent when not proven).
+    proven_after: dict[str, float] | None = None
 
     #: Counts that add up over disjoint pieces of an instance.
     ADDITIVE = (
@@ -114,7 +117,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """``summary.json``: every field, the pieces' fields only for a match in pieces."""
         out = dataclasses.asdict(self)
-        for key in ("pieces", "pieces_optimal", "bound_scope"):
+        for key in ("pieces", "pieces_optimal", "bound_scope", "proven_after"):
             if out[key] is None:
                 del out[key]
         return out
@@ -235,5 +238,6 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
         admissible_pairs=len(elig.pairs),
         patterns=solver.patterns,
         bound_scope=solver.bound_scope,
+        proven_after=solver.proven_after,
     )
     return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)

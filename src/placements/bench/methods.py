@@ -113,7 +113,9 @@ def solve(
                 "total_s": total,
             },
         )
-        out["quality"]["tiers_1_3_optimal"] = s.tiers_1_3_optimal
+        out["quality"].update(
+            tiers_1_3_optimal=s.tiers_1_3_optimal, bound_scope=s.bound_scope, proven_after=s.proven_after
+        )
         return out
     if method in ("greedy-arrival", "greedy-hardest"):
         from placements.baselines import greedy

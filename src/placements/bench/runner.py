@@ -189,16 +189,20 @@ def run_tier(
             d.update(fingerprint=lo.fingerprint, children=lo.children, places=lo.places)
             loaded.append((lo, d))
             progress.advance(task)
-        task = progress.add_task("benchmark", total=len(loaded) * len(order))
+        task = progress.add_task(
+            "benchmark", total=sum(len(order) + len(lo.spec.short_limits) * ("engine" in order) for lo, _ in loaded)
+        )
         for lo, d in loaded:
             tiers = None
-            for method in order:
+            extra = [f"engine@{t:g}s" for t in lo.spec.short_limits] if "engine" in order else []
+            for method in [*order, *extra]:
                 progress.update(task, description=f"{lo.spec.name}: {method}")
+                short = method.startswith("engine@")
                 job = {
                     "folder": str(lo.folder),
-                    "time_limit": d["time_limit"],
+                    "time_limit": float(method[len("engine@") : -1]) if short else d["time_limit"],
                     "whole_cohort": lo.spec.whole_cohort,
-                    "method": method,
+                    "method": "engine" if short else method,
                     "repeats": repeats,
                     "tiers": tiers,
                     "candidates_per_setting": lo.spec.candidates_per_setting,

@@ -21,6 +21,7 @@ answer on any number of cores. Figures and commands: ``docs/solvers.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -494,6 +495,7 @@ class MipModel:
         # degenerate (a lone child's homes all look alike to it), so its window is nearly every
         # column, but with lone children's columns continuous (``implied_integral``) SCIP proves
         # it at the root on the demo's whole cohort.
+        stage_p_done = time.perf_counter()
         stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
         x_a = extra_homes(pats, chosen)
         if pricing is not None:
@@ -506,9 +508,15 @@ class MipModel:
             log.debug(
                 "stage homes: bound over every admissible pair %.2f (pruned model %.2f)", homes_bound, stage_h.bound
             )
+        stage_h_done = time.perf_counter()
         for built in (self.lp, self.mip):
             built.holds["extra"].SetUb(x_a + 1e-6)
         stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
+        proven_at: dict[str, float] = {}
+        if proven_p:
+            proven_at["tiers_1_2"] = stage_p_done
+        if proven_p and proven_h:
+            proven_at["tier_3"] = stage_h_done
         if proven_b:
             bound = int(round(value_b))
         elif np.isfinite(stage_b.bound):
@@ -520,6 +528,9 @@ class MipModel:
             log.debug("stage quality: bound over every admissible pair %.1f (pruned model %d)", priced, bound)
             bound = min(bound, max(0, int(np.ceil(priced - 1e-6 * max(1.0, abs(priced))))))
             proven_b = bool(proven_b and bound >= int(round(value_b)))
-        return make_solution(
+        if proven_p and proven_h and proven_b:
+            proven_at["score"] = time.perf_counter()
+        sol = make_solution(
             pats, chosen_b, proven_p and proven_h, proven_b, bound, (stage_p, stage_h, stage_b), self.backend
         )
+        return dataclasses.replace(sol, proven_at=proven_at)

@@ -33,6 +33,7 @@ class Solution:
     stages: tuple[StageStats, ...]
     backend: str
     bound_scope: str = "every admissible pair"  # which answers the bound and the proofs cover
+    proven_at: dict[str, float] | None = None  # perf_counter time of each proof ("tiers_1_2", "tier_3", "score")
 
 
 def extra_homes(pats: Patterns, chosen: np.ndarray) -> int:
