@@ -162,11 +162,18 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
     objectives: dict[str, Terms] = {
         "placed": list(zip(w, weighted.tolist(), strict=True)),
         "homes": [(variables[i], c) for i, c in zip(extra_idx, extra_coef, strict=True)],
-        "quality": [(w[i], float(pats.penalty[i])) for i in penalty_idx],
+        "quality": [(w[i], float(pen)) for i, pen in zip(penalty_idx, pats.penalty[penalty_idx].tolist(), strict=True)],
     }
     holds = {k: constraints[v] for k, v in holds_at.items()}
     place_cons = [(p, kind, constraints[k]) for p, kind, k in place_at]
     return _Built(s, w, objectives, holds, place_cons)
+
+
+def _response(solver: pywraplp.Solver) -> linear_solver_pb2.MPSolutionResponse:
+    """The last solve's values and reduced costs in one call (one SWIG call per variable is slow)."""
+    response = linear_solver_pb2.MPSolutionResponse()
+    solver.FillSolutionResponseProto(response)
+    return response
 
 
 class MipModel:
@@ -199,8 +206,10 @@ class MipModel:
             if deadline is not None and time.perf_counter() >= deadline - 0.1:
                 return None  # out of time: the caller keeps what it holds
             raise RuntimeError(f"LP relaxation of stage {name} did not solve ({code})")  # pragma: no cover
-        d = np.array([v.reduced_cost() for v in lp.w]) * (1.0 if maximise else -1.0)
-        x = np.array([v.solution_value() for v in lp.w])
+        response = _response(lp.solver)
+        n = len(lp.w)
+        d = np.array(response.reduced_cost[:n]) * (1.0 if maximise else -1.0)
+        x = np.array(response.variable_value[:n])
         return lp.solver.Objective().Value(), d, x
 
     def multipliers(self) -> Multipliers:
@@ -267,7 +276,9 @@ class MipModel:
         # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
         # region scale it finds what a window over every column does not in minutes.
         support = (x_lp > 1e-6) | kept
-        if support.sum() < len(d):
+        # Not for a small model (the daily match): the proof window below is then the whole model at
+        # once, and a MIP on the support first cost more than it saved.
+        if support.sum() < len(d) and len(d) > PROOF_WINDOW_COLUMNS:
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
             code, found, value, _ = self._solve_window(
@@ -399,7 +410,7 @@ class MipModel:
         bound = float(mip.solver.Objective().BestBound())
         if not np.isfinite(bound):  # no bound reported: exact when optimal, else nothing is known
             bound = float(mip.solver.Objective().Value()) if code == pywraplp.Solver.OPTIMAL else direction * np.inf
-        values = np.array([v.solution_value() for v in mip.w])
+        values = np.array(_response(mip.solver).variable_value[: len(mip.w)])
         if np.any((values > 1e-6) & (values < 1.0 - 1e-6)):
             values = self._whole(values, keep)
         chosen = np.flatnonzero(values > 0.5).astype(np.int64)
