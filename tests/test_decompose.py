@@ -54,6 +54,8 @@ def test_daily_match_in_pieces_is_lawful_and_engine_independent(two_councils) ->
     assert s["placed"] == len(serial.assignment) > 0
     assert s["bound"] <= s["objective"]
     assert "not a bound for the whole" in s["bound_scope"]
+    # The whole-instance bound on tiers (1)-(2) covers what any lawful answer places, pieces or not.
+    assert s["tiers_bound"]["placed"] >= s["placed"] and s["tiers_bound"]["emergency_placed"] >= s["emergency_placed"]
     assert isinstance(policy.as_of_date(), dt.date)
 
 

@@ -5,6 +5,8 @@ Brute force (``test_optimality.brute_force``, feasibility decided by the validat
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 
 from builders import AS_OF, child, instance, place, policy
@@ -15,6 +17,8 @@ from placements.model.patterns import build_patterns
 from placements.validate import validate
 from strategies import tiny_instances
 from test_optimality import brute_force
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _elig(inst: Instance, whole: bool) -> Eligibility:
@@ -50,3 +54,26 @@ def test_child_who_must_live_alone_gets_a_home_of_their_own() -> None:
     assert validate(inst, assignment, AS_OF) == []
     assert assignment == {"A": "H1", "B": "H2", "C": "H2"}
     assert flows.tier_bound(elig, pats) == (0, 3)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=8, max_places=5))
+def test_whole_instance_bound_by_types_equals_the_pairwise_flow(inst: Instance) -> None:
+    """Grouping children and homes by attributes changes nothing: the same bound as the flow over pairs."""
+    from placements.model.national import whole_tier_bound
+
+    for whole in (False, True):
+        elig = _elig(inst, whole)
+        assert whole_tier_bound(inst, AS_OF, whole) == flows.tier_bound(elig, build_patterns(elig))
+
+
+def test_whole_instance_bound_on_the_demo_with_kinship_and_distance_limits() -> None:
+    from placements.io.case_folder import read_case_folder
+    from placements.model.national import whole_tier_bound
+
+    folder = read_case_folder(ROOT / "data" / "demo")
+    inst, pol = folder.instance, folder.policy
+    assert any(p.kinship_for for p in inst.places) and any(c.max_distance_miles for c in inst.children)
+    for whole in (False, True):
+        elig = Eligibility(inst, pol, make_scope(inst, whole), pol.as_of_date())
+        assert whole_tier_bound(inst, pol.as_of_date(), whole) == flows.tier_bound(elig, build_patterns(elig))

@@ -24,6 +24,7 @@ the engine or the number of processes.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -170,12 +171,14 @@ def match_in_pieces(
     workers: int | None = None,
     address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    whole_bound: bool = True,
 ) -> MatchResult:
     """Match a large instance piece by piece (see the module docstring) and join the answers.
 
     ``policy.time_limit_seconds`` is for the whole run: the pieces run ``workers`` at a time, in
     ``ceil(pieces / workers)`` rounds, so each gets the limit divided by the rounds (at least
-    ``MIN_PIECE_SECONDS``). With fewer workers each
+    ``MIN_PIECE_SECONDS``). ``whole_bound``: also bound tiers (1)-(2) over the whole instance
+    (``placements.model.national``, in the summary's ``tiers_bound``), after the pieces. With fewer workers each
     piece therefore has less time; an answer whose tiers were proven in every piece is the same on
     any number of workers.
     """
@@ -197,7 +200,16 @@ def match_in_pieces(
     results: list[MatchResult] = parallel_map(
         _match_piece, tasks, engine=engine, workers=min(workers, len(tasks)), address=address, progress=tick
     )
-    return join_results(results, policy, whole_cohort, time.perf_counter() - t0)
+    joined = join_results(results, policy, whole_cohort, time.perf_counter() - t0)
+    if not whole_bound:
+        return joined
+    from placements.model.national import whole_tier_bound
+
+    e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort)
+    summary = joined.summary.replace(
+        tiers_bound={"emergency_placed": e, "placed": p}, seconds=round(time.perf_counter() - t0, 3)
+    )
+    return dataclasses.replace(joined, summary=summary)
 
 
 def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool, seconds: float) -> MatchResult:

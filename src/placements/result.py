@@ -94,6 +94,9 @@ class Summary:
     bound_scope: str | None = None
     #: Seconds from the start of the match until each proof: "tiers_1_2", "tier_3", "score" (absent when not proven).
     proven_after: dict[str, float] | None = None
+    #: A match in pieces: the most emergency children and children any lawful answer for the whole
+    #: instance places ({"emergency_placed", "placed"}, ``placements.model.national``).
+    tiers_bound: dict[str, int] | None = None
 
     #: Counts that add up over disjoint pieces of an instance.
     ADDITIVE = (
@@ -117,7 +120,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """``summary.json``: every field, the pieces' fields only for a match in pieces."""
         out = dataclasses.asdict(self)
-        for key in ("pieces", "pieces_optimal", "bound_scope", "proven_after"):
+        for key in ("pieces", "pieces_optimal", "bound_scope", "proven_after", "tiers_bound"):
             if out[key] is None:
                 del out[key]
         return out

@@ -189,6 +189,7 @@ def _engine_in_pieces(instance: Instance, policy: Policy, whole_cohort: bool, pi
         pieces=s.pieces,
         pieces_optimal=s.pieces_optimal,
         bound_scope=s.bound_scope,
+        tiers_bound=s.tiers_bound,
     )
     # Outside the timed window: each piece's tiers (1)-(3), for the LP relaxation of that piece.
     out["piece_tiers"] = tiers_by_piece(pieces(instance, policy, piece_children), result.matches)
