@@ -31,7 +31,7 @@ def test_tier_bound_bounds_the_optimum_and_starts_are_lawful(inst: Instance) -> 
     for whole in (False, True):
         elig = _elig(inst, whole)
         pats = build_patterns(elig)
-        bound = flows.tier_bound(elig, pats)
+        bound = flows.tier_bound(elig)
         best = brute_force(inst, whole)
         assert bound >= best[:2]  # lexicographic: (emergency, placed)
         for home in (flows.children_first(elig), flows.groups_first(pats, elig.emergency(), len(elig.kids))):
@@ -48,12 +48,11 @@ def test_child_who_must_live_alone_gets_a_home_of_their_own() -> None:
     homes = [place("H2", 1.0, vacancies=2), place("H1", 5.0, vacancies=1)]
     inst = instance(kids, homes)
     elig = _elig(inst, False)
-    pats = build_patterns(elig)
     home = flows.children_first(elig)
     assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
     assert validate(inst, assignment, AS_OF) == []
     assert assignment == {"A": "H1", "B": "H2", "C": "H2"}
-    assert flows.tier_bound(elig, pats) == (0, 3)
+    assert flows.tier_bound(elig) == (0, 3)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,7 +63,7 @@ def test_whole_instance_bound_by_types_equals_the_pairwise_flow(inst: Instance) 
 
     for whole in (False, True):
         elig = _elig(inst, whole)
-        assert whole_tier_bound(inst, AS_OF, whole) == flows.tier_bound(elig, build_patterns(elig))
+        assert whole_tier_bound(inst, AS_OF, whole) == flows.tier_bound(elig)
 
 
 def test_whole_instance_bound_on_the_demo_with_kinship_and_distance_limits() -> None:
@@ -76,4 +75,4 @@ def test_whole_instance_bound_on_the_demo_with_kinship_and_distance_limits() -> 
     assert any(p.kinship_for for p in inst.places) and any(c.max_distance_miles for c in inst.children)
     for whole in (False, True):
         elig = Eligibility(inst, pol, make_scope(inst, whole), pol.as_of_date())
-        assert whole_tier_bound(inst, pol.as_of_date(), whole) == flows.tier_bound(elig, build_patterns(elig))
+        assert whole_tier_bound(inst, pol.as_of_date(), whole) == flows.tier_bound(elig)

@@ -39,15 +39,17 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     n_rows = len(elig.kids)
     pruned = policy.candidates_per_setting is not None and not bool(np.array_equal(elig.candidates, elig.admissible))
     full = full_pairs(elig) if pruned else None
+    placed_bound = tier_bound(elig)
+    emergency = elig.emergency()
     extra = None
     wide: list[dict[int, int]] = []
+    tiers_proven_at = None
     if full is not None:
-        rows, places = np.nonzero(full.admissible)
-        wide = [
-            children_first(elig, (rows, places, full.penalty[rows, places])),
-            groups_first_pairs(elig, full),
-            bundled_flow(elig, full, fix_exclusive=False),
-        ]
+        # A bundled flow places as many (emergencies first) as a plain one, so one that meets the
+        # bound proves tiers (1)-(2) here, before any model is built.
+        wide = [bundled_flow(elig, full, fix_exclusive=False), groups_first_pairs(elig, full)]
+        if any((int(emergency[list(h)].sum()), len(h)) == placed_bound for h in wide):
+            tiers_proven_at = time.perf_counter()
         r = np.array([x for h in wide for x in sorted(h)], dtype=np.int64)
         p = np.array([h[x] for h in wide for x in sorted(h)], dtype=np.int64)
         new = np.zeros(elig.candidates.shape, dtype=bool)
@@ -60,7 +62,6 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         sol = make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend)
         now = time.perf_counter()
         return pats, dataclasses.replace(sol, proven_at={"tiers_1_2": now, "tier_3": now, "score": now}), 0.0
-    emergency = elig.emergency()
     proposals = [
         *([rows_to_patterns(pats, children_first(elig))] if full is None else []),
         rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
@@ -69,7 +70,6 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     ]
     proposals += [rows_to_patterns(pats, home) for home in wide]
     start = _best_start(pats, proposals)
-    placed_bound = tier_bound(elig, pats)
     if policy.backend == "cpsat":
         from placements.model.cpsat import CpSatModel  # imported only when chosen: ~60 ms at start-up
 
@@ -80,6 +80,8 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     if isinstance(model, MipModel):
         pricing = (elig, full) if full is not None else None
         sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound, pricing)
+        if tiers_proven_at is not None and sol.proven_at and "tiers_1_2" in sol.proven_at:
+            sol = dataclasses.replace(sol, proven_at={**sol.proven_at, "tiers_1_2": tiers_proven_at})
     else:
         sol = model.solve(remaining, policy.workers, policy.seed, start)
         if full is not None:  # CP-SAT's bounds are not priced: they cover the model's pairs only

@@ -27,6 +27,7 @@ from ortools.graph.python import min_cost_flow
 from placements.eligibility import Eligibility
 from placements.model.patterns import Patterns, group_rows
 from placements.model.pricing import FullPairs
+from placements.model.pricing import top_room as pricing_top_room
 
 
 def _flow(
@@ -53,18 +54,12 @@ def _flow(
     return rows[used], places[used]
 
 
-def top_room(pats: Patterns, others: np.ndarray) -> np.ndarray:
-    """Per home: the most new children any lawful answer puts there (capacity when nobody else lives
-    there, so one sibling group may exceed the fostering limit; else the room under the limit)."""
-    return np.where(others == 0, pats.capacity, pats.limit).astype(np.int64)
-
-
-def tier_bound(elig: Eligibility, pats: Patterns) -> tuple[int, int]:
+def tier_bound(elig: Eligibility) -> tuple[int, int]:
     """(emergency children, children) a relaxed flow places over every admissible pair: a bound on
     tiers (1) and (2) of any lawful answer (module docstring)."""
     rows, places = np.nonzero(elig.admissible)
     emergency = elig.emergency()
-    room = top_room(pats, elig.scope.others)
+    room = pricing_top_room(elig)
     keep = room[places] >= 1
     rows, places = rows[keep], places[keep]
     r, _ = _flow(rows, places, -emergency[rows].astype(np.int64), len(elig.kids), room)
