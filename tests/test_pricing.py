@@ -77,6 +77,7 @@ def test_pruned_model_bounds_hold_for_every_admissible_pair(inst: Instance) -> N
     if s.status == "OPTIMAL":
         assert s.objective == min(at_least)
     assert s.bound_scope == "every admissible pair"
+    assert s.tiers_bound is not None and (s.tiers_bound["emergency_placed"], s.tiers_bound["placed"]) >= best[:2]
 
 
 def test_pricing_from_any_multipliers_is_a_bound() -> None:

@@ -86,7 +86,7 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         sol = model.solve(remaining, policy.workers, policy.seed, start)
         if full is not None:  # CP-SAT's bounds are not priced: they cover the model's pairs only
             sol = dataclasses.replace(sol, bound_scope=PRUNED_SCOPE)
-    return pats, sol, model.build_seconds
+    return pats, dataclasses.replace(sol, tiers_bound=placed_bound), model.build_seconds
 
 
 def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
@@ -132,6 +132,9 @@ def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool =
         patterns=len(pats),
         bound_scope=sol.bound_scope,
         proven_after=None if sol.proven_at is None else {k: round(v - t0, 3) for k, v in sol.proven_at.items()},
+        tiers_bound=None
+        if sol.tiers_bound is None
+        else {"emergency_placed": sol.tiers_bound[0], "placed": sol.tiers_bound[1]},
     )
     result = build_result(elig, home_of_row, solver, t0)
     if result.summary.placed != sol.placed or result.summary.objective != sol.penalty:

@@ -44,6 +44,7 @@ class SolverStats:
     objective: int | None = None  # the solver's own score, checked against the tables' by ``match``
     bound_scope: str | None = None  # which answers the bound and the proofs cover (``match``)
     proven_after: dict[str, float] | None = None  # seconds from the start to each proof ("tiers_1_2", ...)
+    tiers_bound: dict[str, int] | None = None  # the most emergency children and children any lawful answer places
 
 
 def heuristic_stats(name: str) -> SolverStats:
@@ -94,8 +95,9 @@ class Summary:
     bound_scope: str | None = None
     #: Seconds from the start of the match until each proof: "tiers_1_2", "tier_3", "score" (absent when not proven).
     proven_after: dict[str, float] | None = None
-    #: A match in pieces: the most emergency children and children any lawful answer for the whole
-    #: instance places ({"emergency_placed", "placed"}, ``placements.model.national``).
+    #: The most emergency children and children any lawful answer for the whole instance places
+    #: ({"emergency_placed", "placed"}): a flow over every admissible pair (``model.flows``), or for a
+    #: match in pieces over the whole instance (``model.national``).
     tiers_bound: dict[str, int] | None = None
 
     #: Counts that add up over disjoint pieces of an instance.
@@ -242,5 +244,6 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
         patterns=solver.patterns,
         bound_scope=solver.bound_scope,
         proven_after=solver.proven_after,
+        tiers_bound=solver.tiers_bound,
     )
     return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)
