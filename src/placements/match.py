@@ -61,7 +61,8 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     if len(pats) == 0:
         sol = make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend)
         now = time.perf_counter()
-        return pats, dataclasses.replace(sol, proven_at={"tiers_1_2": now, "tier_3": now, "score": now}), 0.0
+        proven = {"tiers_1_2": now, "tier_3": now, "score": now}
+        return pats, dataclasses.replace(sol, proven_at=proven, tiers_bound=placed_bound), 0.0
     proposals = [
         *([rows_to_patterns(pats, children_first(elig))] if full is None else []),
         rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
