@@ -38,13 +38,14 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     """
     n_rows = len(elig.kids)
     pruned = policy.candidates_per_setting is not None and not bool(np.array_equal(elig.candidates, elig.admissible))
-    full = full_pairs(elig) if pruned else None
+    # Every admissible pair with its penalty: for the starts always, for pricing when the model is pruned.
+    full = full_pairs(elig, pruned)
     placed_bound = tier_bound(elig)
     emergency = elig.emergency()
     extra = None
     wide: list[dict[int, int]] = []
     tiers_proven_at = None
-    if full is not None:
+    if len(elig.kids):
         # A bundled flow places as many (emergencies first) as a plain one, so one that meets the
         # bound proves tiers (1)-(2) here, before any model is built.
         wide = [bundled_flow(elig, full, fix_exclusive=False), groups_first_pairs(elig, full)]
@@ -64,7 +65,7 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         proven = {"tiers_1_2": now, "tier_3": now, "score": now}
         return pats, dataclasses.replace(sol, proven_at=proven, tiers_bound=placed_bound), 0.0
     proposals = [
-        *([rows_to_patterns(pats, children_first(elig))] if full is None else []),
+        rows_to_patterns(pats, children_first(elig)),
         rows_to_patterns(pats, groups_first(pats, emergency, n_rows)),
         rows_to_patterns(pats, greedy_rows(elig, "hardest")),
         group_greedy(pats),
@@ -79,13 +80,13 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         model = MipModel(pats, n_rows, policy.backend)
     remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
     if isinstance(model, MipModel):
-        pricing = (elig, full) if full is not None else None
+        pricing = (elig, full) if pruned else None
         sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound, pricing)
         if tiers_proven_at is not None and sol.proven_at and "tiers_1_2" in sol.proven_at:
             sol = dataclasses.replace(sol, proven_at={**sol.proven_at, "tiers_1_2": tiers_proven_at})
     else:
         sol = model.solve(remaining, policy.workers, policy.seed, start)
-        if full is not None:  # CP-SAT's bounds are not priced: they cover the model's pairs only
+        if pruned:  # CP-SAT's bounds are not priced: they cover the model's pairs only
             sol = dataclasses.replace(sol, bound_scope=PRUNED_SCOPE)
     return pats, dataclasses.replace(sol, tiers_bound=placed_bound), model.build_seconds
 

@@ -64,14 +64,21 @@ class FullPairs:
     top: np.ndarray  # per home: the most new children any lawful answer puts there
 
 
-def full_pairs(elig: Eligibility) -> FullPairs:
-    """Penalties of every admissible pair (``Eligibility.penalty_parts``, the engine's own score)."""
+def full_pairs(elig: Eligibility, pruned: bool = True) -> FullPairs:
+    """Penalties of every admissible pair (``Eligibility.penalty_parts``, the engine's own score).
+
+    ``pruned``: whether the model's candidate pairs leave any admissible pair out; when not, the
+    penalties are the candidate pairs' own (``Eligibility.pairs``), not computed again."""
     top = top_room(elig)
     ok = elig.admissible & (top >= 1)[None, :]
-    rows, cols = np.nonzero(ok)
     penalty = np.zeros(ok.shape, dtype=np.int64)
-    if len(rows):
-        penalty[rows, cols] = elig.penalty_parts(rows, cols).to_numpy().sum(axis=1)
+    if pruned:
+        rows, cols = np.nonzero(ok)
+        if len(rows):
+            penalty[rows, cols] = elig.penalty_parts(rows, cols).to_numpy().sum(axis=1)
+    else:  # the model's pairs are every admissible pair: their penalties are computed already
+        frame = elig.pairs
+        penalty[frame["row"].to_numpy(), frame["place"].to_numpy()] = frame["penalty"].to_numpy()
     return FullPairs(ok, penalty, top)
 
 
