@@ -1,14 +1,16 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+:
 #   make demo   create .venv, install, match the embedded demo authority
 #   make test   create .venv, install with test extras, run the test suite
+#   make lint   ruff (lint and format) and mypy
 #   make report the demo authority's HTML report (a few minutes)
 #   make prove  the demo's whole-cohort match proven optimal, score included (about 51 minutes on 2 cores)
+#   make serve  the placement team's web application on http://127.0.0.1:8000 (demo authority, a user per role)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test report prove install clean
+.PHONY: demo test lint report prove install clean serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +29,16 @@ demo: $(STAMP)
 prove: $(STAMP)
 	$(BIN)/placements match data/demo --whole-cohort --time-limit 5400 --show 10 --out out/demo-whole-cohort-proof
 
+serve: $(STAMP)
+	$(BIN)/placements serve
+
 report: $(STAMP)
 	$(BIN)/placements report data/demo --out out/report/report.html
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -8,10 +8,20 @@ from builders import child, instance, place
 from placements.instance import Instance
 
 NEEDS = ["", "disability", "exploitation", "disability;exploitation"]
+#: Lists of suitable settings that include a home's setting (supported accommodation: 16-17 only).
+SUITING = {
+    "foster": ["", "foster", "foster;residential", "residential;foster"],
+    "residential": ["", "residential", "residential;foster", "foster;residential"],
+    "supported": ["supported", "supported;foster", "foster;supported"],
+}
 
 
 @st.composite
-def tiny_instances(draw: st.DrawFn, max_children: int = 5, max_places: int = 3, placed_ok: bool = True) -> Instance:
+def tiny_instances(
+    draw: st.DrawFn, max_children: int = 5, max_places: int = 3, placed_ok: bool = True, settled: bool = False
+) -> Instance:
+    """``settled``: about half the children are placed, each in a home whose own rules they meet (age,
+    sex, needs, setting), as most children in care are, so the stability rule has children to protect."""
     n = draw(st.integers(1, max_children))
     m = draw(st.integers(1, max_places))
     kids = []
@@ -25,7 +35,7 @@ def tiny_instances(draw: st.DrawFn, max_children: int = 5, max_places: int = 3, 
                 cid=f"C{i}",
                 age=age,
                 sex=draw(st.sampled_from(["M", "F"])),
-                status="placed" if placed_ok and draw(st.integers(0, 5)) == 0 else "needs_placement",
+                status="placed" if placed_ok and draw(st.integers(0, 1 if settled else 5)) == 0 else "needs_placement",
                 urgency=draw(st.sampled_from(["planned", "planned", "emergency"])),
                 sibling_group=draw(st.sampled_from([None, None, "A", "A", "B"])),
                 needs=draw(st.sampled_from(NEEDS)),
@@ -68,6 +78,21 @@ def tiny_instances(draw: st.DrawFn, max_children: int = 5, max_places: int = 3, 
             j = draw(st.integers(0, m - 1))
             k["current_place_id"] = homes[j].place_id
             occupancy[homes[j].place_id] += 1
+            if settled:  # a home that suits the child: age, sex, needs and setting
+                h = homes[j]
+                lo, hi = (
+                    (max(h.age_min, 16), max(h.age_max, 17))
+                    if h.setting.value == "supported"
+                    else (h.age_min, h.age_max)
+                )
+                if (lo, hi) != (h.age_min, h.age_max):
+                    homes[j] = h = h.model_copy(update={"age_min": lo, "age_max": hi})
+                age = draw(st.integers(lo, hi))
+                if h.sex.value != "any":
+                    k["sex"] = h.sex.value
+                k["needs"] = ";".join([x.value for x in sorted(h.meets_needs) if draw(st.booleans())])
+                k["settings"] = draw(st.sampled_from(SUITING[h.setting.value]))
+                k["max_distance_miles"] = None
         built.append(child(cid, age=age, home_northing=0.0, **k))
     homes = [
         h.model_copy(update={"children_in_placement": max(h.children_in_placement, occupancy[h.place_id])})

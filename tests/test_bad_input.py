@@ -31,8 +31,17 @@ AS_OF = dt.date(2026, 11, 23)
 #: defect folder -> (file, line or None, column or None, words the message contains)
 EXPECTED: dict[str, tuple[str, int | None, str | None, str]] = {
     "AgeMinAboveAgeMax": ("places.csv", 3, "age_max", "below age_min"),
+    "ChildrenCsvHeaderOnly": ("children.csv", None, None, "no children: the file has a header row but no child rows"),
+    "ChildrenCsvIsExcelWorkbook": ("children.csv", None, None, "looks like an Excel workbook (.xlsx), not CSV text"),
     "ChildrenCsvMissing": ("children.csv", None, None, "file not found"),
     "CurrentPlaceUnknown": ("children.csv", 4, "current_place_id", "P009"),
+    "DecisionDuplicatePair": ("decisions.csv", 4, "place_id", "second decision for child 'C001' and place 'P002'"),
+    "DecisionHeldForPlacedChild": ("decisions.csv", 2, "decision", "status 'placed'"),
+    "DecisionHeldTwice": ("decisions.csv", 3, "decision", "already held for place 'P001'"),
+    "DecisionUnknownChild": ("decisions.csv", 3, "child_id", "C099"),
+    "DecisionUnknownCode": ("decisions.csv", 2, "decision", "'held' or 'rejected'"),
+    "DecisionUnknownPlace": ("decisions.csv", 2, "place_id", "P009"),
+    "DecisionsMissingColumn": ("decisions.csv", 1, "decision", "required column is missing"),
     "DuplicateChildId": ("children.csv", 8, "child_id", "duplicate child_id"),
     "DuplicateHeader": ("places.csv", 1, "vacancies", "more than once"),
     "DuplicatePlaceId": ("places.csv", 5, "place_id", "duplicate place_id"),
@@ -47,8 +56,18 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, str]] = {
     "PlaceRowWithoutLocation": ("places.csv", 5, "postcode", "postcode or easting and northing"),
     "PlacesWithoutLocation": ("places.csv", 1, "postcode", "required column is missing"),
     "PolicyBadToml": ("policy.toml", None, None, "not valid TOML"),
-    "PolicyUnknownKey": ("policy.toml", None, "shortlist_sise", "not permitted"),
-    "PolicyUnknownWeight": ("policy.toml", None, "weights.per_mille", "not permitted"),
+    "PolicyUnknownKey": (
+        "policy.toml",
+        None,
+        "shortlist_sise",
+        "unknown key, not permitted in policy.toml; did you mean 'shortlist_size'?",
+    ),
+    "PolicyUnknownWeight": (
+        "policy.toml",
+        None,
+        "weights.per_mille",
+        "unknown key, not permitted in policy.toml; did you mean 'per_mile'?",
+    ),
     "SettingListedTwice": ("children.csv", 8, "settings", "listed twice"),
     "TooFewFieldsInRow": ("children.csv", 6, None, "has 16 fields but the header has 17"),
     "TwoDigitYear": ("children.csv", 3, "date_of_birth", "not YYYY-MM-DD or DD/MM/YYYY"),
@@ -103,10 +122,12 @@ def test_every_broken_folder_is_in_the_table() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_broken_folder_differs_from_tiny_in_one_file(name: str) -> None:
     folder = BROKEN / name
-    names = {"children.csv", "places.csv", "policy.toml"}
-    differ = [
-        n for n in sorted(names) if not (folder / n).exists() or (folder / n).read_bytes() != (TINY / n).read_bytes()
-    ]
+    names = {"children.csv", "places.csv", "policy.toml", "decisions.csv"}
+
+    def content(f: Path) -> bytes | None:
+        return f.read_bytes() if f.exists() else None
+
+    differ = [n for n in sorted(names) if content(folder / n) != content(TINY / n)]
     assert len(differ) == 1, differ
     assert {p.name for p in folder.iterdir()} <= names
 

@@ -551,8 +551,8 @@ class TestConfig:
     @pytest.mark.parametrize(
         ("dotted", "words"),
         [
-            ("no_such_module_xyz:Rule", "cannot import module 'no_such_module_xyz'"),
-            ("test_conflicts:NoSuchRule", "has no 'NoSuchRule'"),
+            ("no_such_module_xyz:Rule", "No module named 'no_such_module_xyz'"),
+            ("test_conflicts:NoSuchRule", "cannot import name 'NoSuchRule'"),
             ("test_conflicts.MyRule", "not of the form"),
             ("test_conflicts:NotARule", "is not a conflict rule"),
             ("test_conflicts:DualPlan", "already used by a built-in rule"),

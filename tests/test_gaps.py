@@ -83,8 +83,8 @@ def test_missing_names_the_rule(gaps) -> None:
     assert "approved for age 7" in missing.loc["A", "what_is_missing"]
     h = gaps.headline
     assert (
-        h["in_family_today"],
-        h["could_live_with_family_today"],
+        h["need_a_family_with_one_today"],
+        h["could_have_a_family_with_todays_homes"],
         h["need_a_family"],
         h["family_homes_missing_for"],
     ) == (0, 1, 4, 3)
@@ -130,7 +130,13 @@ def test_breakdowns_add_up(gaps, dimension: str) -> None:
 
 def test_tables_and_summary_are_plain(gaps) -> None:
     names = set(gaps.tables())
-    assert names == {"gaps_summary", "gaps_missing", "gaps_children", *(f"gaps_by_{d}" for d in DIMENSIONS)}
+    assert names == {
+        "gaps_summary",
+        "gaps_missing",
+        "gaps_moves",
+        "gaps_children",
+        *(f"gaps_by_{d}" for d in DIMENSIONS),
+    }
     text = json.dumps(gaps.summary())
     assert json.loads(text)["states"]["today"]["under12_residential"] == 2
     assert "date_of_birth" not in gaps.children.columns and "home_postcode" not in gaps.children.columns
@@ -203,3 +209,33 @@ def test_children_outside_the_register_stay_there() -> None:
     assert g.headline["children_outside_register"] == 1 and g.headline["need_a_family"] == 1
     assert g.solver["children_matched"] == 1
     assert len(g.missing) == 0
+
+
+def test_best_with_and_without_moves_and_every_move_explained() -> None:
+    """U (7) lives in a children's home and a foster family has room; N (14) needs a children's home. Without
+    moving anyone U stays; with moves U goes to the family, which is better for U by more than a move costs."""
+    kids = [child("U", age=7, status="placed", current_place_id="R1"), child("N", age=14, settings="residential")]
+    homes = [
+        place("R1", setting="residential", provider="private", vacancies=1, children_in_placement=1, weekly_cost=4000),
+        place("F1"),
+    ]
+    g = compute_gaps(instance(kids, homes), policy())
+    rows = g.children.set_index("child_id")
+    assert rows.loc["U", "no_moves_place_id"] == "R1" and rows.loc["N", "no_moves_place_id"] == "R1"
+    assert rows.loc["U", "best_place_id"] == "F1"
+    h = g.headline
+    assert h["settled_children"] == 1 and h["need_a_family"] == 1
+    assert h["could_have_a_family_without_moves"] == 0 and h["family_homes_missing_without_moves"] == 1
+    assert h["could_have_a_family_with_todays_homes"] == 1 and h["family_homes_missing_for"] == 0
+    assert list(g.moves["child_id"]) == ["U"] and h["settled_children_moving"] == 1
+    assert g.moves.iloc[0]["reason"].startswith("to a foster family from a children's home")
+    assert bool(g.moves.iloc[0]["better_for_the_child"]) and h["moves_worse_for_the_child"] == 0
+    assert "1 settled child of 1 would move: 1 from a children's home to a foster family" in h["sentence"]
+    summary = g.summary_table.set_index("metric")
+    assert summary.loc["under12_residential", "no_moves"] == 1 and summary.loc["under12_residential", "best"] == 0
+    # Never more children with a family than need one, in any state and any age band.
+    band = g.by_dimension["age_band"].set_index(["age_band", "metric"])
+    for s in STATES:
+        for label in {i[0] for i in band.index}:
+            assert band.loc[(label, "family_as_needed"), s] <= band.loc[(label, "family_as_needed"), "ideal"]
+    assert summary.loc["family_as_needed", "ideal"] - summary.loc["family_as_needed", "best"] == len(g.missing)

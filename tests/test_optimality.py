@@ -1,7 +1,9 @@
 """Brute force on instances small enough to enumerate: tiers (1)-(3), and the score, equal the optimum.
 
 Feasibility in the enumeration is decided by the validator alone, so this checks the model's
-constraints and objective against the executable specification, not against themselves.
+constraints and objective against the executable specification, not against themselves. Settled
+children are re-matched under the stability rule (``Policy.stability``) in a whole cohort and, with
+``settled``, in a daily match: the validator states the rule, the engine must find the same optimum.
 """
 
 from __future__ import annotations
@@ -11,19 +13,24 @@ from collections import defaultdict
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from builders import AS_OF, child, instance, place, policy
+from placements.codes import Status
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
 from placements.match import match
+from placements.policy import Policy
 from placements.validate import validate
 from strategies import tiny_instances
 
 
-def brute_force(inst: Instance, whole_cohort: bool) -> tuple[int, int, int, int]:
+def brute_force(
+    inst: Instance, whole_cohort: bool, pol: Policy | None = None, settled: dict[str, str] | None = None
+) -> tuple[int, int, int, int]:
     """Best (emergency placed, placed, -extra homes, -penalty) over every lawful assignment."""
-    pol = policy()
-    scope = make_scope(inst, whole_cohort)
+    pol = pol or policy()
+    scope = make_scope(inst, whole_cohort, settled)
     elig = Eligibility(inst, pol, scope, AS_OF)
     penalty = {
         (int(r), int(p)): int(v)
@@ -34,7 +41,7 @@ def brute_force(inst: Instance, whole_cohort: bool) -> tuple[int, int, int, int]
     best = None
     for choice in itertools.product([None, *range(len(ids))], repeat=len(kids)):
         assignment = {kids[r].child_id: ids[j] for r, j in enumerate(choice) if j is not None}
-        if validate(inst, assignment, AS_OF, whole_cohort):
+        if validate(inst, assignment, AS_OF, whole_cohort, pol, settled):
             continue
         emergency = sum(1 for r, j in enumerate(choice) if j is not None and kids[r].urgency.value == "emergency")
         placed = len(assignment)
@@ -51,13 +58,20 @@ def brute_force(inst: Instance, whole_cohort: bool) -> tuple[int, int, int, int]
                 pen += apart * pol.weights.sibling_apart
         key = (emergency, placed, -extra, -pen)
         best = key if best is None or key > best else best
-    assert best is not None  # the empty assignment is always lawful
+    assert best is not None  # today's arrangement of the protected settled children is always lawful
     return best
 
 
-def achieved(inst: Instance, whole_cohort: bool, backend: str = "scip") -> tuple[int, int, int, int]:
-    result = match(inst, policy(backend=backend), whole_cohort=whole_cohort)
-    assert validate(inst, result.assignment, AS_OF, whole_cohort) == []
+def achieved(
+    inst: Instance,
+    whole_cohort: bool,
+    backend: str = "scip",
+    pol: Policy | None = None,
+    settled: dict[str, str] | None = None,
+) -> tuple[int, int, int, int]:
+    pol = pol or policy(backend=backend)
+    result = match(inst, pol, whole_cohort=whole_cohort, settled=settled)
+    assert validate(inst, result.assignment, AS_OF, whole_cohort, pol, settled) == []
     s = result.summary.to_dict()
     assert s["status"] == "OPTIMAL"
     return (s["emergency_placed"], s["placed"], -s["extra_homes_for_split_groups"], -s["objective"])
@@ -72,10 +86,48 @@ def test_daily_match_equals_brute_force(backend: str, inst: Instance) -> None:
     assert achieved(inst, False, backend) == brute_force(inst, False)
 
 
+#: Tiny instances, half of them with children settled in homes that suit them (the stability rule at work).
+COHORTS = st.booleans().flatmap(lambda settled: tiny_instances(max_children=4, max_places=3, settled=settled))
+
+
+@pytest.mark.parametrize("stability", ["protect", "strict", "allow_moves"])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_instances(max_children=4, max_places=3))
-def test_whole_cohort_equals_brute_force(inst: Instance) -> None:
-    assert achieved(inst, True) == brute_force(inst, True)
+@given(COHORTS)
+def test_whole_cohort_equals_brute_force(stability: str, inst: Instance) -> None:
+    pol = policy(stability=stability)
+    assert achieved(inst, True, pol=pol) == brute_force(inst, True, pol)
+
+
+def freed(inst: Instance) -> tuple[Instance, dict[str, str]]:
+    """Every placed child with a home needs a placement again and may keep that home (a recruitment target's
+    movers): the home's vacancies count the place they would leave."""
+    settled = {
+        c.child_id: c.current_place_id for c in inst.children if c.status is Status.PLACED and c.current_place_id
+    }
+    kids = tuple(
+        c.model_copy(update={"status": Status.NEEDS_PLACEMENT}) if c.child_id in settled else c for c in inst.children
+    )
+    leaving = {pid: list(settled.values()).count(pid) for pid in set(settled.values())}
+    homes = tuple(
+        p.model_copy(
+            update={
+                "vacancies": p.vacancies + leaving[p.place_id],
+                "children_in_placement": p.children_in_placement - leaving[p.place_id],
+            }
+        )
+        if p.place_id in leaving
+        else p
+        for p in inst.places
+    )
+    return inst.replace(children=kids, places=homes), settled  # type: ignore[return-value]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(COHORTS)
+def test_daily_match_with_settled_children_equals_brute_force(inst: Instance) -> None:
+    daily, settled = freed(inst)
+    pol = policy()
+    assert achieved(daily, False, pol=pol, settled=settled) == brute_force(daily, False, pol, settled)
 
 
 def test_hand_checked_sibling_trade_off() -> None:

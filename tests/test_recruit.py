@@ -7,6 +7,7 @@ import itertools
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from builders import AS_OF, MILE, child, instance, place, policy
 from placements.analysis.recruit import Profile, Target, candidate_places, load_profiles, plan_recruitment
 from placements.analysis.recruit.profiles import Candidate
-from placements.analysis.recruit.targets import movers, progress, reached, scope_groups
+from placements.analysis.recruit.targets import movers, progress, reached, scope_groups, settled_homes
 from placements.cli import app
 from placements.codes import Status
 from placements.instance import Instance
@@ -52,14 +53,21 @@ def cands(profiles: list[Profile], inst: Instance) -> list[Candidate]:
 
 def beyond_every_mix(inst: Instance, profiles: list[Profile], targets: tuple[Target, ...]) -> dict[str, int]:
     """Per target, the children (groups) no home could ever serve, with every candidate household open: decided by
-    the validator alone, one child (one whole group) at a time."""
-    base, _ = movers(inst, AS_OF, targets)
+    the validator alone, one child (one whole group) at a time. A settled mover is served only by a home where the
+    stability rule lets them live (their own violations; the others' homes are not in question here)."""
+    base, ids = movers(inst, AS_OF, targets)
+    settled = settled_homes(inst, ids)
     full = base.replace(places=base.places + tuple(c.place for c in cands(profiles, inst)))
     kids = [c for c in full.children if c.status is Status.NEEDS_PLACEMENT]
+    pol = policy()
 
     def can(who: list[str], family: bool) -> bool:
         return any(
-            validate(full, {k: p.place_id for k in who}, AS_OF) == []
+            not [
+                v
+                for v in validate(full, {k: p.place_id for k in who}, AS_OF, False, pol, settled)
+                if v.child_id in who or v.child_id is None
+            ]
             for p in full.places
             if not family or p.setting.value == "foster"
         )
@@ -82,7 +90,8 @@ def brute_force(
     (target mode: every child or group it concerns that some home could ever serve), or the best (met, -cost)
     within the budget (budget mode). None when no mix reaches it."""
     cs = cands(profiles, inst)
-    base, _ = movers(inst, AS_OF, targets)
+    base, ids = movers(inst, AS_OF, targets)
+    settled = settled_homes(inst, ids)
     pol = policy()
     beyond = beyond_every_mix(inst, profiles, targets)
     best = None
@@ -92,8 +101,8 @@ def brute_force(
         if budget is not None and cost > budget:
             continue
         inst_m = base.replace(places=base.places + tuple(c.place for c in chosen))
-        res = match(inst_m, pol)
-        assert validate(inst_m, res.assignment, AS_OF) == []
+        res = match(inst_m, pol, settled=settled)
+        assert validate(inst_m, res.assignment, AS_OF, False, pol, settled) == []
         prog = progress(inst_m, res, targets)
         if budget is None and not reached(prog, beyond):
             continue
@@ -105,10 +114,12 @@ def brute_force(
 def check_plan(inst: Instance, profiles: list[Profile], targets: tuple[Target, ...], budget: float | None = None):
     plan = plan_recruitment(inst, policy(), profiles, targets, budget, candidates=cands(profiles, inst))
     h = plan.headline
-    # Re-matching today's homes plus the recommended households with the ordinary engine reaches the target.
+    # Re-matching today's homes plus the recommended households with the ordinary engine reaches the target, and
+    # moves no child to a home worse for them (the stability rule, stated by the validator).
     assert plan.instance is not None
-    res = match(plan.instance, policy())
-    assert validate(plan.instance, res.assignment, AS_OF) == []
+    settled = settled_homes(inst, movers(inst, AS_OF, targets)[1])
+    res = match(plan.instance, policy(), settled=settled)
+    assert validate(plan.instance, res.assignment, AS_OF, False, policy(), settled) == []
     prog = progress(plan.instance, res, targets)
     assert h["beyond_every_profile"] == beyond_every_mix(inst, profiles, targets)
     if budget is None and h["target_reachable"]:
@@ -441,7 +452,6 @@ def test_cli_writes_the_plan(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     summary = json.loads((out / "recruit_summary.json").read_text())
     assert summary["target_reached"] and summary["targets"] == ["all-placed", "siblings-together"]
-    import pandas as pd
 
     households = pd.read_csv(out / "recruit_households.csv")
     assert households["households"].sum() == summary["households"]
@@ -488,3 +498,50 @@ def test_same_input_same_plan() -> None:
             assert runs[0][name] == runs[1][name], name
     drop = lambda text: {k: v for k, v in json.loads(text).items() if k != "seconds"}  # noqa: E731
     assert drop(runs[0]["recruit_summary.json"]) == drop(runs[1]["recruit_summary.json"])
+
+
+def test_no_child_leaves_a_family_for_a_childrens_home_to_reach_a_target() -> None:
+    """A and B, brother and sister, live with two foster carers; the only household that could take them together is a
+    children's home. Reuniting them there would take both out of a family: no household is recruited, nobody moves, and
+    the plan says in words that the group is beyond every profile (without harm), not that it was reunited."""
+    kids = [
+        child("A", age=9, status="placed", current_place_id="F1", sibling_group="S"),
+        child("B", age=10, status="placed", current_place_id="F2", sibling_group="S"),
+    ]
+    homes = [place("F1", vacancies=0, children_in_placement=1), place("F2", vacancies=0, children_in_placement=1)]
+    inst = instance(kids, homes)
+    profiles = [prof("home", setting="residential", provider="private", places=2, weekly_cost=4000)]
+    plan = check_plan(inst, profiles, (Target.SIBLINGS_TOGETHER,))
+    h = plan.headline
+    assert h["households"] == 0 and h["beyond_every_profile"] == {"siblings-together": 1}
+    assert h["moves_family_to_residential"] == 0 and h["children_moving"] == 0
+    assert "1 of the children or sibling groups it concerns is beyond every profile" in h["sentence"]
+    assert plan.moves.set_index("child_id").loc["A", "beyond_every_profile"] == "siblings-together"
+    assert brute_force(inst, profiles, (Target.SIBLINGS_TOGETHER,)) == (0, 0)
+    # Were moves free, the same household would reunite them in a children's home.
+    allowed = plan_recruitment(
+        inst, policy(stability="allow_moves"), profiles, (Target.SIBLINGS_TOGETHER,), candidates=cands(profiles, inst)
+    ).headline
+    assert allowed["status"] == "reached" and allowed["moves_family_to_residential"] == 2
+
+
+@pytest.mark.slow
+def test_the_search_knows_tier_3_and_proves_the_demo_target_unreachable() -> None:
+    """Issue 14 item 8, on the demo: every mix of the shipped profiles that could put all 31 under-12s in a family
+    still leaves one in a children's home, because the engine keeps sibling groups together (tier 3) first. With the
+    engine's tiers 1-3 as the search's floor, one rejected mix proves it (three mixes in all, seconds); with tiers 1-2
+    alone the search walked 25 supersets of that mix and stopped unproven (docs/recruit.md)."""
+    from placements.io.case_folder import read_case_folder
+
+    folder = read_case_folder(Path(__file__).parents[1] / "data" / "demo")
+    pol = folder.policy.replace(time_limit_seconds=20)
+    profiles = load_profiles(SHIPPED)
+    plan = plan_recruitment(folder.instance, pol, profiles, (Target.NO_UNDER12_RESIDENTIAL,), max_iterations=8)
+    h = plan.headline
+    assert h["status"] == "not reached" and h["target_reachable"] is False
+    assert h["mixes_tried"] <= 4 and not plan.search.iloc[0]["confirmed"]
+    assert h["moves_family_to_residential"] == 0 and h["moves_worse_for_the_child"] == 0
+    _, ids = movers(folder.instance, pol.as_of_date(), (Target.NO_UNDER12_RESIDENTIAL,))
+    settled = settled_homes(folder.instance, ids)
+    assert plan.instance is not None and plan.result is not None
+    assert validate(plan.instance, plan.result.assignment, pol.as_of_date(), False, pol, settled) == []

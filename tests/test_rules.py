@@ -82,7 +82,7 @@ def test_distance_explanation_names_nearest_home_that_would_do() -> None:
     result = match(inst, policy())
     text = result.unplaced.iloc[0]["explanation"]
     assert "approved for age 15" in text and "meeting exploitation" in text and "within 20 miles" in text
-    assert "nearest that would: P1 at 34.2 miles" in text
+    assert "nearest: P1 at 34.2 miles, which meets every other rule but is beyond the child's limit of 20" in text
 
 
 def test_sibling_group_may_exceed_fostering_limit_alone() -> None:

@@ -192,18 +192,43 @@ def test_cohort_command_writes_cohort_and_problems(tmp_path: Path) -> None:
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(frame["child_id"]) == ["C1", "C2", "C4", "C6", "C8"]
     assert frame.set_index("child_id").loc["C2", "distance_miles"] == ""  # blank, not 999.9
-    problems = pd.read_csv(out.parent / "problems.csv", dtype=str, keep_default_na=False)
+    problems = pd.read_csv(out.parent / f"{out.stem}.problems.csv", dtype=str, keep_default_na=False)
     assert list(problems.columns) == ["table", "file", "row", "column", "problem", "action"]
     assert sorted(problems["column"]) == ["HOME_POST", "PL_POST"]
     assert "not in the ONS Postcode Directory" in problems["problem"].iloc[0]
 
 
-def test_cohort_needs_an_authority_without_an_la_column(tmp_path: Path) -> None:
+def test_cohort_without_an_la_code_takes_the_most_common_home_authority(tmp_path: Path) -> None:
     src = other_tools_return(tmp_path / "in")
     out = tmp_path / "out" / "cohort.csv"
     res = runner.invoke(app, ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"Responsible authority: {NOTTINGHAM} (the most common authority of the children's home postcodes" in (
+        " ".join(res.output.split())
+    )
+    given = tmp_path / "given" / "cohort.csv"
+    runner.invoke(app, ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--out", str(given),
+                        "--la-code", NOTTINGHAM])  # fmt: skip
+    assert out.read_text() == given.read_text()
+
+
+def test_cohort_takes_the_authority_from_policy_toml(tmp_path: Path) -> None:
+    src = other_tools_return(tmp_path / "in")
+    (src / "policy.toml").write_text('la_code = "E10000024"\n')
+    out = tmp_path / "out" / "cohort.csv"
+    res = runner.invoke(app, ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "E10000024 (from" in res.output and "policy.toml" in res.output
+    assert set(pd.read_csv(out, dtype=str)["responsible_la"]) == {"E10000024"}
+
+
+def test_cohort_needs_an_authority_when_nothing_gives_one(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    put(root, "e.csv", EPISODES + "1,01/02/2023,S,C2,N1,U4,PR1,,,,,,\n")
+    out = tmp_path / "out" / "cohort.csv"
+    res = runner.invoke(app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(out)])
     assert res.exit_code == 2
-    assert "--la-code" in res.output
+    assert "--la-code" in res.output and "no HOME_POST" in res.output
     assert not out.parent.exists()
 
 
@@ -258,17 +283,21 @@ def test_regional_iso_variant_by_hand(tmp_path: Path) -> None:
     assert data.issues == () and built.issues == ()
 
 
-def test_regional_la_names_need_la_code(tmp_path: Path) -> None:
-    root = tmp_path / "r"
-    put(
-        root,
-        "e.csv",
-        "LA,YEAR," + EPISODES.replace("\n", "") + "\n" + "Barnet,2024,1,2023-02-01,S,C2,N1,U4,PR1,,,,,,\n",
-    )
-    res = runner.invoke(
-        app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(tmp_path / "o" / "c.csv")]
-    )
-    assert res.exit_code == 2 and "Barnet" in res.output
+def test_regional_la_names(tmp_path: Path) -> None:
+    """An LA column of one authority's name gives its code; a name no authority has gives nothing."""
+    for name, code in (("Barnet", 0), ("Gotham", 2)):
+        root = tmp_path / name
+        put(
+            root,
+            "e.csv",
+            "LA,YEAR," + EPISODES.replace("\n", "") + "\n" + f"{name},2024,1,2023-02-01,S,C2,N1,U4,PR1,,,,,,\n",
+        )
+        res = runner.invoke(
+            app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(tmp_path / name / "o.csv")]
+        )
+        assert res.exit_code == code and name in res.output, res.output
+        if code == 0:
+            assert "E09000003 (from the LA column: Barnet)" in res.output
 
 
 # ---------------------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ def test_cohort_command_lists_problems_and_still_writes(tmp_path: Path) -> None:
         app, ["cohort", "--ssda903", str(root), "--as-of", "2024-03-31", "--out", str(out), "--la-code", LA]
     )
     assert res.exit_code == 0, res.output
-    problems = pd.read_csv(out.parent / "problems.csv", dtype=str, keep_default_na=False)
+    problems = pd.read_csv(out.parent / f"{out.stem}.problems.csv", dtype=str, keep_default_na=False)
     assert problems.to_dict("records") == [
         {
             "table": "Episodes",

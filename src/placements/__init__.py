@@ -15,6 +15,8 @@ does not pay for pandas and OR-Tools until a name that needs them is used.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -78,3 +80,22 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+class _Package(types.ModuleType):
+    """Keeps ``placements.match`` and ``placements.validate`` the functions the public API promises.
+
+    Importing a submodule binds it on its package: once anything ran ``from placements.validate
+    import ...``, ``placements.validate`` would be the module and ``from placements import validate``
+    would hand out the module instead of the function. When the import system binds a submodule
+    named like the public function it defines, the function is bound instead (the module stays in
+    ``sys.modules``, so ``from placements.validate import check_held`` works as ever).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__ and hasattr(value, name):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

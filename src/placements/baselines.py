@@ -27,5 +27,6 @@ def greedy(
     policy = policy or Policy()
     t0 = time.perf_counter()
     elig = Eligibility(instance, policy, make_scope(instance, whole_cohort), policy.as_of_date())
-    home_of_row = greedy_rows(elig, order)
+    # Today's practice leaves a settled child where they live: protected children stay (the stability rule).
+    home_of_row = greedy_rows(elig, order, stay=bool(elig.protected.any()))
     return build_result(elig, home_of_row, heuristic_stats(f"greedy-{order}"), t0)

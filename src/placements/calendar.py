@@ -51,7 +51,8 @@ def ages_on(dobs: np.ndarray, day: dt.date) -> np.ndarray:
     months = month_start.astype(np.int64) % 12 + 1
     days = (d - month_start.astype(D)).astype(np.int64) + 1
     before = (day.month < months) | ((day.month == months) & (day.day < days))
-    return day.year - years - before.astype(np.int64)
+    ages: np.ndarray = day.year - years - before.astype(np.int64)
+    return ages
 
 
 # ---------------------------------------------------------------------------------------- months
@@ -72,7 +73,8 @@ def add_months_array(days: np.ndarray, n: int | np.ndarray) -> np.ndarray:
     dom = (day - month.astype(D)).astype(np.int64)
     target = month + np.asarray(n, dtype=np.int64)
     last = ((target + 1).astype(D) - target.astype(D)).astype(np.int64) - 1
-    return target.astype(D) + np.minimum(dom, last)
+    moved: np.ndarray = target.astype(D) + np.minimum(dom, last)
+    return moved
 
 
 def whole_months_between(earlier: dt.date, later: dt.date) -> int:

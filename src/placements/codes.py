@@ -89,6 +89,40 @@ class Rule(StrEnum):
     CAPACITY = "capacity"
     FOSTERING_LIMIT = "fostering_limit"
     LIVES_ALONE = "lives_alone"
+    DECISION = "decision"
+    """The placement team's decision (decisions.csv): a rejected pair, or a child held for another home."""
+    OFSTED = "ofsted"
+    STABILITY = "stability"
+    """A settled child is not moved to a home worse for them (``Policy.stability``)."""
+
+
+class DecisionCode(StrEnum):
+    """A placement team's decision about one (child, home) pair, read from decisions.csv."""
+
+    HELD = "held"
+    """Accepted: the child is held for this home; the match does not move them and the home's room falls by one."""
+    REJECTED = "rejected"
+    """Rejected: the pair is never proposed again (until the rejection is withdrawn and the row removed)."""
+
+
+class OfstedRating(StrEnum):
+    """Ofsted's overall judgement of a children's home ("overall experiences and progress of children
+    and young people"), best first."""
+
+    OUTSTANDING = "outstanding"
+    GOOD = "good"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+
+
+#: How Ofsted writes each judgement in its published tables (compared case-insensitively).
+OFSTED_RATING_TEXT: dict[str, OfstedRating] = {
+    "outstanding": OfstedRating.OUTSTANDING,
+    "good": OfstedRating.GOOD,
+    "requires improvement to be good": OfstedRating.REQUIRES_IMPROVEMENT,
+    "requires improvement": OfstedRating.REQUIRES_IMPROVEMENT,
+    "inadequate": OfstedRating.INADEQUATE,
+}
 
 
 class UnplacedReason(StrEnum):

@@ -36,6 +36,7 @@ import pandas as pd
 
 from placements.areas import upper_tier
 from placements.instance import Instance
+from placements.match import match
 from placements.parallel import parallel_map
 from placements.policy import Policy
 from placements.result import MatchResult, Summary, relative_gap
@@ -152,8 +153,6 @@ def sub_instance(instance: Instance, piece: Piece) -> Instance:
 
 
 def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
-    from placements.match import match
-
     instance, policy, whole_cohort = args
     return match(instance, policy, whole_cohort=whole_cohort)
 
@@ -306,7 +305,14 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
         living = int(scope.others[j]) + count.get(p.place_id, 0)
         places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
     kids = [c.model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None}) for c in waiting]
-    sub = Instance.model_construct(children=tuple(kids), places=tuple(places))
+    kept = {p.place_id for p in places}
+    # The team's rejections still hold for the children waiting (held children are never waiting).
+    rejected = tuple(
+        d
+        for d in instance.decisions
+        if d.child_id in waiting_ids and d.place_id in kept and d.decision.value == "rejected"
+    )
+    sub = Instance.model_construct(children=tuple(kids), places=tuple(places), decisions=rejected)
     fixed = match(sub, policy, whole_cohort=False)
     if not fixed.assignment:
         return joined

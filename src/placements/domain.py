@@ -11,13 +11,26 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_serializer,
+)
 
 from placements.calendar import age_on
 from placements.codes import (
     DEFAULT_SETTINGS_16_17,
     DEFAULT_SETTINGS_UNDER_16,
+    OFSTED_RATING_TEXT,
+    DecisionCode,
     Need,
+    OfstedRating,
     PlaceSex,
     Provider,
     Route,
@@ -67,6 +80,16 @@ def _yes_no(value: Any) -> Any:
         if text == "":
             return None
         raise ValueError(f"{value!r} is not yes or no")
+    return value
+
+
+def _rating(value: Any) -> Any:
+    """``Good``, ``Requires improvement to be good`` (as Ofsted writes them) or the codes; blank is None."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return None
+        return OFSTED_RATING_TEXT.get(text.casefold(), text)
     return value
 
 
@@ -179,6 +202,10 @@ class Child(BaseModel):
         return self.home_easting is not None
 
 
+#: Place fields added with Ofsted's register and judgements (issue 16): omitted from JSON at their defaults.
+LATER_PLACE_FIELDS = ("ofsted_rating", "ofsted_urn", "ofsted_date", "ofsted_approved_for", "location_approximate")
+
+
 class Place(BaseModel):
     """A fostering household, children's home or supported-accommodation setting."""
 
@@ -201,15 +228,35 @@ class Place(BaseModel):
     long_term: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
     sibling_exemption: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
     kinship_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
+    #: Ofsted's latest overall judgement and its date (children's homes); blank when not inspected or not known.
+    #: ``policy.toml``'s ``[ofsted]`` table says which judgements the authority accepts (see ``Policy``).
+    ofsted_rating: Annotated[OfstedRating | None, BeforeValidator(_rating)] = None
+    #: Ofsted's unique reference number of the home (the placements data standard's providerURN).
+    ofsted_urn: OptStr = None
+    ofsted_date: Date = None
+    #: Children a manager approved for this home despite a judgement that needs approval (``;``-separated ids).
+    ofsted_approved_for: Annotated[frozenset[str], BeforeValidator(_split)] = frozenset()
+    #: The location is an estimate (Ofsted redacts children's homes' addresses); distances from it are approximate.
+    location_approximate: Annotated[bool, BeforeValidator(lambda v: bool(_yes_no(v)))] = False
 
     @field_serializer("meets_needs")
     def _meets_sorted(self, v: frozenset[Need]) -> list[str]:
         """Sets serialise sorted: iteration order follows string hashing, which differs per process."""
         return sorted(n.value for n in v)
 
-    @field_serializer("kinship_for")
+    @field_serializer("kinship_for", "ofsted_approved_for")
     def _kinship_sorted(self, v: frozenset[str]) -> list[str]:
         return sorted(v)
+
+    @model_serializer(mode="wrap")
+    def _optional_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Fields added after the first release are written only when set, so the JSON (and the bench's
+        fingerprint) of a place that does not use them is what it always was."""
+        data: dict[str, Any] = handler(self)
+        for name in LATER_PLACE_FIELDS:
+            if name in data and getattr(self, name) == Place.model_fields[name].default:
+                del data[name]
+        return data
 
     @field_validator("age_max")
     @classmethod
@@ -218,3 +265,17 @@ class Place(BaseModel):
         if lo is not None and lo > v:
             raise ValueError(f"age_max {v} is below age_min {lo}")
         return v
+
+
+class Decision(BaseModel):
+    """A placement team's decision about one (child, home) pair (a row of decisions.csv).
+
+    ``held``: the team accepted this home for the child; the match keeps the child there and the
+    home's room falls by one. ``rejected``: the pair is never proposed again.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    child_id: str = Field(min_length=1)
+    place_id: str = Field(min_length=1)
+    decision: DecisionCode

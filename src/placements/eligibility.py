@@ -9,6 +9,7 @@ here *and* constraints in the model.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +29,7 @@ from placements.codes import (
     Status,
     Urgency,
 )
+from placements.domain import Child
 from placements.geo import miles
 from placements.instance import Instance
 from placements.policy import Policy
@@ -46,9 +48,15 @@ RULE_ORDER: tuple[Rule, ...] = (
     Rule.NEEDS,
     Rule.LIVES_ALONE,
     Rule.FOSTERING_LIMIT,
+    Rule.OFSTED,
     Rule.CAPACITY,
     Rule.MAX_DISTANCE,
+    Rule.DECISION,
+    Rule.STABILITY,
 )
+
+#: Rules about a home's children together rather than one child's fit to it.
+HOME_RULES: frozenset[Rule] = frozenset({Rule.CAPACITY, Rule.FOSTERING_LIMIT, Rule.LIVES_ALONE})
 
 PENALTY_PARTS: tuple[str, ...] = (
     "setting_rank",
@@ -59,7 +67,29 @@ PENALTY_PARTS: tuple[str, ...] = (
     "distance",
     "out_of_area",
     "cost",
+    "moves_settled_child",
 )
+
+#: The parts of the score that measure the child's own situation (not the authority's cost, nor the
+#: move itself): a settled child moves only when they gain at least ``weights.moves_settled_child`` in
+#: them. The sibling part of a sibling group (``siblings_apart``) is judged per pattern (``model/patterns.py``).
+WELFARE_PARTS: tuple[str, ...] = (
+    "setting_rank",
+    "under12_not_family",
+    "plan_fit",
+    "not_kinship",
+    "apart_from_placed_sibling",
+    "distance",
+    "out_of_area",
+)
+
+#: Parts a settled child's move may never make worse, per ``Policy.stability``: under ``protect`` distance
+#: and being in the authority's area may trade against the child's own other gains (a foster family two
+#: miles further than a children's home), under ``strict`` nothing may be worse.
+NEVER_WORSE: dict[str, tuple[str, ...]] = {
+    "protect": ("setting_rank", "under12_not_family", "plan_fit", "not_kinship", "apart_from_placed_sibling"),
+    "strict": WELFARE_PARTS,
+}
 
 
 def _bits(needs: frozenset[Need]) -> int:
@@ -81,23 +111,52 @@ class Scope:
     capacity: np.ndarray  # per place: how many of them it can take
     others: np.ndarray  # per place: children living there who are not being matched
     whole_cohort: bool
+    #: Per child in scope: the place index of the home they live in today and may keep (a settled
+    #: child), -1 for a child with no home to keep. None: nobody is settled (a daily match).
+    settled: np.ndarray | None = None
 
 
-def make_scope(instance: Instance, whole_cohort: bool) -> Scope:
+def make_scope(instance: Instance, whole_cohort: bool, settled: Mapping[str, str] | None = None) -> Scope:
+    """Who is matched, and each home's room and others.
+
+    Whole cohort: every child, a ``placed`` child with a ``current_place_id`` being settled there.
+    Daily match: the children needing a placement; ``settled`` (child id -> place id) names those
+    among them who live in that home today and may stay (a recruitment target's movers, whose
+    places already count the vacancy they would leave): they are settled children as in a whole cohort.
+
+    Children the team holds for a home (``decisions.csv``, ``held``) are not matched again: like a
+    child already living there, each takes one of the home's places and counts among its others
+    (for the fostering limit and for children who must live without other children).
+    """
     n_places = len(instance.places)
     vacancies = np.array([p.vacancies for p in instance.places], dtype=np.int64)
     cip = np.array([p.children_in_placement for p in instance.places], dtype=np.int64)
+    held = instance.held
+    held_at = np.zeros(n_places, dtype=np.int64)
+    for pid in held.values():
+        held_at[instance.place_index[pid]] += 1
     if whole_cohort:
-        chosen = np.arange(len(instance.children))
+        chosen = np.array([i for i, c in enumerate(instance.children) if c.child_id not in held], dtype=np.int64)
         living = np.zeros(n_places, dtype=np.int64)
-        for c in instance.children:
+        at = np.full(len(instance.children), -1, dtype=np.int64)
+        for i, c in enumerate(instance.children):
             if c.status is Status.PLACED and c.current_place_id is not None:
                 living[instance.place_index[c.current_place_id]] += 1
-        return Scope(chosen, vacancies + living, cip - living, True)
+                at[i] = instance.place_index[c.current_place_id]
+        room = np.maximum(vacancies + living - held_at, 0)
+        return Scope(chosen, room, cip - living + held_at, True, at[chosen])
     chosen = np.array(
-        [i for i, c in enumerate(instance.children) if c.status is Status.NEEDS_PLACEMENT], dtype=np.int64
+        [i for i, c in enumerate(instance.children) if c.status is Status.NEEDS_PLACEMENT and c.child_id not in held],
+        dtype=np.int64,
     )
-    return Scope(chosen, vacancies, cip, False)
+    room, others = np.maximum(vacancies - held_at, 0), cip + held_at
+    if not settled:
+        return Scope(chosen, room, others, False)
+    at = np.array(
+        [instance.place_index[settled[c.child_id]] if c.child_id in settled else -1 for c in instance.children],
+        dtype=np.int64,
+    )
+    return Scope(chosen, room, others, False, at[chosen])
 
 
 @dataclass
@@ -152,7 +211,20 @@ class Eligibility:
         others = self.scope.others[None, :]
         with np.errstate(invalid="ignore"):
             within = ~(self.distance > max_d)  # unknown distance never breaks a limit it cannot measure
-        return {
+        not_rejected, held_alone = self._decision_masks()
+        ofsted = np.ones((n, m), dtype=bool)
+        rule = self.policy.ofsted
+        for j, p in enumerate(places):
+            if p.ofsted_rating is not None and rule.blocks(p.ofsted_rating, approved=False):
+                ofsted[:, j] = [
+                    not rule.blocks(p.ofsted_rating, c.child_id in p.ofsted_approved_for)
+                    or (c.status is Status.PLACED and c.current_place_id == p.place_id)
+                    for c in kids
+                ]
+        at = self.settled_at  # a settled child's own home is exempt too (a recruitment target's movers)
+        settled_rows = np.flatnonzero(at >= 0)
+        ofsted[settled_rows, at[settled_rows]] = True
+        out = {
             Rule.SETTING: suitable[:, p_setting] if n else np.zeros((0, m), dtype=bool),
             Rule.AGE: (age_min <= ages) & (ages <= age_max),
             Rule.SEX: (p_sex == PlaceSex.ANY.value) | (p_sex == c_sex),
@@ -162,8 +234,163 @@ class Eligibility:
             Rule.MAX_DISTANCE: np.broadcast_to(within, (n, m)),
             Rule.CAPACITY: np.broadcast_to((self.scope.capacity >= 1)[None, :], (n, m)),
             Rule.FOSTERING_LIMIT: np.broadcast_to(~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT), (n, m)),
-            Rule.LIVES_ALONE: ~lone | (others == 0),
+            Rule.LIVES_ALONE: (~lone | (others == 0)) & held_alone,
+            Rule.DECISION: not_rejected,
+            Rule.OFSTED: ofsted,
         }
+        ok = np.ones((n, m), dtype=bool)
+        for mask in out.values():
+            ok &= mask
+        own = np.ones((n, m), dtype=bool)  # the child's own rules, without the home's shared ones
+        for code, mask in out.items():
+            if code not in HOME_RULES:
+                own &= mask
+        out[Rule.STABILITY] = self._stability(ok, own)
+        return out
+
+    @cached_property
+    def settled_at(self) -> np.ndarray:
+        """Per child in scope: the home they live in today and may keep (place index), -1 if none."""
+        if self.scope.settled is None:
+            return np.full(len(self._kids), -1, dtype=np.int64)
+        return self.scope.settled
+
+    @cached_property
+    def protected(self) -> np.ndarray:
+        """Per child in scope: a settled child the stability rule protects (``Policy.stability`` other than
+        ``allow_moves``).
+
+        A settled child is protected when staying where they live is lawful: their own rules hold for
+        their home today (every rule but ``HOME_RULES``), and the settled children living there break no
+        rule of the home together (capacity, the fostering limit, children who must live without other
+        children). Such a child keeps a home
+        (the model requires it) and moves only to a home no worse for them (the ``stability`` mask and,
+        for sibling groups, ``model/patterns.py``). A settled child whose home today breaks a rule has to
+        move and is not protected.
+        """
+        self.masks  # noqa: B018 (computes the stability mask, which decides who is protected)
+        return self._protected
+
+    @cached_property
+    def together_today(self) -> np.ndarray:
+        """Per child in scope: protected brothers and sisters in scope living in the same home today."""
+        out = np.zeros(len(self._kids), dtype=np.int64)
+        at, prot = self.settled_at, self.protected
+        homes: dict[tuple[str, int], int] = {}
+        for r, c in enumerate(self._kids):
+            if prot[r] and c.sibling_group is not None:
+                homes[(c.sibling_group, int(at[r]))] = homes.get((c.sibling_group, int(at[r])), 0) + 1
+        for r, c in enumerate(self._kids):
+            if prot[r] and c.sibling_group is not None:
+                out[r] = homes[(c.sibling_group, int(at[r]))] - 1
+        return out
+
+    @cached_property
+    def siblings_in_scope(self) -> np.ndarray:
+        """Per child in scope: how many brothers and sisters are matched with them."""
+        count: dict[str, int] = {}
+        for c in self._kids:
+            if c.sibling_group is not None:
+                count[c.sibling_group] = count.get(c.sibling_group, 0) + 1
+        return np.array([count[c.sibling_group] - 1 if c.sibling_group else 0 for c in self._kids], dtype=np.int64)
+
+    def _lawful_today(self, rows: np.ndarray) -> np.ndarray:
+        """The rows (settled, their own pair lawful) whose home today holds its settled children lawfully."""
+        at = self.settled_at
+        by_home: dict[int, list[int]] = {}
+        for r in rows.tolist():
+            by_home.setdefault(int(at[r]), []).append(r)
+        keep: list[int] = []
+        for p, here in by_home.items():
+            others = int(self.scope.others[p])
+            groups = {self._kids[r].sibling_group or f"\0{r}" for r in here}
+            if len(here) > self.scope.capacity[p]:
+                continue
+            over = self.fostering_limit_applies[p] and others + len(here) > USUAL_FOSTERING_LIMIT
+            if over and not (others == 0 and len(groups) == 1):
+                continue
+            lone = [r for r in here if not self._kids[r].lives_with_others]
+            if lone and (others > 0 or len(groups) > 1):
+                continue
+            keep.extend(here)
+        return np.array(sorted(keep), dtype=np.int64)
+
+    def _stability(self, ok: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """The stability rule as a pair mask: a protected child's own home, or a home no worse for them.
+
+        No worse: not a less preferred setting (never out of a foster family), none of the parts of the score
+        in ``NEVER_WORSE`` higher than at home today, and, for a child matched without
+        brothers or sisters, a gain of at least ``weights.moves_settled_child`` (a sibling group's gain
+        includes living together, so it is judged per pattern). Everyone else: every home.
+        """
+        n, m = ok.shape
+        mask = np.ones((n, m), dtype=bool)
+        self._protected = np.zeros(n, dtype=bool)
+        at = self.settled_at
+        rows = np.flatnonzero(at >= 0)
+        if self.policy.stability == "allow_moves" or len(rows) == 0:
+            return mask
+        rows = self._lawful_today(rows[own[rows, at[rows]]])
+        if len(rows) == 0:
+            return mask
+        self._protected[rows] = True
+        home = at[rows]
+        mask[rows] = False
+        mask[rows, home] = True
+        elsewhere = ok[rows].copy()
+        elsewhere[np.arange(len(rows)), home] = False
+        k, cols = np.nonzero(elsewhere)
+        if len(k) == 0:
+            return mask
+        now = self.penalty_parts(rows, home)
+        new = self.penalty_parts(rows[k], cols)
+        welfare_now = now[list(WELFARE_PARTS)].to_numpy()[k]
+        welfare_new = new[list(WELFARE_PARTS)].to_numpy()
+        hard = list(NEVER_WORSE[self.policy.stability])
+        worse = (new[hard].to_numpy() > now[hard].to_numpy()[k]).any(axis=1)
+        p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
+        rank_now = self._rank_of[rows[k], p_setting[home[k]]]
+        rank_new = self._rank_of[rows[k], p_setting[cols]]
+        foster = _SETTINGS.index(Setting.FOSTER)
+        out_of_family = (p_setting[home[k]] == foster) & (p_setting[cols] != foster)
+        gain = welfare_now.sum(axis=1) - welfare_new.sum(axis=1)
+        alone = self.siblings_in_scope[rows[k]] == 0
+        enough = ~alone | (gain >= self.policy.weights.moves_settled_child)
+        mask[rows[k], cols] = ~worse & (rank_new <= rank_now) & ~out_of_family & enough
+        return mask
+
+    @cached_property
+    def _rank_of(self) -> np.ndarray:
+        """Child in scope x setting -> the setting's place in the child's list (the list's length if absent)."""
+        out = np.zeros((len(self._kids), len(_SETTINGS)), dtype=np.int64)
+        for i, c in enumerate(self._kids):
+            s = c.suitable_settings(self.as_of)
+            out[i] = [s.index(x) if x in s else len(s) for x in _SETTINGS]
+        return out
+
+    def _decision_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The team's decisions as pair masks (children in scope x places).
+
+        ``not_rejected``: False for every pair in decisions.csv marked ``rejected``.
+        ``held_alone``: False where the home is held for a child who must live without other
+        children, unless this child is one of that child's siblings.
+        """
+        inst, kids = self.instance, self._kids
+        not_rejected = np.ones((len(kids), len(inst.places)), dtype=bool)
+        row_of = {c.child_id: i for i, c in enumerate(kids)}
+        for cid, pid in inst.rejected:
+            if cid in row_of:
+                not_rejected[row_of[cid], inst.place_index[pid]] = False
+        held_alone = np.ones_like(not_rejected)
+        for cid, pid in inst.held.items():
+            held_child = inst.children[inst.child_index[cid]]
+            if held_child.lives_with_others:
+                continue
+            j = inst.place_index[pid]
+            held_alone[:, j] = [
+                held_child.sibling_group is not None and c.sibling_group == held_child.sibling_group for c in kids
+            ]
+        return not_rejected, held_alone
 
     @cached_property
     def fostering_limit_applies(self) -> np.ndarray:
@@ -197,7 +424,8 @@ class Eligibility:
         """
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         la = self.child_la[rows]
-        return (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+        inside: np.ndarray = (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+        return inside
 
     def knows_area(self) -> bool:
         """Whether any child in scope has a responsible authority, so out-of-area counts mean something."""
@@ -210,11 +438,7 @@ class Eligibility:
         w = self.policy.weights
         kids, places = self._kids, self.instance.places
         p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
-        rank_of = np.zeros((len(kids), len(_SETTINGS)), dtype=np.int64)  # child x setting -> preference rank
-        for i, c in enumerate(kids):
-            s = c.suitable_settings(self.as_of)
-            rank_of[i] = [s.index(x) if x in s else len(s) for x in _SETTINGS]
-        rank = rank_of[rows, p_setting[cols]]
+        rank = self._rank_of[rows, p_setting[cols]]
         is_foster = (p_setting == _SETTINGS.index(Setting.FOSTER))[cols]
         long_term = np.array([p.long_term for p in places])[cols]
         ltf_plan = np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in kids], dtype=bool)[rows]
@@ -232,6 +456,8 @@ class Eligibility:
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
         cost = np.array([p.weekly_cost for p in places])[cols]
         out_area = (self.child_la[rows] != None) & ~self.in_area(rows, cols)  # noqa: E711
+        home_today = self.settled_at[rows]
+        moves = (home_today >= 0) & (home_today != cols)
         parts = pd.DataFrame(
             {
                 "setting_rank": rank * w.setting_rank,
@@ -242,12 +468,13 @@ class Eligibility:
                 "distance": np.rint(dist_pts).astype(np.int64),
                 "out_of_area": out_area * w.out_of_area,
                 "cost": np.rint(cost / 100.0 * w.per_100_gbp_week).astype(np.int64),
+                "moves_settled_child": moves * w.moves_settled_child,
             }
         ).astype(np.int64)
         return parts
 
     def _placed_sibling_homes(self) -> list[frozenset[str]]:
-        """For each child in scope: homes where a sibling not being matched lives now."""
+        """For each child in scope: homes where a sibling not being matched lives now, or is held for."""
         inst = self.instance
         in_scope = {inst.children[i].child_id for i in self.scope.children}
         out = []
@@ -255,7 +482,11 @@ class Eligibility:
             homes = set()
             for sib in inst.siblings_of(c.child_id):
                 s = inst.children[inst.child_index[sib]]
-                if sib not in in_scope and s.status is Status.PLACED and s.current_place_id:
+                if sib in in_scope:
+                    continue
+                if sib in inst.held:
+                    homes.add(inst.held[sib])
+                elif s.status is Status.PLACED and s.current_place_id:
                     homes.add(s.current_place_id)
             out.append(frozenset(homes))
         return out
@@ -293,6 +524,8 @@ class Eligibility:
         keep &= ok
         kin = np.array([bool(p.kinship_for) for p in self.instance.places], dtype=bool)
         keep[:, kin] |= ok[:, kin]
+        settled = np.flatnonzero(self.settled_at >= 0)  # a settled child's own home is always a candidate
+        keep[settled, self.settled_at[settled]] |= ok[settled, self.settled_at[settled]]
         return keep
 
     @cached_property
@@ -306,7 +539,7 @@ class Eligibility:
         return frame
 
     @property
-    def kids(self) -> list:
+    def kids(self) -> list[Child]:
         return self._kids
 
     def emergency(self) -> np.ndarray:

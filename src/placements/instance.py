@@ -9,22 +9,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from placements.codes import Status
-from placements.domain import Child, Place
+from placements.codes import DecisionCode, Status
+from placements.domain import Child, Decision, Place
 
 
 @dataclass(frozen=True)
 class CrossProblem:
     """A problem between rows: which table, which row (0-based), which column."""
 
-    table: str  # "children" or "places"
+    table: str  # "children", "places" or "decisions"
     index: int
     column: str
     message: str
 
 
-def cross_check(children: tuple[Child, ...], places: tuple[Place, ...]) -> list[CrossProblem]:
-    """Checks that need more than one row: unique ids, references, occupancy."""
+def cross_check(
+    children: tuple[Child, ...], places: tuple[Place, ...], decisions: tuple[Decision, ...] = ()
+) -> list[CrossProblem]:
+    """Checks that need more than one row: unique ids, references, occupancy, decisions."""
     problems: list[CrossProblem] = []
     seen: dict[str, int] = {}
     for i, c in enumerate(children):
@@ -61,6 +63,56 @@ def cross_check(children: tuple[Child, ...], places: tuple[Place, ...]) -> list[
                     f"{living_there[p.place_id]} children here",
                 )
             )
+    problems.extend(_check_decisions(children, seen, place_ids, decisions))
+    return problems
+
+
+def _check_decisions(
+    children: tuple[Child, ...], child_ids: dict[str, int], place_ids: dict[str, int], decisions: tuple[Decision, ...]
+) -> list[CrossProblem]:
+    """References, one row per pair, one held home per child, held children still needing a home."""
+    problems: list[CrossProblem] = []
+    pairs: dict[tuple[str, str], int] = {}
+    held: dict[str, int] = {}
+    for k, d in enumerate(decisions):
+        if d.child_id not in child_ids:
+            problems.append(CrossProblem("decisions", k, "child_id", f"child {d.child_id!r} is not in children.csv"))
+        if d.place_id not in place_ids:
+            problems.append(CrossProblem("decisions", k, "place_id", f"place {d.place_id!r} is not in places.csv"))
+        pair = (d.child_id, d.place_id)
+        if pair in pairs:
+            problems.append(
+                CrossProblem(
+                    "decisions",
+                    k,
+                    "place_id",
+                    f"a second decision for child {d.child_id!r} and place {d.place_id!r}; keep one row per pair",
+                )
+            )
+        pairs.setdefault(pair, k)
+        if d.decision is DecisionCode.HELD:
+            if d.child_id in held:
+                first = decisions[held[d.child_id]].place_id
+                problems.append(
+                    CrossProblem(
+                        "decisions",
+                        k,
+                        "decision",
+                        f"child {d.child_id!r} is already held for place {first!r}; a child is held for one home",
+                    )
+                )
+            held.setdefault(d.child_id, k)
+            i = child_ids.get(d.child_id)
+            if i is not None and children[i].status is not Status.NEEDS_PLACEMENT:
+                problems.append(
+                    CrossProblem(
+                        "decisions",
+                        k,
+                        "decision",
+                        f"child {d.child_id!r} is held but has status {children[i].status.value!r}; "
+                        "only a child needing a placement can be held for a home",
+                    )
+                )
     return problems
 
 
@@ -71,17 +123,19 @@ class Instance(BaseModel):
 
     children: tuple[Child, ...]
     places: tuple[Place, ...]
+    #: The placement team's decisions (decisions.csv): held and rejected (child, home) pairs.
+    decisions: tuple[Decision, ...] = ()
 
     @model_validator(mode="after")
     def _cross_check(self) -> Instance:
-        problems = cross_check(self.children, self.places)
+        problems = cross_check(self.children, self.places, self.decisions)
         if problems:
             raise ValueError("; ".join(f"{p.table}[{p.index}].{p.column}: {p.message}" for p in problems))
         return self
 
     def replace(self, **changes: Any) -> Instance:
         """A new instance with some fields replaced (and checked again)."""
-        return Instance(**{"children": self.children, "places": self.places, **changes})
+        return Instance(**{"children": self.children, "places": self.places, "decisions": self.decisions, **changes})
 
     @cached_property
     def child_index(self) -> dict[str, int]:
@@ -90,6 +144,16 @@ class Instance(BaseModel):
     @cached_property
     def place_index(self) -> dict[str, int]:
         return {p.place_id: j for j, p in enumerate(self.places)}
+
+    @cached_property
+    def held(self) -> dict[str, str]:
+        """child_id -> place_id for every child the team holds for a home (accepted)."""
+        return {d.child_id: d.place_id for d in self.decisions if d.decision is DecisionCode.HELD}
+
+    @cached_property
+    def rejected(self) -> frozenset[tuple[str, str]]:
+        """(child_id, place_id) pairs the team rejected: never proposed."""
+        return frozenset((d.child_id, d.place_id) for d in self.decisions if d.decision is DecisionCode.REJECTED)
 
     @cached_property
     def sibling_groups(self) -> dict[str, tuple[str, ...]]:
@@ -107,7 +171,8 @@ class Instance(BaseModel):
         return tuple(k for k in self.sibling_groups.get(c.sibling_group, ()) if k != child_id)
 
     def to_json(self) -> str:
-        return self.model_dump_json()
+        # Without decisions the JSON is what it was before decisions existed (instance fingerprints unchanged).
+        return self.model_dump_json(exclude={"decisions"} if not self.decisions else None)
 
     @classmethod
     def from_json(cls, text: str) -> Instance:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from placements.eligibility import Eligibility, make_scope
+from placements.errors import InputError, Problem
 from placements.instance import Instance
 from placements.model.flows import bundled_flow, children_first, groups_first, groups_first_pairs, tier_bound
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
@@ -18,6 +20,7 @@ from placements.model.pricing import full_pairs
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult, SolverStats, build_result
+from placements.validate import check_held
 
 if TYPE_CHECKING:
     from placements.model.cpsat import CpSatModel
@@ -44,7 +47,6 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     emergency = elig.emergency()
     extra = None
     wide: list[dict[int, int]] = []
-    tiers_proven_at = None
     if full is not None:
         # A bundled flow places as many (emergencies first) as a plain one, so one that meets the
         # bound proves tiers (1)-(2) here, before any model is built.
@@ -58,20 +60,26 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         extra = (r, p, full.penalty[r, p])
     else:
         wide = [children_first(elig)]
-    if any((int(emergency[list(h)].sum()), len(h)) == placed_bound for h in wide):
-        tiers_proven_at = time.perf_counter()
     pats = build_patterns(elig, extra)
     if len(pats) == 0:
         sol = make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend)
         now = time.perf_counter()
         proven = {"tiers_1_2": now, "tier_3": now, "score": now}
         return pats, dataclasses.replace(sol, proven_at=proven, tiers_bound=placed_bound), 0.0
+    # A flow start counts only when the model can express it and it keeps every protected settled
+    # child in a home (the stability rule; the flows know neither rule).
+    flow_starts = [x for x in (_lawful(pats, home) for home in wide) if x is not None]
+    tiers_proven_at = None
+    if any((int(pats.emergency[x].sum()), int(pats.size[x].sum())) == placed_bound for x in flow_starts):
+        tiers_proven_at = time.perf_counter()
     # Unpruned (a daily match, a city's whole cohort): the flows prove tiers (1)-(2) and the first
     # stage still starts from the greedy proposals, whose LP-guided MIP answer is a better start for
     # tiers (3)-(4) than a flow's (city: 110,004 against 110,718 after 120 s, measured side by side).
     # Pruned (region, pieces): starts over every admissible pair, the placed stage skipped.
-    proposals = [rows_to_patterns(pats, greedy_rows(elig, "hardest")), group_greedy(pats)]
-    flow_starts = [rows_to_patterns(pats, home) for home in wide]
+    # Protected settled children must keep a home (and may move only where a pattern allows): the
+    # greedy start has them stay where they live.
+    greedy = greedy_rows(elig, "hardest", stay=bool(pats.required))
+    proposals = [rows_to_patterns(pats, greedy), group_greedy(pats)]
     if pruned:
         proposals += [rows_to_patterns(pats, groups_first(pats, emergency, n_rows)), *flow_starts]
     start = _best_start(pats, proposals)
@@ -85,9 +93,11 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     if isinstance(model, MipModel):
         pricing = (elig, full) if full is not None else None
         sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound if pruned else None, pricing)
-        best_flow = _best_start(pats, flow_starts)
-        flow_tiers = (int(pats.emergency[best_flow].sum()), int(pats.size[best_flow].sum()))
-        if (sol.emergency_placed, sol.placed) < flow_tiers:  # the first stage ran out of time below the flow
+        best_flow = _best_start(pats, flow_starts) if flow_starts else None
+        flow_tiers = (
+            (int(pats.emergency[best_flow].sum()), int(pats.size[best_flow].sum())) if best_flow is not None else (0, 0)
+        )
+        if best_flow is not None and (sol.emergency_placed, sol.placed) < flow_tiers:  # the first stage ran out of time
             left = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
             model = MipModel(pats, n_rows, policy.backend)
             sol = model.solve(left, policy.workers, policy.seed, best_flow, placed_bound, pricing)
@@ -100,11 +110,26 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     return pats, dataclasses.replace(sol, tiers_bound=placed_bound), model.build_seconds
 
 
-def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
-    """The lexicographically best of several lawful proposals, by the engine's own tiers."""
+def _lawful(pats: Patterns, home_of_row: dict[int, int]) -> np.ndarray | None:
+    """A flow's answer as the model's columns, or None when the model has no such pattern (a sibling
+    group's subset the stability rule forbids) or a protected settled child is left without a home."""
+    if any(r not in home_of_row for r in pats.required):
+        return None
+    try:
+        return rows_to_patterns(pats, home_of_row)
+    except KeyError:
+        return None
 
-    def key(chosen: np.ndarray) -> tuple[int, int, int, int]:
+
+def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
+    """The lexicographically best of several lawful proposals, by the engine's own tiers (first: the
+    protected settled children who keep a home, which every answer must do)."""
+    required = set(pats.required)
+
+    def key(chosen: np.ndarray) -> tuple[int, int, int, int, int]:
+        kept = sum(1 for i in chosen.tolist() for r in pats.members[i] if r in required)
         return (
+            -kept,
             -int(pats.emergency[chosen].sum()),
             -int(pats.size[chosen].sum()),
             extra_homes(pats, chosen),
@@ -114,17 +139,34 @@ def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
     return min(proposals, key=key)
 
 
-def match(instance: Instance, policy: Policy | None = None, whole_cohort: bool = False) -> MatchResult:
+def match(
+    instance: Instance,
+    policy: Policy | None = None,
+    whole_cohort: bool = False,
+    settled: Mapping[str, str] | None = None,
+) -> MatchResult:
     """Propose the best lawful home for every child needing one (or every child, ``whole_cohort``).
 
     Tiers in strict priority: emergency children placed; children placed; fewest extra homes for
     split sibling groups; then the quality score of ``policy.weights``. Tiers (1)-(3) are proven
     optimal; the score is optimal or reported with its gap when ``policy.time_limit_seconds`` stops it.
+
+    The team's decisions in ``instance.decisions`` are honoured: rejected pairs are never proposed;
+    held children stay in their held home (not matched again; the home's room falls by one). Raises
+    ``InputError`` when the held pairs are not lawful on their own (see ``validate.check_held``).
+
+    Settled children (in a whole cohort, every ``placed`` child with a ``current_place_id``; in a daily
+    match, those named in ``settled``, child id -> the home they live in and may keep) are matched
+    under ``policy.stability``: by default none is left without a home or moved to a home worse for
+    them, and each move costs ``weights.moves_settled_child`` (``Eligibility.protected``).
     """
     policy = policy or Policy()
     as_of = policy.as_of_date()
+    held_problems = check_held(instance, as_of, whole_cohort, policy)
+    if held_problems:
+        raise InputError([Problem("decisions.csv", None, "place_id", str(v)) for v in held_problems])
     t0 = time.perf_counter()
-    scope = make_scope(instance, whole_cohort)
+    scope = make_scope(instance, whole_cohort, settled)
     elig = Eligibility(instance, policy, scope, as_of)
     pats, sol, build_seconds = _solve(elig, policy, t0)
     t_pairs = time.perf_counter() - t0 - build_seconds - sum(s.solve_seconds for s in sol.stages)

@@ -101,8 +101,10 @@ def _ray_map(
         raise RuntimeError("the ray engine needs Ray: pip install 'placements[ray]'") from exc
     started = not ray.is_initialized()
     if started:
-        kwargs = {"include_dashboard": False, "log_to_driver": False, **(init_kwargs or {})}
-        ray.init(**kwargs, **({"address": address} if address else {}))
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, **(init_kwargs or {})}
+        if address:
+            kwargs["address"] = address
+        ray.init(**kwargs)
     try:
         remote = ray.remote(num_cpus=1)(fn)
         refs = [ray.put(s) for s in shared]

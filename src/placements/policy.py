@@ -8,12 +8,14 @@ back to a default.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
+from placements.codes import OfstedRating
 from placements.errors import InputError, Problem
 
 
@@ -40,6 +42,37 @@ class Weights(BaseModel):
     distance_cap_miles: float = Field(100.0, gt=0)
     out_of_area: int = Field(60, ge=0, description="a home outside the authority's area")
     per_100_gbp_week: int = Field(4, ge=0, description="per GBP 100 of weekly cost")
+    moves_settled_child: int = Field(
+        150,
+        ge=0,
+        description=(
+            "a settled child (one living in a home today, in a whole-cohort match or a recruitment plan) proposed "
+            "another home: what a move costs the child. Under the stability rule a move must also gain the child at "
+            "least this much by the score's own measures (see Policy.stability)"
+        ),
+    )
+
+
+class OfstedRule(BaseModel):
+    """Which Ofsted judgements of a home the authority accepts (``[ofsted]`` in policy.toml).
+
+    A home whose latest overall judgement is in ``never`` is not admissible for any child. One in
+    ``needs_approval`` is admissible only for the children a manager has approved for it (the home's
+    ``ofsted_approved_for`` column, which the web application's approvals can fill in). A home with
+    no judgement (not yet inspected, or not a children's home) is never held back by this rule.
+    A child's current home is exempt: the rule is about proposing homes, not about moving children.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    never: tuple[OfstedRating, ...] = Field((OfstedRating.INADEQUATE,), description="judgements never accepted")
+    needs_approval: tuple[OfstedRating, ...] = Field(
+        (OfstedRating.REQUIRES_IMPROVEMENT,), description="judgements accepted only for approved children"
+    )
+
+    def blocks(self, rating: OfstedRating | None, approved: bool) -> bool:
+        """Whether a home of this judgement is held back for a child (approved or not)."""
+        return rating is not None and (rating in self.never or (rating in self.needs_approval and not approved))
 
 
 class Policy(BaseModel):
@@ -50,6 +83,19 @@ class Policy(BaseModel):
     as_of: dt.date | None = Field(None, description="the day ages are taken on; default today")
     la_code: str | None = Field(None, description="the authority's ONS code (e.g. E06000018) for in/out of area")
     weights: Weights = Field(default_factory=Weights)
+    stability: Literal["protect", "strict", "allow_moves"] = Field(
+        "protect",
+        description=(
+            "when children who live in a home today are matched again (whole cohort, gaps, recruit). protect: none "
+            "is left without a home, moved to a less preferred setting (never out of a foster family), away from a "
+            "kinship carer or from brothers and sisters, or to a home that cannot deliver their plan; distance and "
+            "being in the authority's area may trade against the child's own other gains, and a move must gain the "
+            "child at least weights.moves_settled_child in all. strict: as protect, and no part of the child's score "
+            "(distance and area included) may be worse. allow_moves: any lawful home, as if every child needed one "
+            "(a move still costs weights.moves_settled_child). See docs/case-folder.md"
+        ),
+    )
+    ofsted: OfstedRule = Field(default_factory=OfstedRule)
     backend: Literal["scip", "highs", "cpsat"] = Field(
         "scip", description="solver: SCIP or HiGHS (MIP, shipped in OR-Tools) or CP-SAT; see docs/solvers.md"
     )
@@ -66,6 +112,15 @@ class Policy(BaseModel):
             "its bound are then those of the pruned model: see docs/solvers.md"
         ),
     )
+
+    @model_serializer(mode="wrap")
+    def _ofsted_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The ``[ofsted]`` rule is written only when it is not the default, so a policy that does not
+        change it serialises as it always did (the bench's instance fingerprints stay valid)."""
+        data: dict[str, Any] = handler(self)
+        if self.ofsted == OfstedRule():
+            data.pop("ofsted", None)
+        return data
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()
@@ -90,8 +145,44 @@ def load_policy(path: Path) -> Policy:
                 file=str(path),
                 row=None,
                 column=".".join(str(p) for p in err["loc"]),
-                message=err["msg"],
+                message=(
+                    "unknown key, not permitted in policy.toml" + unknown_key_hint(Policy, err["loc"])
+                    if err["type"] == "extra_forbidden"
+                    else err["msg"]
+                ),
             )
             for err in exc.errors()
         ]
         raise InputError(problems) from None
+
+
+def unknown_key_hint(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """``; did you mean 'x'?`` for a misspelt key at any nesting level (else the keys allowed there).
+
+    ``loc`` is pydantic's location of the unknown key, e.g. ``("weights", "per_mille")``: the
+    tables on the way are followed through the models' fields to the one the key was found in.
+    """
+    here: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if isinstance(part, int):  # an item of a list of tables
+            continue
+        field = here.model_fields.get(str(part)) if here is not None else None
+        here = _model_in(field.annotation) if field is not None else None
+    if here is None:
+        return ""
+    known = sorted(here.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return "; the keys allowed here are " + ", ".join(known)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly or as the items of a list or an optional value."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

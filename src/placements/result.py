@@ -21,7 +21,9 @@ import pandas as pd
 from placements.codes import Setting, Urgency
 from placements.eligibility import PENALTY_PARTS, Eligibility
 from placements.explain import shortlist, unplaced_reasons
+from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
+from placements.stability import moves
 
 #: Distance beyond which a home counts as far (the DfE's published threshold), miles.
 OVER_MILES = 20.0
@@ -89,6 +91,10 @@ class Summary:
     total_weekly_cost: float
     admissible_pairs: int
     patterns: int | None
+    #: Children matched again who live in a home today (a whole cohort's placed children, a recruitment
+    #: target's movers), and how many of them the proposal moves (``matches.csv``: ``moved_from``, ``move_reason``).
+    settled_children: int = 0
+    settled_moved: int = 0
     # A match in geographic pieces only (``placements.decompose``).
     pieces: int | None = None
     pieces_optimal: int | None = None
@@ -115,6 +121,8 @@ class Summary:
         "over_20_miles",
         "admissible_pairs",
         "patterns",
+        "settled_children",
+        "settled_moved",
         "objective",
         "bound",
     )
@@ -149,6 +157,8 @@ class MatchResult:
     unplaced: pd.DataFrame = field(repr=False)
     as_of: dt.date = dt.date.min
     whole_cohort: bool = False
+    #: Settled children who do not stay where they live: where to, and why (``placements.stability.moves``).
+    moves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def status(self) -> str:
@@ -156,6 +166,15 @@ class MatchResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.matches.copy()
+
+    def files(self) -> dict[str, str]:
+        """The four files of a match: matches.csv, shortlist.csv, unplaced.csv, summary.json."""
+        return {
+            "matches.csv": csv_text(self.matches),
+            "shortlist.csv": csv_text(self.shortlist),
+            "unplaced.csv": csv_text(self.unplaced),
+            "summary.json": json_text(self.summary.to_dict()),
+        }
 
 
 def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverStats, t0: float) -> MatchResult:
@@ -188,8 +207,10 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
             "age": elig.ages[rows] if len(rows) else [],
             "urgency": [elig.kids[r].urgency.value for r in rows],
             "distance_miles": elig.distance[rows, cols] if len(rows) else [],
+            "location_approximate": [places[c].location_approximate for c in cols],
             "in_area": elig.in_area(rows, cols) if len(rows) else [],
             "weekly_cost": [places[c].weekly_cost for c in cols],
+            "ofsted_rating": [places[c].ofsted_rating.value if places[c].ofsted_rating else "" for c in cols],
             "sibling_group": [elig.kids[r].sibling_group or "" for r in rows],
             "split": [r in split_groups for r in rows],
         }
@@ -202,12 +223,17 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
     ]
     matches = pd.concat([matches, parts], axis=1)
     matches["score_penalty"] = parts.sum(axis=1).astype(np.int64).to_numpy() if len(rows) else []
+    moved = moves(elig, home_of_row)
+    moved_from = dict(zip(moved["child_id"], moved["from_place_id"], strict=True))
+    why = dict(zip(moved["child_id"], moved["reason"], strict=True))
+    matches["moved_from"] = [moved_from.get(k, "") for k in matches["child_id"]]
+    matches["move_reason"] = [why.get(k, "") for k in matches["child_id"]]
 
     taken_by: dict[int, list[str]] = defaultdict(list)
     for r, c in home_of_row.items():
         taken_by[c].append(elig.kids[r].child_id)
     unplaced = unplaced_reasons(elig, set(home_of_row), taken_by)
-    short = shortlist(elig, policy.shortlist_size)
+    short = shortlist(elig, policy.shortlist_size, home_of_row)
 
     dist = matches["distance_miles"].to_numpy(dtype=float)
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
@@ -242,8 +268,10 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
         total_weekly_cost=round(float(matches["weekly_cost"].sum()), 2),
         admissible_pairs=len(elig.pairs),
         patterns=solver.patterns,
+        settled_children=int((elig.settled_at >= 0).sum()),
+        settled_moved=len(moved),
         bound_scope=solver.bound_scope,
         proven_after=solver.proven_after,
         tiers_bound=solver.tiers_bound,
     )
-    return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort)
+    return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort, moved)

@@ -3,14 +3,18 @@
 ``compute_gaps(instance, policy) -> Gaps`` returns plain data (a headline dict and pandas tables) so the
 command line, the HTML report and a notebook all show the same numbers. Every figure is a count or
 sum over the one-row-per-child table ``Gaps.children``, so the summary, the breakdowns and the CSVs
-cannot disagree. The three states are defined precisely in ``docs/gaps.md``:
+cannot disagree. The four states are defined precisely in ``docs/gaps.md``:
 
 - ``today``: each placed child at their ``current_place_id``; children needing a placement are
   unplaced; placed children with no ``current_place_id`` live outside the register (setting
   ``other``, cost unknown).
+- ``no_moves``: the best today's homes allow without moving any settled child: every child who lives
+  in a home stays there and the children needing one are matched into today's vacancies (the daily
+  match, ``match(cohort, policy)``). What recruitment must add to is this.
 - ``best``: the whole-cohort optimum of the engine, ``match(cohort, policy, whole_cohort=True)``,
-  every child on the register matched as if all needed a home, into today's homes only; children
-  living outside the register stay there (``register_cohort``).
+  every child on the register matched again into today's homes only, settled children under the
+  policy's stability rule (by default none is moved to a home worse for them, and each move gains the
+  child at least what moving costs); children living outside the register stay there (``register_cohort``).
 - ``ideal``: what the children need regardless of supply: every child has a home, in the first of
   their suitable settings that fits every route of their permanence plan, near their family home
   (within 20 miles, in the authority's area unless the family lives outside it), with all their
@@ -32,10 +36,19 @@ from placements.eligibility import RULE_ORDER, Eligibility, make_scope
 from placements.geo import miles
 from placements.instance import Instance
 from placements.io.writers import csv_text, json_text
+from placements.match import match
 from placements.policy import Policy
+from placements.stability import move_counts, moves, moves_sentence
 
-#: The three states, in the order they are shown.
-STATES: tuple[str, ...] = ("today", "best", "ideal")
+#: The four states, in the order they are shown.
+STATES: tuple[str, ...] = ("today", "no_moves", "best", "ideal")
+#: Each state in words (tables and charts).
+STATE_LABELS: dict[str, str] = {
+    "today": "today",
+    "no_moves": "best, nobody moves",
+    "best": "best, with moves",
+    "ideal": "ideal",
+}
 
 #: Distance beyond which a home counts as far (the DfE's published threshold).
 OVER_MILES = 20.0
@@ -54,6 +67,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("placed", "children with a home (today: including homes outside the register)"),
     ("unplaced", "children without a home (best: unplaceable with today's homes)"),
     ("in_family", "children living with a foster family"),
+    ("family_as_needed", "children who need a foster family (ideal) living with one"),
     ("under12_residential", "children under 12 in residential care"),
     ("under5_residential", "children under 5 in residential care"),
     ("siblings_apart", "children in a sibling group not living with every sibling"),
@@ -82,7 +96,7 @@ class Gaps:
 
     ``headline``: the answer to "how many children could live with a family today, and what is
     missing for the rest" (plain numbers and one sentence). ``children``: one row per child with the
-    three states side by side. ``summary_table``: metric x state. ``by_dimension``: per dimension a
+    four states side by side. ``moves``: the settled children the ``best`` state moves, where to and why. ``summary_table``: metric x state. ``by_dimension``: per dimension a
     table (group, metric, today, best, ideal). ``missing``: children who need a family but cannot
     have one even with the best use of today's homes, with the rule that stops them.
     """
@@ -94,12 +108,14 @@ class Gaps:
     missing: pd.DataFrame = field(repr=False)
     solver: dict[str, Any] = field(default_factory=dict)
     as_of: dt.date = dt.date.min
+    moves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table, by the file stem it is written under (``<name>.csv``)."""
         out = {"gaps_summary": self.summary_table}
         out.update({f"gaps_by_{name}": frame for name, frame in self.by_dimension.items()})
         out["gaps_missing"] = self.missing
+        out["gaps_moves"] = self.moves
         out["gaps_children"] = self.children
         return out
 
@@ -333,6 +349,7 @@ def _metric_values(frame: pd.DataFrame, state: str) -> dict[str, float]:
     out["unplaced"] = len(frame) - out["placed"]
     for m in (
         "in_family",
+        "family_as_needed",
         "under12_residential",
         "under5_residential",
         "siblings_apart",
@@ -354,14 +371,16 @@ def _table(frame: pd.DataFrame) -> pd.DataFrame:
     values = {s: _metric_values(frame, s) for s in STATES}
     rows = []
     for m, meaning in METRICS:
-        t, b, i = (values[s][m] for s in STATES)
+        t, n, b, i = (values[s][m] for s in STATES)
         rows.append(
             {
                 "metric": m,
                 "today": t,
+                "no_moves": n,
                 "best": b,
                 "ideal": i,
                 "today_to_best": round(b - t, 2),
+                "no_moves_to_best": round(b - n, 2),
                 "best_to_ideal": round(i - b, 2),
                 "meaning": meaning,
             }
@@ -400,7 +419,16 @@ def _missing(instance: Instance, policy: Policy, children: pd.DataFrame) -> pd.D
     exist that could take the child but the best match needs every one of them for other children.
     """
     want = children[(children["ideal_in_family"]) & ~(children["best_in_family"])]
-    cols = ["child_id", "age_band", "needs", "sibling_group_size", "best_setting", "binding_rule", "what_is_missing"]
+    cols = [
+        "child_id",
+        "age_band",
+        "needs",
+        "sibling_group_size",
+        "today_setting",
+        "best_setting",
+        "binding_rule",
+        "what_is_missing",
+    ]
     if len(want) == 0:
         return pd.DataFrame(columns=cols)
     policy = policy.replace(as_of=policy.as_of_date())
@@ -428,6 +456,11 @@ def _missing(instance: Instance, policy: Policy, children: pd.DataFrame) -> pd.D
             kind += f", with room for a sibling group of {size}"
         if binding is Rule.CAPACITY:
             text = f"more foster homes like those that could take this child: {kind}; every one is needed by other children"
+        elif binding is Rule.STABILITY:
+            text = (
+                f"{kind}, no worse for them than where they live today: the foster homes that could take them would "
+                "leave them worse off (further from home, away from siblings, ...) for less than a move costs"
+            )
         else:
             text = f"{kind} (today none passes the {binding.value} rule)"
         records.append(
@@ -436,6 +469,7 @@ def _missing(instance: Instance, policy: Policy, children: pd.DataFrame) -> pd.D
                 children.loc[r, "age_band"],
                 ";".join(needs),
                 size,
+                children.loc[r, "today_setting"] or "none",
                 children.loc[r, "best_setting"] or "none",
                 binding.value,
                 text,
@@ -444,36 +478,57 @@ def _missing(instance: Instance, policy: Policy, children: pd.DataFrame) -> pd.D
     return pd.DataFrame(records, columns=cols)
 
 
-def _headline(summary: pd.DataFrame, missing: pd.DataFrame) -> dict[str, Any]:
+def _headline(
+    summary: pd.DataFrame, missing: pd.DataFrame, counts: dict[str, Any], settled: int, policy: Policy
+) -> dict[str, Any]:
+    """The figures a commissioner reads first, each computed once here from the summary table (itself a
+    sum over ``Gaps.children``) and the missing table; every other output reads them from here."""
     v = summary.set_index("metric")
     fam = v.loc["in_family"]
+    needed = v.loc["family_as_needed"]
     n = int(v.loc["children", "today"])
     by_rule = missing.groupby("binding_rule").size().sort_values(ascending=False).to_dict() if len(missing) else {}
     by_band = missing.groupby("age_band").size().to_dict() if len(missing) else {}
     by_band = {label: int(by_band[label]) for label, _, _ in AGE_BANDS if label in by_band}
-    head = {
+    need = int(needed["ideal"])
+    head: dict[str, Any] = {
         "children": n,
         "children_outside_register": int(v.loc["cost_unknown", "today"]),
         "in_family_today": int(fam["today"]),
-        "could_live_with_family_today": int(fam["best"]),
-        "more_in_family_with_todays_homes": int(fam["best"] - fam["today"]),
-        "need_a_family": int(fam["ideal"]),
+        "need_a_family": need,
+        "need_a_family_with_one_today": int(needed["today"]),
+        "could_have_a_family_without_moves": int(needed["no_moves"]),
+        "could_have_a_family_with_todays_homes": int(needed["best"]),
         "family_homes_missing_for": len(missing),
+        "family_homes_missing_without_moves": need - int(needed["no_moves"]),
         "missing_by_binding_rule": {str(k): int(x) for k, x in by_rule.items()},
         "missing_by_age_band": by_band,
         "unplaceable_with_todays_homes": int(v.loc["unplaced", "best"]),
+        "unplaceable_without_moves": int(v.loc["unplaced", "no_moves"]),
+        "settled_children": settled,
+        "settled_children_moving": int(counts["moving"]),
+        "moves_by_setting": dict(counts["by_setting"]),
+        "moves_family_to_residential": int(counts["family_to_residential"]),
+        "moves_worse_for_the_child": int(counts["worse_for_the_child"]),
+        "stability": policy.stability,
         "under12_residential": {s: int(v.loc["under12_residential", s]) for s in STATES},
         "siblings_apart": {s: int(v.loc["siblings_apart", s]) for s in STATES},
         "weekly_cost": {s: float(v.loc["weekly_cost", s]) for s in STATES},
         "annual_cost": {s: float(v.loc["annual_cost", s]) for s in STATES},
     }
+    if len(missing) != need - head["could_have_a_family_with_todays_homes"]:  # pragma: no cover - one definition
+        raise RuntimeError("family homes missing disagree with the children needing a family; this is a bug")
     bands = ", ".join(f"{k} {x}" for k, x in by_band.items())
     rules = ", ".join(f"{k} {x}" for k, x in head["missing_by_binding_rule"].items())
     head["sentence"] = (
-        f"{head['could_live_with_family_today']} of {n} children could live with a foster family with today's homes "
-        f"({head['in_family_today']} do now; {head['children_outside_register']} live outside the register and are not "
-        f"judged). {head['need_a_family']} need a family; {len(missing)} of them cannot have one with today's homes"
+        f"Of {n} children, {need} need a foster family and {head['need_a_family_with_one_today']} of them live with "
+        f"one today ({head['children_outside_register']} live outside the register and are not judged). With "
+        f"today's homes {head['could_have_a_family_with_todays_homes']} could, "
+        f"{head['could_have_a_family_without_moves']} of them without moving any settled child; {len(missing)} "
+        "cannot"
         + (f" (by age: {bands}; stopped by: {rules})." if len(missing) else ".")
+        + " "
+        + moves_sentence(counts, settled)
     )
     return head
 
@@ -509,15 +564,16 @@ def compute_gaps(instance: Instance, policy: Policy | None = None) -> Gaps:
     Runs the engine's whole-cohort match once (``policy.time_limit_seconds``); tiers (1)-(3) of that
     match are proven, and ``solver`` in the result says whether the score is too.
     """
-    from placements.match import match
-
     policy = policy or Policy()
     policy = policy.replace(as_of=policy.as_of_date())
     cohort, outside = register_cohort(instance)
     best = match(cohort, policy, whole_cohort=True)
+    stay = match(cohort, policy)  # nobody moves: today's vacancies for the children needing a home
 
     today_homes = {c.child_id: (c.current_place_id if c.status is Status.PLACED else None) for c in instance.children}
     today_placed = {c.child_id: c.status is Status.PLACED for c in instance.children}
+    stay_homes = {k: v if v is not None else stay.assignment.get(k) for k, v in today_homes.items()}
+    stay_placed = {k: today_placed[k] or k in stay.assignment for k in today_homes}
     best_homes = {c.child_id: best.assignment.get(c.child_id) for c in instance.children}
     best_placed = {cid: pid is not None or cid in outside for cid, pid in best_homes.items()}
 
@@ -527,22 +583,34 @@ def compute_gaps(instance: Instance, policy: Policy | None = None) -> Gaps:
         [
             facts,
             _state_columns(instance, policy, "today", today_homes, today_placed),
+            _state_columns(instance, policy, "no_moves", stay_homes, stay_placed),
             _state_columns(instance, policy, "best", best_homes, best_placed),
             _ideal_columns(instance, policy, costs),
         ],
         axis=1,
     )
+    for state in STATES:  # children who need a family (their ideal) and live with one: never more than need one
+        children[f"{state}_family_as_needed"] = children["ideal_in_family"] & children[f"{state}_in_family"]
     children["_group_key"] = [c.sibling_group or f"\0{c.child_id}" for c in instance.children]
     summary_table = _table(children)
     by_dimension = {name: _dimension(children, name) for name in DIMENSIONS}
     missing = _missing(instance, policy, children)
-    headline = _headline(summary_table, missing)
+    elig = Eligibility(cohort, policy, make_scope(cohort, whole_cohort=True), policy.as_of_date())
+    index = cohort.place_index
+    moved = moves(
+        elig, {r: index[best.assignment[c.child_id]] for r, c in enumerate(elig.kids) if c.child_id in best.assignment}
+    )
+    counts = move_counts(moved)
+    settled = int((elig.settled_at >= 0).sum())
+    headline = _headline(summary_table, missing, counts, settled, policy)
     s = best.summary.to_dict()
     solver = {
         k: s[k] for k in ("status", "tiers_1_3_optimal", "objective", "bound", "gap", "seconds", "backend", "seed")
     }
     solver["children_matched"] = len(cohort.children)
     solver["children_outside_register_staying"] = len(outside)
+    solver["stability"] = policy.stability
+    solver["no_moves_status"] = stay.summary.status
     solver["reference_weekly_costs"] = {k.value: v for k, v in costs.items()}
     return Gaps(
         headline=headline,
@@ -552,4 +620,5 @@ def compute_gaps(instance: Instance, policy: Policy | None = None) -> Gaps:
         missing=missing,
         solver=solver,
         as_of=policy.as_of_date(),
+        moves=moved,
     )

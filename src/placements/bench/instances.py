@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from placements.instance import Instance
@@ -106,7 +107,7 @@ def generator_version() -> str:
     Without the models in it, an instance cached before a new field was added kept its old JSON
     and fingerprint, so a fresh clone disagreed with the reference recorded on a warm cache.
     """
-    src = Path(__file__).resolve().parents[1]
+    src = Path(str(files("placements")))
     h = hashlib.sha256()
     for pattern in _CACHED_FROM:
         for f in sorted(src.glob(pattern)):

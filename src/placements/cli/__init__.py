@@ -12,7 +12,21 @@ from typing import Annotated
 
 import typer
 
-from placements.cli import bench, cohort, conflicts, gaps, match, recruit, report, simulate, synth
+from placements.cli import (
+    bench,
+    cohort,
+    conflicts,
+    gaps,
+    match,
+    recruit,
+    register,
+    report,
+    serve,
+    simulate,
+    standard,
+    synth,
+    web,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -25,9 +39,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from placements import __version__
+        from importlib.metadata import version
 
-        typer.echo(f"placements {__version__}")
+        typer.echo(f"placements {version('placements')}")
         raise typer.Exit()
 
 
@@ -52,6 +66,10 @@ app.command("simulate")(simulate.simulate_cmd)
 app.command("simulate-plot")(simulate.simulate_plot_cmd)
 app.command("backtest")(simulate.backtest_cmd)
 app.command("bench")(bench.bench_cmd)
+app.add_typer(register.register_app, name="register")
+app.add_typer(standard.standard_app, name="standard")
+app.command("serve")(serve.serve_cmd)
+app.add_typer(web.web_app, name="web")
 
 
 def main() -> None:  # pragma: no cover

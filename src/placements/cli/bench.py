@@ -90,7 +90,7 @@ def bench_cmd(
         try:
             ref = json.loads(reference.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            problems.append(Problem(str(reference), exc.lineno, exc.colno, f"not valid JSON: {exc.msg}"))
+            problems.append(Problem(str(reference), exc.lineno, f"character {exc.colno}", f"not valid JSON: {exc.msg}"))
     if problems:
         fail(problems)
     out = out or Path("out") / f"bench-{tier}"

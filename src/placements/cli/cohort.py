@@ -1,8 +1,11 @@
 """``placements cohort --ssda903 DIR --as-of DATE [--out FILE] [--la-code CODE]``.
 
-Writes the cohort (one row per child looked after on the date) and ``problems.csv`` beside it, both
-at once or neither. Registered in ``placements.cli``; the cli is imported inside the function so
-this module can be imported by cli.py without a cycle.
+Writes the cohort (one row per child looked after on the date) and, beside it, its problems report
+named after it (``--out out/cohort.csv`` gives ``out/cohort.problems.csv``), both at once or neither.
+Named after the cohort, the report can only ever replace the report of an earlier run to the same
+file: never a ``problems.csv`` of the user's own, nor another cohort's. Registered in
+``placements.cli``; the cli is imported inside the function so this module can be imported by cli.py
+without a cycle.
 """
 
 from __future__ import annotations
@@ -18,42 +21,68 @@ from placements.errors import InputError, Problem
 if TYPE_CHECKING:  # the reader loads pandas; the CLI imports this module only to register the command
     pass
 
-PROBLEMS_FILE = "problems.csv"
 SHOW_PROBLEMS = 20
+
+
+def problems_path(out: Path) -> Path:
+    """Where the problems report of the cohort ``out`` goes: beside it, named after it."""
+    return out.with_name(out.stem + ".problems.csv")
 
 
 def cohort_cmd(
     ssda903: Annotated[Path, typer.Option(help="SSDA903 CSV folder (one year, or a folder per collection year)")],
     as_of: Annotated[str, typer.Option(help="the day the cohort is taken on, YYYY-MM-DD")],
-    out: Annotated[Path, typer.Option(help="cohort CSV to write; problems.csv is written beside it")] = Path(
-        "out/cohort.csv"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="cohort CSV to write; its problems go beside it in NAME.problems.csv")
+    ] = Path("out/cohort.csv"),
     la_code: Annotated[
-        str | None, typer.Option(help="responsible authority's ONS code (default: the data's LA column)")
+        str | None,
+        typer.Option(help="responsible authority's ONS code (default: policy, LA column, else most HOME_POST)"),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="policy.toml whose la_code to use (default: one in or beside --ssda903)")
     ] = None,
 ) -> None:
     """One row per child looked after on --as-of: placement, distance, area, stability, reviews."""
     from rich.table import Table
 
     from placements.domain import parse_date
-    from placements.io.ssda903.cohort import all_issues, cohort_csv, read_cohort
+    from placements.io.ssda903.cohort import all_issues, cohort_csv, read_cohort_said
     from placements.io.ssda903.read import issues_frame
+    from placements.policy import load_policy
 
     try:
         day = parse_date(as_of)
     except ValueError as exc:
         fail([Problem("--as-of", None, None, str(exc))])
-    if out.name == PROBLEMS_FILE:
-        fail([Problem("--out", None, None, f"{PROBLEMS_FILE} is written beside the cohort; name the cohort otherwise")])
+    report = problems_path(out)
+    for target in (out, report):
+        if target.is_dir():
+            fail(
+                [
+                    Problem(
+                        str(target), None, None, "is a folder; --out names the cohort's CSV file, e.g. out/cohort.csv"
+                    )
+                ]
+            )
+    if out.parent.exists() and not out.parent.is_dir():
+        fail([Problem(str(out.parent), None, None, "is a file, so --out cannot be written inside it")])
+    policy_file = policy
+    if policy_file is None:
+        near = [ssda903 / "policy.toml", ssda903.parent / "policy.toml"] if ssda903.is_dir() else []
+        policy_file = next((p for p in [*near, ssda903.parent / "policy.toml"] if p.is_file()), None)
+    elif not policy_file.is_file():
+        fail([Problem(str(policy_file), None, None, "policy file not found")])
     try:
+        policy_la = load_policy(policy_file).la_code if policy_file is not None and la_code is None else None
         with console.status(
             f"Reading {ssda903} and finding who was looked after on {day.isoformat()}...", spinner="dots"
         ):
-            data, built = read_cohort(ssda903, day, la_code)
+            data, built, source = read_cohort_said(ssda903, day, la_code, policy_la, str(policy_file))
     except InputError as exc:
         fail(exc.problems)
     inputs = {Path(f).resolve() for files in data.files.values() for f in files}
-    for target in (out, out.parent / PROBLEMS_FILE):
+    for target in (out, report):
         if target.resolve() in inputs:
             fail([Problem(str(target), None, None, "would overwrite an SSDA903 input file; choose another --out")])
 
@@ -63,7 +92,7 @@ def cohort_cmd(
         out.parent,
         {
             out.name: cohort_csv(frame, data.regional),
-            PROBLEMS_FILE: issues_frame(issues).to_csv(index=False, lineterminator="\n"),
+            report.name: issues_frame(issues).to_csv(index=False, lineterminator="\n"),
         },
     )
 
@@ -87,11 +116,12 @@ def cohort_cmd(
         ),
         ("reviews overdue", int(frame["review_overdue"].fillna(False).astype(bool).sum())),
         ("rows repeated across years, merged", data.repeats_merged),
-        ("problems (problems.csv)", len(issues)),
+        (f"problems ({report.name})", len(issues)),
     ]
     for k, v in rows:
         head.add_row(k, str(v))
     console.print(head)
+    console.print(f"Responsible authority: {source}")
     if issues:
         t = Table(title=f"Problems (first {min(SHOW_PROBLEMS, len(issues))} of {len(issues)})")
         for col in ("table", "file", "row", "column", "problem", "what was done"):

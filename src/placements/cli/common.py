@@ -15,6 +15,7 @@ so ``placements --help`` starts in a fraction of a second.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -88,7 +89,7 @@ def out_problems(
 
 
 def read_case(
-    case_dir: Path | None, out: Path, as_of: str | None, overrides: dict[str, object] | None = None
+    case_dir: Path | None, out: Path, as_of: str | None, overrides: Mapping[str, object] | None = None
 ) -> tuple[Path, CaseFolder | None, list[Problem]]:
     """What every command does first: default folder, ``--out`` check, ``--as-of``, read and check the folder.
 
@@ -109,9 +110,13 @@ def read_case(
     if problems:
         return case_dir, None, problems
     try:
-        return case_dir, read_case_folder(case_dir, overrides), []
+        folder = read_case_folder(case_dir, overrides)
     except InputError as exc:
         return case_dir, None, exc.problems
+    from placements.validate import held_problems  # decisions.csv: holds that no longer pass a hard rule
+
+    held = held_problems(folder)
+    return (case_dir, None, held) if held else (case_dir, folder, [])
 
 
 def warn(folder: CaseFolder) -> None:
@@ -129,7 +134,7 @@ def pseudonymiser_or_problems(pseudonymise: bool, key_file: Path | None) -> tupl
         return None, exc.problems
 
 
-def write_guarded(out: Path, files: dict[str, str | bytes], privacy: Privacy) -> list[Path]:
+def write_guarded(out: Path, files: Mapping[str, str | bytes], privacy: Privacy) -> list[Path]:
     """Check every file, then write them all atomically; a disclosure exits 3 with nothing written."""
     from placements.privacy.guard import DisclosureError
 
@@ -143,7 +148,7 @@ def write_guarded(out: Path, files: dict[str, str | bytes], privacy: Privacy) ->
     return write(out, files)
 
 
-def write(out: Path, files: dict[str, str | bytes]) -> list[Path]:
+def write(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     """Write ``files`` into ``out`` all at once; a folder that cannot be written is a problem, not a traceback."""
     from placements.io.writers import write_files
 
@@ -151,6 +156,9 @@ def write(out: Path, files: dict[str, str | bytes]) -> list[Path]:
         return write_files(out, files)
     except InputError as exc:
         fail(exc.problems)
+    except OSError as exc:  # a file where the folder should be, no permission, a full disk: said, not a traceback
+        where = exc.filename or out
+        fail([Problem(str(where), None, None, f"cannot write the output here ({exc.strerror or exc})")])
 
 
 def print_written(paths: list[Path]) -> None:

@@ -26,7 +26,7 @@ SHOW_ROWS = 20
 
 
 def conflicts_csv(frame: Any) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+    return str(frame.to_csv(index=False, lineterminator="\n"))
 
 
 def conflicts_cmd(

@@ -19,7 +19,7 @@ from placements.cli.common import (
 )
 
 #: Metrics shown per age band on the terminal (every metric is in the CSVs).
-BAND_METRICS = ("children", "unplaced", "in_family", "under12_residential", "siblings_apart", "over_20_miles")
+BAND_METRICS = ("children", "unplaced", "family_as_needed", "under12_residential", "siblings_apart", "over_20_miles")
 
 
 def _num(v: Any) -> str:
@@ -45,7 +45,7 @@ def gaps_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from placements.analysis.gaps import STATES, compute_gaps
+    from placements.analysis.gaps import STATE_LABELS, STATES, compute_gaps
     from placements.privacy.guard import Privacy
     from placements.privacy.results import protect_files
 
@@ -70,7 +70,7 @@ def gaps_cmd(
     t = Table(title=f"Sufficiency gaps as of {privacy.text(gaps.as_of.isoformat())}: {h['children']} children")
     t.add_column("metric")
     for s in STATES:
-        t.add_column(s, justify="right")
+        t.add_column(STATE_LABELS[s], justify="right")
     t.add_column("today -> best", justify="right")
     t.add_column("best -> ideal", justify="right")
     for row in gaps.summary_table.itertuples():
@@ -82,7 +82,7 @@ def gaps_cmd(
         )
     console.print(t)
     band = gaps.by_dimension["age_band"]
-    b = Table(title="By age band (today / best / ideal)")
+    b = Table(title="By age band (" + " / ".join(STATE_LABELS[s] for s in STATES) + ")")
     b.add_column("age band")
     for m in BAND_METRICS:
         b.add_column(m.replace("_", " "), justify="right")
@@ -90,17 +90,31 @@ def gaps_cmd(
         v = sub.set_index("metric")
         b.add_row(str(label), *(" / ".join(_num(v.loc[m, s]) for s in STATES) for m in BAND_METRICS))
     console.print(b)
+    if len(gaps.moves):
+        mv = Table(title=f"Settled children who would move in the best state ({len(gaps.moves)}; first 20)")
+        for col in ("child", "age", "from", "to", "why"):
+            mv.add_column(col)
+        for r in gaps.moves.head(20).itertuples():
+            mv.add_row(
+                privacy.id(r.child_id),
+                str(r.age),
+                f"{r.from_place_id} {r.from_setting}",
+                f"{r.to_place_id} {r.to_setting}".strip() or "no home",
+                r.reason,
+            )
+        console.print(mv)
     if len(gaps.missing):
-        m = Table(title=f"Family homes missing ({len(gaps.missing)} children; first 20)")
+        missing = Table(title=f"Family homes missing ({len(gaps.missing)} children; first 20)")
         for col in ("child", "age band", "best today", "rule", "what is missing"):
-            m.add_column(col)
+            missing.add_column(col)
         for r in gaps.missing.head(20).itertuples():
-            m.add_row(privacy.id(r.child_id), r.age_band, r.best_setting, r.binding_rule, r.what_is_missing)
-        console.print(m)
+            missing.add_row(privacy.id(r.child_id), r.age_band, r.best_setting, r.binding_rule, r.what_is_missing)
+        console.print(missing)
     sv = gaps.solver
     console.print(
         f"Best state: whole-cohort match {sv['status']} (tiers 1-3 proven: {sv['tiers_1_3_optimal']}, "
-        f"score gap {sv['gap']}), {sv['seconds']} s"
+        f"score gap {sv['gap']}), {sv['seconds']} s; settled children under the stability rule "
+        f"'{sv['stability']}' (policy.toml: stability)"
     )
     if not sv["tiers_1_3_optimal"]:
         console.print(

@@ -79,7 +79,6 @@ def match_cmd(
     if verbose:
         logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
         logging.getLogger("placements").setLevel(logging.DEBUG)
-    from placements.io.writers import result_files
     from placements.match import match
     from placements.privacy.guard import Privacy
     from placements.privacy.results import protect_result
@@ -115,7 +114,7 @@ def match_cmd(
                 fail([Problem("--engine", None, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)])
     privacy = Privacy(folder.instance, pseudonymiser)
     result = protect_result(result, privacy)
-    written = write_guarded(out, result_files(result), privacy)
+    written = write_guarded(out, result.files(), privacy)
     print_result(result, show)
     console.print(proof_sentence(result.summary, folder.policy.time_limit_seconds))
     print_written(written)
@@ -219,6 +218,13 @@ def print_result(result: MatchResult, show: int) -> None:
     for key in PRINTED:
         head.add_row(key.replace("_", " "), str(getattr(s, key)))
     console.print(head)
+    if s.settled_children:
+        from placements.stability import move_counts, moves_sentence
+
+        console.print(
+            moves_sentence(move_counts(result.moves), s.settled_children)
+            + " Each move and why: matches.csv (moved_from, move_reason)."
+        )
     m = result.matches
     if len(m):
         t = Table(title=f"Proposed homes (first {min(show, len(m))} of {len(m)})")

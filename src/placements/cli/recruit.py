@@ -61,13 +61,13 @@ def recruit_cmd(
     pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
     _, folder, read_problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})
     problems += read_problems
-    allowed = ", ".join(t.value for t in Target)
+    allowed = ", ".join(x.value for x in Target)
     targets = []
-    for t in target or [Target.NO_UNDER12_RESIDENTIAL.value]:
-        if t not in {x.value for x in Target}:
-            problems.append(Problem("--target", None, None, f"unknown target {t!r}; allowed: {allowed}"))
-        elif Target(t) not in targets:
-            targets.append(Target(t))
+    for name in target or [Target.NO_UNDER12_RESIDENTIAL.value]:
+        if name not in {x.value for x in Target}:
+            problems.append(Problem("--target", None, None, f"unknown target {name!r}; allowed: {allowed}"))
+        elif Target(name) not in targets:
+            targets.append(Target(name))
     if budget is not None and budget < 0:
         problems.append(Problem("--budget", None, None, f"a budget cannot be negative ({budget:g})"))
     if horizon_weeks < 0:
@@ -107,14 +107,15 @@ def recruit_cmd(
     written = write_guarded(out, protect_files(plan.files(), privacy), privacy)
 
     h = plan.headline
-    what = " and ".join(h["targets"])
-    if h["mode"] == "budget":
-        console.print(f"[bold]The most {_gbp(budget)} reaches towards {what}:[/]")
-    elif not h["target_reachable"]:
-        console.print(f"[bold red]No mix of these profiles reaches {what}; the most they reach:[/]")
-    else:
-        console.print(f"[bold]Cheapest mix reaching {what}:[/]")
-    t = Table(title="Households to recruit")
+    colour = {"reached": "bold green", "budget": "bold"}.get(h["status"], "bold red")
+    console.print(f"[{colour}]{h['sentence']}[/]", highlight=False)
+    title = {
+        "reached": "Households to recruit",
+        "budget": "Households to recruit",
+        "not reached": "Households of the most the profiles can do (the target is not reached)",
+        "not proven": "Households of the best mix found (the target is not proven reached)",
+    }[h["status"]]
+    t = Table(title=title)
     for col in ("profile", "ages", "places", "area", "households", "children", "one-off", "plan cost"):
         t.add_column(col, justify="left" if col in ("profile", "area") else "right")
     for r in plan.households[plan.households["households"] > 0].itertuples():
@@ -137,6 +138,7 @@ def recruit_cmd(
     console.print(p)
     s = Table(show_header=False, title="Summary")
     for key in (
+        "status",
         "households",
         "one_off_cost",
         "plan_cost",
@@ -144,6 +146,8 @@ def recruit_cmd(
         "children_newly_placed",
         "children_to_family",
         "children_to_family_because_of_recruits",
+        "moves_family_to_residential",
+        "moves_worse_for_the_child",
         "weekly_saving",
         "annual_saving",
         "weekly_saving_in_new_households",
@@ -162,7 +166,7 @@ def recruit_cmd(
     moving = plan.moves[plan.moves["moves"] & (plan.moves["from_place_id"] != "")]
     if len(moving):
         m = Table(title=f"Children who would move ({len(moving)}; first 20)")
-        for col in ("child", "age band", "from", "to", "profile", "GBP/week saved"):
+        for col in ("child", "age band", "from", "to", "profile", "GBP/week saved", "why"):
             m.add_column(col)
         for r in moving.head(20).itertuples():
             m.add_row(
@@ -172,6 +176,7 @@ def recruit_cmd(
                 f"{r.to_place_id} {r.to_setting}",
                 r.to_profile,
                 f"{r.weekly_saving:,.0f}",
+                r.move_reason,
             )
         console.print(m)
     console.print("Wrote " + ", ".join(str(p) for p in written))

@@ -41,6 +41,10 @@ def report_cmd(
         float, typer.Option(help="seconds per solve of each recruitment option (three targets, several solves each)")
     ] = 20.0,
     recruit_iterations: Annotated[int, typer.Option(help="most mixes the engine is asked to confirm per target")] = 10,
+    simulation: Annotated[
+        Path | None,
+        typer.Option(help="a simulation's output folder (placements simulate --out DIR): adds its scenario comparison"),
+    ] = None,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
 ) -> None:
@@ -55,6 +59,7 @@ def report_cmd(
     from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
     from placements.reports.html.build import report_data, report_files
+    from placements.reports.html.simulation import read_simulation
     from placements.resources import default_profiles
 
     pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
@@ -81,6 +86,12 @@ def report_cmd(
             recruit_inputs = (loaded, candidate_places(loaded, folder.instance, str(path)))
         except InputError as exc:
             problems.extend(exc.problems)
+    sim = None
+    if simulation is not None:
+        try:
+            sim = read_simulation(simulation)
+        except InputError as exc:
+            problems.extend(Problem(f"--simulation {p.file}", p.row, p.column, p.message) for p in exc.problems)
     if problems or folder is None or settings is None:
         fail(problems)
     warn(folder)
@@ -104,13 +115,17 @@ def report_cmd(
             recruit = recruitment_options(
                 folder.instance, folder.policy, profs, candidates, recruit_time_limit, recruit_iterations, step
             )
-        rd, _ = report_data(folder, findings, [(r.code, r.severity) for r in rules], recruit, step=step)
-        files = report_files(rd, privacy, folder.policy.la_code, html_name=out.name, step=step)
+        rd, _ = report_data(folder, findings, [(r.code, r.severity) for r in rules], recruit, step=step, simulation=sim)
+        files = report_files(rd, privacy, folder.policy.la_code, html_name=out.name, step=step, simulation=sim)
     written = write_guarded(out.parent, files, privacy)
 
-    t = Table(title=f"Report as of {privacy.text(day.isoformat())}", show_header=False)
-    for k, v in rd.key_figures.items():
-        t.add_row(k.replace("_", " "), f"{v:,}" if isinstance(v, int) else f"{v:,.2f}")
+    t = Table(title=f"Key figures as of {privacy.text(day.isoformat())}")
+    for col in ("figure", "value", "unit", "note"):
+        t.add_column(col, justify="right" if col == "value" else "left")
+    for f in rd.key_figures:
+        v = f["value"]
+        shown = "-" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+        t.add_row(f["figure"], shown, f["unit"], f["note"])
     console.print(t)
     console.print(f"[bold]{privacy.text(rd.headline)}[/]", highlight=False)
     console.print(f"Wrote {out} and {len(written) - 1} more file(s) in {out.parent}")

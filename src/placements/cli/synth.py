@@ -24,6 +24,9 @@ def synth_cmd(
     as_of: Annotated[str, typer.Option(help="as-of date of the synthetic authority")] = "2026-11-23",
     scale: Annotated[float, typer.Option(help="multiply every authority's size (e.g. 0.1 for a quick England)")] = 1.0,
     check: Annotated[Path | None, typer.Option(help="check a synth folder's figures against their targets")] = None,
+    ssda903_format: Annotated[
+        str, typer.Option(help="the history as csv (one file per table) or xml (the DfE's EXPSSDA903)")
+    ] = "csv",
 ) -> None:
     """Write a synthetic authority (case folder, five years of SSDA903, ground truth), or --check one.
 
@@ -38,6 +41,8 @@ def synth_cmd(
         fail([Problem("--out", None, None, "give --out DIR to write into, or --check DIR to check a folder")])
     if profile not in PROFILES:
         fail([Problem("--profile", None, None, f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")])
+    if ssda903_format not in ("csv", "xml"):
+        fail([Problem("--ssda903-format", None, None, f"choose csv or xml, not {ssda903_format!r}")])
     if not scale > 0:
         fail([Problem("--scale", None, None, f"must be above 0, not {scale}")])
     from placements.domain import parse_date
@@ -60,7 +65,7 @@ def synth_cmd(
         def step(done: int, total: int, what: str = "authorities") -> None:
             bar.update(task, completed=done, total=total, description=f"Generating {profile}: {what}")
 
-        files = generate(profile, seed, day, scale, progress=step)
+        files = generate(profile, seed, day, scale, progress=step, ssda903_format=ssda903_format)
     written = write(out, files)
     console.print(f"wrote {len(written)} files into {out} in {time.perf_counter() - started:.1f} s")
 

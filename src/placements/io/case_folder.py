@@ -9,21 +9,23 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from placements.domain import Child, Place
+from placements.domain import Child, Decision, Place
 from placements.errors import InputError, Problem
 from placements.geo import normalise_postcode
 from placements.instance import Instance, cross_check
 from placements.io import postcodes
+from placements.io.sniff import SAVE_AS_CSV, not_text
 from placements.policy import Policy, load_policy
 
 CHILDREN_REQUIRED = ("child_id", "date_of_birth", "sex", "status")
 PLACES_REQUIRED = ("place_id", "setting", "provider", "vacancies", "age_min", "age_max", "weekly_cost")
+DECISIONS_REQUIRED = ("child_id", "place_id", "decision")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class CaseFolder:
     instance: Instance
     policy: Policy
     warnings: tuple[Problem, ...] = ()
+    #: decisions.csv's path and the line of each (child_id, place_id) row, so that a rule a hold breaks
+    #: (found by ``placements.validate.held_problems``, above this reader) names the line.
+    decisions_file: str | None = None
+    decision_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,10 +51,18 @@ def _read_csv(path: Path, required: tuple[str, ...], problems: list[Problem]) ->
     if not path.exists():
         problems.append(Problem(name, None, None, "file not found"))
         return None
+    if not path.is_file():
+        problems.append(Problem(name, None, None, "is a folder, not a CSV file"))
+        return None
+    raw = path.read_bytes()
+    spreadsheet = not_text(raw)
+    if spreadsheet:
+        problems.append(Problem(name, None, None, spreadsheet))
+        return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, None, None, f"not UTF-8 text: {exc}"))
+        problems.append(Problem(name, None, None, f"not UTF-8 text ({exc}); {SAVE_AS_CSV}"))
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     lines: list[tuple[int, list[str]]] = []  # (line the record starts on, fields)
@@ -194,8 +208,23 @@ def read_places(path: Path, problems: list[Problem]) -> tuple[list[Place], _Tabl
                 )
             )
     warnings = near_miss_columns(table, set(Place.model_fields) | {"local_authority"})
+    # A blank vacancy is one nobody has confirmed (``placements register ofsted`` leaves them so): none is offered.
+    unconfirmed = [r for r in table.rows if r.get("vacancies", "") == ""]
+    if unconfirmed:
+        warnings.append(
+            Problem(
+                str(table.path),
+                int(unconfirmed[0]["__line__"]),
+                "vacancies",
+                f"{len(unconfirmed)} home(s) with blank vacancies (not confirmed): read as no vacancy",
+            )
+        )
     found = _resolve_postcodes([(table, "postcode")], problems)
-    places = _validate(Place, table, [_place_values(r, found) for r in table.rows], problems)
+    values = [_place_values(r, found) for r in table.rows]
+    for v in values:
+        if v.get("vacancies", "") == "":
+            v["vacancies"] = "0"
+    places = _validate(Place, table, values, problems)
     return places, table, warnings
 
 
@@ -221,17 +250,41 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
 
     children_t = _read_csv(folder / "children.csv", CHILDREN_REQUIRED, problems)
     places, places_t, place_warnings = read_places(folder / "places.csv", problems)
-    if children_t is None or places_t is None:
+    if children_t is not None and not children_t.rows:
+        # Said once: every place naming a child (kinship_for) would otherwise be a knock-on problem.
+        problems.append(
+            Problem(
+                str(children_t.path),
+                None,
+                None,
+                "no children: the file has a header row but no child rows (one row per child is needed)",
+            )
+        )
+        raise InputError(problems)
+    # decisions.csv is optional: the placement team's held and rejected (child, home) pairs.
+    decisions_path = folder / "decisions.csv"
+    decisions_t = _read_csv(decisions_path, DECISIONS_REQUIRED, problems) if decisions_path.exists() else None
+    if children_t is None or places_t is None or (decisions_path.exists() and decisions_t is None):
         raise InputError(problems)
     warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"}) + place_warnings
 
     found = _resolve_postcodes([(children_t, "home_postcode")], problems)
     children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
+    decisions: list[Decision] = []
+    if decisions_t is not None:
+        warnings += near_miss_columns(decisions_t, set(Decision.model_fields))
+        decisions = _validate(Decision, decisions_t, [dict(r) for r in decisions_t.rows], problems)
     if problems:
         raise InputError(problems)
-    for cp in cross_check(tuple(children), tuple(places)):
-        table = children_t if cp.table == "children" else places_t
+    tables = {"children": children_t, "places": places_t, "decisions": decisions_t}
+    for cp in cross_check(tuple(children), tuple(places), tuple(decisions)):
+        table = tables[cp.table]
+        assert table is not None
         problems.append(Problem(str(table.path), int(table.rows[cp.index]["__line__"]), cp.column, cp.message))
     if problems:
         raise InputError(problems)
-    return CaseFolder(Instance(children=tuple(children), places=tuple(places)), policy, tuple(warnings))
+    instance = Instance(children=tuple(children), places=tuple(places), decisions=tuple(decisions))
+    if decisions_t is None:
+        return CaseFolder(instance, policy, tuple(warnings))
+    lines = {(r["child_id"], r["place_id"]): int(r["__line__"]) for r in decisions_t.rows}
+    return CaseFolder(instance, policy, tuple(warnings), str(decisions_t.path), lines)

@@ -10,19 +10,29 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from placements.result import MatchResult
+from placements.errors import InputError, Problem
 
 
-def write_files(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
-    """Write ``name -> content`` into ``out_dir`` atomically; returns the paths written."""
+def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write ``name -> content`` into ``out_dir`` atomically; returns the paths written.
+
+    A folder that cannot be written (an existing file of that name, no permission) is an
+    ``InputError`` naming it, raised before anything is written.
+    """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError([Problem(str(out_dir), None, None, "is an existing file, not a folder; choose a folder")])
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise InputError([Problem(str(out_dir), None, None, f"cannot be written: {exc.strerror}")]) from None
     try:
         for name, content in files.items():
             target = staging / name
@@ -45,24 +55,9 @@ def write_files(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
 
 def csv_text(frame: pd.DataFrame) -> str:
     """A table as every output writes it: no index, ten significant digits, Unix line ends."""
-    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    return str(frame.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
 
 
 def json_text(value: Any) -> str:
     """A JSON output: indented, in the order given, with a final newline."""
     return json.dumps(value, indent=2) + "\n"
-
-
-def result_files(result: MatchResult) -> dict[str, str]:
-    """The four files of a match: matches.csv, shortlist.csv, unplaced.csv, summary.json."""
-    summary: dict[str, Any] = result.summary.to_dict()
-    return {
-        "matches.csv": csv_text(result.matches),
-        "shortlist.csv": csv_text(result.shortlist),
-        "unplaced.csv": csv_text(result.unplaced),
-        "summary.json": json_text(summary),
-    }
-
-
-def write_result(result: MatchResult, out_dir: Path) -> list[Path]:
-    return write_files(out_dir, result_files(result))

@@ -36,6 +36,8 @@ class CpSatModel:
         ix = index_patterns(pats)
         for idx in ix.by_row:  # each child lives in at most one home
             m.add_at_most_one(w[i] for i in idx)
+        for idx in ix.required:  # a settled child the stability rule protects keeps a home
+            m.add(sum(w[i] for i in idx) >= 1)
         for idx in ix.by_group_place:  # a group uses a home through one pattern
             m.add_at_most_one(w[i] for i in idx)
         for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone

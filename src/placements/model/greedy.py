@@ -25,8 +25,15 @@ from placements.eligibility import Eligibility
 from placements.model.patterns import Patterns, group_rows
 
 
-def greedy_rows(elig: Eligibility, order: Literal["arrival", "hardest"] = "arrival") -> dict[int, int]:
-    """Row in scope -> place index, one child at a time (see the module docstring for the steps)."""
+def greedy_rows(
+    elig: Eligibility, order: Literal["arrival", "hardest"] = "arrival", stay: bool = False
+) -> dict[int, int]:
+    """Row in scope -> place index, one child at a time (see the module docstring for the steps).
+
+    ``stay``: the settled children the stability rule protects (``Eligibility.protected``) first stay
+    where they live, and the others are matched around them (the optimiser's start when they must
+    keep a home).
+    """
     n = len(elig.kids)
     admissible = elig.candidates
     penalty = np.full(admissible.shape, np.iinfo(np.int64).max, dtype=np.int64)
@@ -48,6 +55,13 @@ def greedy_rows(elig: Eligibility, order: Literal["arrival", "hardest"] = "arriv
     limit_applies = elig.fostering_limit_applies
     new_at: dict[int, list[int]] = {}
     home_of_row: dict[int, int] = {}
+    if stay:
+        for r in np.flatnonzero(elig.protected).tolist():
+            p = int(elig.settled_at[r])
+            home_of_row[r] = p
+            new_at.setdefault(p, []).append(r)
+            room[p] -= 1
+        sequence = [r for r in sequence if r not in home_of_row]
 
     def fits(r: int, p: int) -> bool:
         if room[p] < 1:

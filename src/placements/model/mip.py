@@ -123,6 +123,8 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
 
     for idx in ix.by_row:  # each child lives in at most one home
         row(idx, [1.0] * len(idx), -inf, 1.0)
+    for idx in ix.required:  # a settled child the stability rule protects keeps a home
+        row(idx, [1.0] * len(idx), 1.0, inf)
     for idx in ix.by_group_place:  # a group uses a home through one pattern
         row(idx, [1.0] * len(idx), -inf, 1.0)
     place_at: list[tuple[int, str, int]] = []

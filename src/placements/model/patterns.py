@@ -9,12 +9,12 @@ home's capacity bounds the subset size, so enumeration stays small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 
-from placements.eligibility import Eligibility
+from placements.eligibility import WELFARE_PARTS, Eligibility
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Patterns:
     groups: list[tuple[int, ...]]  # scope rows per group
     limit: np.ndarray  # per place: new children allowed alongside non-exclusive patterns
     capacity: np.ndarray  # per place: new children allowed at all
+    #: Scope rows that must be placed: settled children the stability rule protects (they keep a home).
+    required: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.group)
@@ -77,6 +79,10 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     top = np.where(others == 0, capacity, limit)
     groups = group_rows(elig)
     apart_weight = elig.policy.weights.sibling_apart
+    protected = elig.protected
+    settled_at = elig.settled_at
+    together = elig.together_today
+    welfare = _welfare_of(elig, pairs)
     group_of = np.zeros(len(elig.kids), dtype=np.int64)
     size_of = np.zeros(len(elig.kids), dtype=np.int64)
     for gi, rows in enumerate(groups):
@@ -114,6 +120,8 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
             able = homes[p]
             for k in range(1, min(len(able), int(top[p])) + 1):
                 for subset in combinations(able, k):
+                    if not _no_worse(subset, p, len(rows), protected, settled_at, together, welfare, elig):
+                        continue
                     g_l.append(gi)
                     p_l.append(p)
                     s_l.append(k)
@@ -145,7 +153,50 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
         groups=groups,
         limit=limit.astype(np.int64),
         capacity=capacity.astype(np.int64),
+        required=tuple(np.flatnonzero(protected).tolist()),
     )
+
+
+def _welfare_of(elig: Eligibility, pairs: object) -> dict[tuple[int, int], int]:
+    """(row, place) -> the child's own part of the score there (``WELFARE_PARTS``), for the protected
+    children of sibling groups (the only ones ``_no_worse`` asks about)."""
+    prot = elig.protected & (elig.siblings_in_scope > 0)
+    if not prot.any():
+        return {}
+    frame = pairs[prot[pairs["row"].to_numpy()]]  # type: ignore[index]
+    total = frame[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
+    return {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
+
+
+def _no_worse(
+    subset: tuple[int, ...],
+    p: int,
+    group_size: int,
+    protected: np.ndarray,
+    settled_at: np.ndarray,
+    together: np.ndarray,
+    welfare: dict[tuple[int, int], int],
+    elig: Eligibility,
+) -> bool:
+    """The stability rule for a sibling group's pattern (``Eligibility.protected``): each protected member
+    lives with at least as many of their brothers and sisters as today, and one who moves gains at least
+    ``weights.moves_settled_child``, counting the siblings they would live with (the pair rules, a setting
+    no less preferred and no part of the score worse, are in the ``stability`` mask already)."""
+    w = elig.policy.weights
+    for r in subset:
+        if not protected[r]:
+            continue
+        if len(subset) - 1 < together[r]:
+            return False
+        home = int(settled_at[r])
+        if home == p:
+            continue
+        apart_now = w.sibling_apart * (group_size - 1 - int(together[r]))
+        apart_new = w.sibling_apart * (group_size - len(subset))
+        gain = welfare[(r, home)] + apart_now - welfare[(r, p)] - apart_new
+        if gain < w.moves_settled_child:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -156,6 +207,7 @@ class PatternIndex:
     by_group_place: list[list[int]]  # per (multi-child group, home) with 2+ patterns: at most one chosen
     by_place: dict[int, list[int]]  # per home: patterns there (capacity, limit, exclusivity)
     by_multi_group: dict[int, list[int]]  # per group of 2+ children in scope: its patterns (extra homes)
+    required: list[list[int]] = field(default_factory=list)  # per row that must be placed: its patterns
 
 
 def index_patterns(pats: Patterns) -> PatternIndex:
@@ -175,6 +227,7 @@ def index_patterns(pats: Patterns) -> PatternIndex:
         by_group_place=[idx for (g, _), idx in by_gp.items() if g in multi and len(idx) > 1],
         by_place=by_place,
         by_multi_group={g: idx for g, idx in by_group.items() if g in multi},
+        required=[by_row.get(r, []) for r in pats.required],
     )
 
 

@@ -33,6 +33,7 @@ The generator works in the order a real authority's data comes about:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -473,6 +474,8 @@ class _Places:
     exemption: np.ndarray
     cost: np.ndarray
     kinship_for: list[tuple[int, ...]]
+    rating: np.ndarray  # Ofsted judgement of a real home (the register's), "" for the others
+    urn: np.ndarray  # the real home's URN, "" for the others
     ours: np.ndarray = field(init=False)  # this authority's children living there
     others: np.ndarray = field(init=False)  # other authorities' children
     vacancies: np.ndarray = field(init=False)
@@ -524,6 +527,8 @@ def _block(kind: str, setting: Setting, provider: np.ndarray | Provider, pc: np.
         "exemption": exemption,
         "cost": cost.astype(float),
         "kinship_for": [() for _ in range(n)],
+        "rating": np.full(n, "", dtype=object),
+        "urn": np.full(n, "", dtype=object),
     }
 
 
@@ -570,7 +575,12 @@ def _parent_and_child(rng: np.random.Generator, geo: Geography, n: int, mix: LaM
 
 def _homes(rng: np.random.Generator, geo: Geography, prof: Profile) -> dict[str, np.ndarray | list]:
     """Children's homes: mostly private (81%), about 3.8 places, most outside the city; a few
-    for disabled children and a few single-child ("solo") homes."""
+    for disabled children and a few single-child ("solo") homes. With ``prof.market`` (real homes of
+    Ofsted's register, ``placements.synth.market``) the count, places, sector, judgement and local
+    authority of each home are the register's: its one-place homes are the solo homes, a seeded few of
+    the rest the disability homes, and its postcode any in its authority."""
+    if prof.market is not None:
+        return _real_homes(rng, geo, prof)
     n_dis, n_solo = prof.n_disability_homes, prof.n_solo_homes
     n_gen = prof.n_homes - n_dis - n_solo
     kind = np.array([HOME] * n_gen + [DISABILITY_HOME] * n_dis + [SOLO_HOME] * n_solo, dtype=object)
@@ -580,6 +590,53 @@ def _homes(rng: np.random.Generator, geo: Geography, prof: Profile) -> dict[str,
         [np.ones(n, int), rng.integers(3, 6, n)],
         rng.choice([2, 3, 4, 5, 6], p=[0.08, 0.18, 0.35, 0.22, 0.17], size=n),
     )
+    providers = [Provider.PRIVATE, Provider.VOLUNTARY, Provider.IN_HOUSE]
+    return _home_block(
+        rng,
+        kind,
+        approved,
+        provider=lambda: np.array(rng.choice(providers, p=[0.81, 0.09, 0.10], size=n), dtype=object),
+        where=lambda: geo.draw(rng, prof.homes, n),
+    )
+
+
+#: The register's sector -> provider (a council's own home is in-house for it, another authority's for others).
+SECTOR_PROVIDER = {"Private": Provider.PRIVATE, "Voluntary": Provider.VOLUNTARY, "Health Authority": Provider.OTHER_LA}
+
+
+def _real_homes(rng: np.random.Generator, geo: Geography, prof: Profile) -> dict[str, np.ndarray | list]:
+    from placements.io.ofsted import directory_codes
+
+    homes = prof.market or ()
+    n = len(homes)
+    approved = np.array([h.places for h in homes], dtype=np.int64)
+    kind = np.where(approved == 1, SOLO_HOME, HOME).astype(object)
+    others = np.flatnonzero(kind == HOME)
+    kind[rng.permutation(others)[: min(prof.n_disability_homes, len(others))]] = DISABILITY_HOME
+    provider = np.array(
+        [Provider.IN_HOUSE if h.sector == "Local Authority" and h.la_code == prof.la_code
+         else SECTOR_PROVIDER.get(h.sector, Provider.OTHER_LA) for h in homes], dtype=object,
+    )  # fmt: skip
+
+    def where() -> np.ndarray:
+        pc = np.empty(n, dtype=np.int64)
+        for i, h in enumerate(homes):
+            pool = geo.group(tuple(directory_codes(h.la_code)))
+            pc[i] = pool[rng.integers(0, len(pool))]
+        return pc
+
+    blk = _home_block(rng, kind, approved, provider=lambda: provider, where=where)
+    blk["rating"] = np.array([h.rating for h in homes], dtype=object)
+    blk["urn"] = np.array([h.urn for h in homes], dtype=object)
+    return blk
+
+
+def _home_block(rng: np.random.Generator, kind: np.ndarray, approved: np.ndarray, provider: Callable[[], np.ndarray],
+                where: Callable[[], np.ndarray]) -> dict[str, np.ndarray | list]:  # fmt: skip
+    """Ages, needs, sex and cost of children's homes of the given kinds; ``provider`` and ``where`` are
+    called where the draws always were (after sex, and last), so the random stream is unchanged."""
+    n = len(kind)
+    n_dis, n_solo = int((kind == DISABILITY_HOME).sum()), int((kind == SOLO_HOME).sum())
     gen_ranges = np.array([(10, 17), (8, 17), (11, 17), (12, 17), (5, 17)])
     ages = gen_ranges[rng.choice(len(gen_ranges), p=[0.35, 0.2, 0.25, 0.15, 0.05], size=n)]
     dis_ranges = np.array([(5, 17), (8, 17), (0, 17)])
@@ -595,14 +652,13 @@ def _homes(rng: np.random.Generator, geo: Geography, prof: Profile) -> dict[str,
     meets[np.ix_(solo, [_K[x] for x in (Need.EMOTIONAL_BEHAVIOURAL, *HEAVY_NEEDS)])] = True
     sex = np.where(rng.random(n) < 0.85, PlaceSex.ANY, np.where(rng.random(n) < 0.65, PlaceSex.MALE, PlaceSex.FEMALE))
     sex[dis | solo] = PlaceSex.ANY
-    providers = [Provider.PRIVATE, Provider.VOLUNTARY, Provider.IN_HOUSE]
-    provider = np.array(rng.choice(providers, p=[0.81, 0.09, 0.10], size=n), dtype=object)
+    provider_of = provider()
     cost = np.clip(_rounded(3800 + rng.gamma(2.0, 550.0, n), 10), 3800, 6500)
     cost[dis] = _rounded(rng.uniform(5000, 6500, n_dis), 10)
     cost[solo] = _rounded(rng.uniform(6000, 6500, n_solo), 10)
     no = np.zeros(n, dtype=bool)
-    pc = geo.draw(rng, prof.homes, n)
-    blk = _block(HOME, Setting.RESIDENTIAL, provider, pc, approved, ages, sex, meets, no, no, cost)
+    pc = where()
+    blk = _block(HOME, Setting.RESIDENTIAL, provider_of, pc, approved, ages, sex, meets, no, no, cost)
     blk["kind"] = kind
     return blk
 
@@ -968,11 +1024,12 @@ def _plans(
                     first[i] = first[lead]
     plans: list[tuple[Route, ...]] = []
     for i in range(n):
-        if first[i] is None:
+        lead_route = first[i]
+        if lead_route is None:
             plans.append(())
             continue
-        chosen = [first[i]]
-        second = _DUAL.get(first[i])
+        chosen = [lead_route]
+        second = _DUAL.get(lead_route)
         if second is not None and dual_u[i] < DUAL_PROB and not (second is Route.RESIDENTIAL and kids.age[i] < 10):
             chosen.append(second)
         plans.append(tuple(chosen))
@@ -1171,6 +1228,7 @@ def build_authority(prof: Profile, geo: Geography, rng: np.random.Generator, as_
                 _yes_no(bool(places.exemption[j])),
                 ";".join(sorted(child_id[c] for c in places.kinship_for[j])),
             ]
+            + ([str(places.rating[j]), str(places.urn[j])] if prof.market is not None else [])
         )
     return a
 
@@ -1215,3 +1273,5 @@ PLACE_COLUMNS = [
     "sibling_exemption",
     "kinship_for",
 ]
+#: Columns added when the children's homes are the register's (``Profile.market``).
+MARKET_COLUMNS = ["ofsted_rating", "ofsted_urn"]

@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 
 from placements.calendar import ages_on
+from placements.geo import miles
+from placements.synth.authority import AGE_SHARES
+from placements.synth.geography import geography_of_letters
 
 DFE = "DfE CLA 2024"
 OFSTED = "Ofsted Fostering in England 2024"
@@ -103,6 +106,17 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
         return pd.read_csv(p, dtype=str, keep_default_na=False)
 
     out = {"children": csv(folder / "children.csv"), "places": csv(folder / "places.csv")}
+    xml_file = folder / "ssda903" / "ssda903.xml"
+    if xml_file.exists():  # written with --ssda903-format xml: the same tables, as text
+        from placements.io.ssda903.schema import TABLES
+        from placements.io.ssda903.xml import read_rows
+
+        rows, _ = read_rows(xml_file, None, 0)
+        for name in ("Header", "Episodes", "Reviews", "SWEpisodes", "UASC"):
+            out[name] = pd.DataFrame(
+                [[r[c] or "" for c in TABLES[name]] for r in rows.get(name, [])], columns=list(TABLES[name]), dtype=str
+            )
+        return out
     for name in ("Header", "Episodes", "Reviews", "SWEpisodes", "UASC"):
         out[name] = csv(folder / "ssda903" / f"{name}.csv")
     return out
@@ -111,8 +125,6 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
 def _locate(postcodes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Easting, northing and authority of each postcode (NaN and "" when not in the directory),
     looked up in the sorted directory of the first letters present (fast for all England)."""
-    from placements.synth.geography import geography_of_letters
-
     pcs = postcodes.fillna("").to_numpy(dtype=str)
     letters = tuple(sorted({p[0] for p in pcs if p}))
     east, north = np.full(len(pcs), np.nan), np.full(len(pcs), np.nan)
@@ -127,8 +139,6 @@ def _locate(postcodes: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _miles(a: pd.Series, b: pd.Series) -> np.ndarray:
-    from placements.geo import miles
-
     e1, n1, _ = _locate(a)
     e2, n2, _ = _locate(b)
     return miles(e1, n1, e2, n2)
@@ -170,8 +180,6 @@ def _group(place: pd.Series) -> pd.Series:
 
 def measure(folder: Path) -> list[Figure]:
     """Every figure of the folder beside its target."""
-    from placements.synth.authority import AGE_SHARES
-
     folder = Path(folder)
     meta = json.loads((folder / "synth.json").read_text(encoding="utf-8"))
     t = _read(folder)
@@ -310,14 +318,20 @@ def measure(folder: Path) -> list[Figure]:
         )
     )
     home = places["setting"] == "residential"
-    figs.append(
-        mean("children's homes: places each", 3.8, num("approved_places")[home], "Ofsted 2024 (14,486 / 3,500)")
-    )
-    figs.append(
-        share(
-            "children's homes: private", 0.81, int((places["provider"][home] == "private").sum()), int(home.sum()), DFE
+    real_market = "ofsted_urn" in places.columns and bool((places["ofsted_urn"][home] != "").any())
+    if not real_market:  # homes from the register are held against the register instead (``_market``)
+        figs.append(
+            mean("children's homes: places each", 3.8, num("approved_places")[home], "Ofsted 2024 (14,486 / 3,500)")
         )
-    )
+        figs.append(
+            share(
+                "children's homes: private",
+                0.81,
+                int((places["provider"][home] == "private").sum()),
+                int(home.sum()),
+                DFE,
+            )
+        )
     cost = num("weekly_cost")
     ifa = foster & (places["provider"] == "ifa")
     pc = ifa & places["meets_needs"].str.contains("parent_and_child")
@@ -353,6 +367,9 @@ def measure(folder: Path) -> list[Figure]:
     workers = sw[sw_year.to_numpy()].groupby("CHILD")["SW_ID"].size().reindex(lac, fill_value=0)
     figs.append(share("3+ social workers in the year", 0.27, int((workers >= 3).sum()), n, DFE))
 
+    if real_market:
+        figs.extend(_market(places[home]))
+
     # Plans and reviews, from the planted ground truth.
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))["counts"]
     figs.append(share("reviews overdue", 0.06, truth["review_overdue"], n, ASSUMED))
@@ -362,13 +379,50 @@ def measure(folder: Path) -> list[Figure]:
     return figs
 
 
+REGISTER = "Ofsted register 31/03/2023 (placements/synth/ofsted_homes.csv)"
+
+
+def _market(homes: pd.DataFrame) -> list[Figure]:
+    """Children's homes taken from Ofsted's register, held against the register itself: each a real home
+    used once, with its places and judgement; judgements and sectors in the shares of the register's
+    homes of the same authorities (a fixed draw per URN: only sampling can part them)."""
+    from placements.synth.market import market
+
+    reg = market().set_index("urn")
+    urns = homes["ofsted_urn"]
+    known = urns.isin(reg.index)
+    n = len(homes)
+    figs = [
+        share("register homes: a real URN, used once", 1.0, int(known.sum() - urns.duplicated().sum()), n, REGISTER)
+    ]
+    real = reg.loc[urns[known]]
+    same = (pd.to_numeric(homes.loc[known, "approved_places"]).to_numpy() == real["places"].to_numpy()).sum()
+    figs.append(share("register homes: places as registered", 1.0, int(same), n, REGISTER))
+    # The register's own shares in each authority the folder's homes are in, weighted by its homes there.
+    weight = real["la_code"].value_counts()
+
+    def expected(values: pd.Series) -> float:
+        return float((values.groupby(reg["la_code"]).mean().reindex(weight.index) * weight).sum() / weight.sum())
+
+    inside = reg[reg["la_code"].isin(weight.index)]
+    for label, code in (("Outstanding", "outstanding"), ("Good", "good"),
+                        ("Requires improvement", "requires_improvement"), ("Inadequate", "inadequate")):  # fmt: skip
+        target = expected((inside["rating"] == code).astype(float))
+        figs.append(share(f"register homes: {label}", target, int((homes["ofsted_rating"] == code).sum()), n, REGISTER))
+    target = expected((inside["sector"] == "Private").astype(float))
+    figs.append(share("register homes: private", target, int((homes["provider"] == "private").sum()), n, REGISTER))
+    figs.append(mean("register homes: places each", expected(inside["places"].astype(float)),
+                     pd.to_numeric(homes["approved_places"]), REGISTER))  # fmt: skip
+    return figs
+
+
 def check(folder: Path) -> tuple[list[Figure], list[str]]:
     """The figures, and problems that stop the folder being judged at all."""
     folder = Path(folder)
     missing = [
         str(folder / f)
         for f in ("children.csv", "places.csv", "synth.json", "ground_truth.json", "ssda903/Episodes.csv")
-        if not (folder / f).exists()
+        if not (folder / f).exists() and not (f.startswith("ssda903/") and (folder / "ssda903/ssda903.xml").exists())
     ]
     if missing:
         return [], [f"{m}: file not found (is this a `placements synth` folder?)" for m in missing]

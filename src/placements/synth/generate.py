@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from placements.areas import districts
+from placements.io.ssda903.write import table_csv
 from placements.parallel import parallel_map
-from placements.synth.authority import CHILD_COLUMNS, PLACE_COLUMNS, build_authority
-from placements.synth.geography import districts
+from placements.synth.authority import CHILD_COLUMNS, MARKET_COLUMNS, PLACE_COLUMNS, build_authority
 from placements.synth.groundtruth import ground_truth, planted
 from placements.synth.history import authority_history, history_tables
 from placements.synth.profiles import PROFILES, authorities
@@ -118,7 +119,10 @@ def case_folder_files(profile: str, seed: int, as_of: dt.date, parts: list[Part]
         policy += "# Several authorities: each child's own is in children.csv's local_authority column.\n"
     return {
         "children.csv": _csv(child_cols, child_rows),
-        "places.csv": _csv(PLACE_COLUMNS, place_rows),
+        "places.csv": _csv(
+            PLACE_COLUMNS + (MARKET_COLUMNS if place_rows and len(place_rows[0]) > len(PLACE_COLUMNS) else []),
+            place_rows,
+        ),
         "policy.toml": policy,
     }
 
@@ -136,17 +140,33 @@ def manifest(profile: str, seed: int, as_of: dt.date, scale: float, parts: list[
 
 
 def generate(
-    profile: str, seed: int, as_of: dt.date, scale: float = 1.0, progress: Progress | None = None
+    profile: str,
+    seed: int,
+    as_of: dt.date,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    ssda903_format: str = "csv",
 ) -> dict[str, str]:
-    """Every file of a synthetic authority (see the module docstring), by relative path."""
-    from placements.io.ssda903.write import table_csv
+    """Every file of a synthetic authority (see the module docstring), by relative path.
+
+    ``ssda903_format="xml"`` writes the history as one DfE ``EXPSSDA903`` file (``ssda903/ssda903.xml``)
+    instead of one CSV per table; the two read back as the same tables.
+    """
+    from placements.io.ssda903.xml import tables_xml
+
+    if ssda903_format not in ("csv", "xml"):
+        raise ValueError(f"unknown SSDA903 format {ssda903_format!r}; choose csv or xml")
 
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
     parts = build(profile, seed, as_of, scale, progress)
     files = case_folder_files(profile, seed, as_of, parts)
-    for name, frame in history_tables([p.history for p in parts]).items():
-        files[f"{HISTORY_DIR}/{name}.csv"] = table_csv(name, frame)
+    tables = history_tables([p.history for p in parts])
+    if ssda903_format == "xml":
+        files[f"{HISTORY_DIR}/ssda903.xml"] = tables_xml(tables)
+    else:
+        for name, frame in tables.items():
+            files[f"{HISTORY_DIR}/{name}.csv"] = table_csv(name, frame)
     files["ground_truth.json"] = (
         json.dumps(ground_truth([p.planted for p in parts], as_of), indent=2, sort_keys=True) + "\n"
     )

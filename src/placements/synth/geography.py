@@ -19,10 +19,10 @@ from functools import lru_cache
 
 import numpy as np
 
-MILE_M = 1609.3  # metres per mile, as in the DfE distance formula
+from placements.geo import KM_PER_MILE, METRES_PER_KM
+from placements.io.postcodes import directory_letter
 
-
-from placements.areas import COUNTY_DISTRICTS, districts  # noqa: E402,F401 (re-exported for the generator)
+MILE_M = METRES_PER_KM * KM_PER_MILE  # metres per mile, as in the DfE distance formula
 
 #: Where a kind of thing is: groups of lower-tier authorities with weights. Within a group every
 #: live postcode is equally likely, which spreads homes roughly as people are spread.
@@ -88,18 +88,12 @@ class Geography:
 def _read(letters: tuple[str, ...], keep: Callable[[np.ndarray], np.ndarray]) -> Geography:
     """Live postcodes under ``letters`` whose authority passes ``keep``, straight from the
     directory's columns (formatting only the postcodes kept: fast enough for all England)."""
-    from placements.io.postcodes import _raw  # the ONS directory, one first letter at a time
-
     parts = []
     for letter in letters:
-        raw = _raw(letter)
-        la = np.array(raw["laua"], dtype=object).astype(str)
-        east = np.array(raw["oseast1m"], dtype=float)
-        north = np.array(raw["osnrth1m"], dtype=float)
-        idx = np.flatnonzero(keep(la) & ~(np.isnan(east) | np.isnan(north)))
-        pcd = raw["pcd"]
-        code = np.array([pcd[i][:4].rstrip() + " " + pcd[i][4:] for i in idx.tolist()], dtype=object)
-        parts.append((code, east[idx], north[idx], la[idx]))
+        cols = directory_letter(letter)
+        la = cols.laua.astype(str)
+        idx = np.flatnonzero(keep(la) & cols.located)
+        parts.append((np.array(cols.postcodes(idx), dtype=object), cols.east[idx], cols.north[idx], la[idx]))
     code = np.concatenate([p[0] for p in parts]).astype(str)
     east, north, la = (np.concatenate([p[k] for p in parts]) for k in (1, 2, 3))
     code, first = np.unique(code, return_index=True)  # sorted, one row per postcode

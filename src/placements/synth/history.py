@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from placements.codes import Need, Provider, Route, Setting
+from placements.io.ssda903.schema import DATE_COLUMNS, TABLES
 from placements.synth.authority import (
     ADOPTION,
     FOSTER,
@@ -297,7 +298,9 @@ def _legal_now(rng: np.random.Generator, a: Authority) -> np.ndarray:
     s20_more = max(counts["s20"] - int(kids.uasc.sum()), 0)
     cand = np.flatnonzero((legal == "") & (kids.cat != PARENTS))
     w = np.where(kids.age[cand] >= 14, 3.0, 1.0)
-    take = rng.choice(cand, size=min(s20_more, len(cand)), replace=False, p=w / w.sum()) if len(cand) else []
+    take: np.ndarray = (
+        rng.choice(cand, size=min(s20_more, len(cand)), replace=False, p=w / w.sum()) if len(cand) else cand[:0]
+    )
     legal[take] = "V2"
     in_care = (np.datetime64(a.as_of, "D") - a.dates.entered).astype(np.int64)
     legal[legal == ""] = np.where(in_care[legal == ""] < 180, "C1", "C2")
@@ -384,7 +387,7 @@ def authority_history(a: Authority, rng: np.random.Generator) -> dict[str, list[
     return rows
 
 
-def _placement_start(rng, stay: _Stay, kind: str, unstable: bool, as_of, age) -> np.datetime64:  # type: ignore[no-untyped-def]
+def _placement_start(rng, stay: _Stay, kind: str, unstable: bool, as_of, age) -> np.datetime64:
     """When today's placement began: after entry; for supported accommodation, at 16 or later;
     for a placement for adoption, within the last year."""
     mean = (UNSTABLE_YEARS if unstable else STABLE_YEARS) * 365
@@ -474,7 +477,7 @@ def _birthday_before(day: np.datetime64, years: int) -> np.datetime64:
         return np.datetime64(d.replace(year=d.year - years, day=28), "D")
 
 
-def _leaver(a: Authority, w: _Writer, rng: np.random.Generator, child: str, dob, start, cease, rec: str) -> _Stay:  # type: ignore[no-untyped-def]
+def _leaver(a: Authority, w: _Writer, rng: np.random.Generator, child: str, dob, start, cease, rec: str) -> _Stay:
     age_at_end = (cease - dob).astype(int) / 365.25
     uasc = rec in ("E15",) or (age_at_end >= 16 and rng.random() < 0.2)
     male = rng.random() < (0.96 if uasc else 0.53)
@@ -533,8 +536,6 @@ def _social_workers(a: Authority, w: _Writer, stays: list[_Stay], out: list[list
 
 def history_tables(parts: list[dict[str, list[list[object]]]]) -> dict[str, pd.DataFrame]:
     """The six tables over every authority's rows (``authority_history``), in CHILD order."""
-    from placements.io.ssda903.schema import DATE_COLUMNS, TABLES
-
     out = {}
     for name in ("Header", "Episodes", "Reviews", "UASC", "PlacedAdoption", "SWEpisodes"):
         rows = [r for part in parts for r in part.get(name, [])]

@@ -23,7 +23,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from placements.synth.geography import COUNTY_DISTRICTS, Geography, LaMix, districts, england, geography
+from placements.areas import COUNTY_DISTRICTS, districts
+from placements.synth.geography import Geography, LaMix, england, geography
+from placements.synth.market import RealHome
 
 NOTTINGHAM = ("E06000018",)
 NOTTINGHAMSHIRE = COUNTY_DISTRICTS["E10000024"]  # Ashfield .. Rushcliffe
@@ -96,6 +98,8 @@ class Profile:
     #: Share of connected-person carers living anywhere the authority's carers live, rather than
     #: within 8 km of the family home.
     kinship_away: float = 0.4
+    #: The real children's homes this authority uses (``placements.synth.market``), or None to draw them.
+    market: tuple[RealHome, ...] | None = None
 
     def district_codes(self) -> tuple[str, ...]:
         return districts(self.la_code)
@@ -287,6 +291,10 @@ def _england_average() -> tuple[Profile, ...]:
     return (replace(prof, search_miles=(30.0, 80.0, 15.0), kinship_away=0.5),)
 
 
+#: Profiles whose children's homes are the real ones of Ofsted's register (``placements.synth.market``).
+#: Nottingham's are not (yet): its homes make the demo, whose figures the docs and the proofs quote.
+REAL_MARKET = ("region", "england")
+
 #: Named profiles and a line about each (``authorities`` builds them).
 PROFILES: dict[str, str] = {
     "nottingham": "a city the size of Nottingham (E06000018), 650 children",
@@ -313,8 +321,15 @@ def authorities(profile: str, scale: float = 1.0) -> tuple[tuple[Profile, ...], 
         profs = tuple(_rescale(p, scale) for p in profs)
     if profile in ("nottingham", "region"):
         las = tuple(sorted({la for p in profs for la in p.all_las()}))
-        return profs, geography(las, EAST_MIDLANDS_LETTERS)
-    return profs, england()
+        geo = geography(las, EAST_MIDLANDS_LETTERS)
+    else:
+        geo = england()
+    if profile in REAL_MARKET:
+        from placements.synth.market import allocate
+
+        homes = allocate(profs, geo, complete=profile == "england" and scale == 1.0)
+        profs = tuple(replace(p, market=homes[p.la_code]) for p in profs)
+    return profs, geo
 
 
 def _rescale(p: Profile, scale: float) -> Profile:

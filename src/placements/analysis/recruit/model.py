@@ -7,8 +7,12 @@ every candidate household, and extended with one binary ``y_h`` per candidate ho
 - ``w_i <= y_h`` for every pattern at candidate ``h`` (nobody lives in a household not recruited);
 - ``y_(p,k) >= y_(p,k+1)`` for the copies of one profile (copies are identical; this removes symmetry,
   so a mix is just a count per profile);
-- the first two tiers of the engine are held at today's level at least:
-  ``(n+1) * emergency placed + placed >= today's``, since a match with more homes never does worse;
+- the engine's first three tiers (emergency children placed, children placed, fewest extra homes for split
+  sibling groups, with ``z_g`` per sibling group as in the engine's model) are held at today's level at
+  least, ``(n+1)^2 * emergency + (n+1) * placed - extra homes >= today's``, since a match with more homes
+  never does worse; and after the engine answers a mix, at its level for every mix containing it
+  (``floor_above``). Modelling tier 3 keeps the search from proposing mixes on which the engine would split
+  more sibling groups than it must (issue 14 item 8);
 - target mode: the target's rows (``targets.py``) as equalities, minimise the mix's cost;
 - budget mode: the mix's cost within the budget, maximise the children and groups meeting the targets.
 
@@ -20,6 +24,7 @@ proposed mix and cuts off mixes it does not confirm (``exclude``). Costs are who
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -30,6 +35,7 @@ from placements.codes import Setting
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
 from placements.model.patterns import build_patterns, index_patterns, place_rows
+from placements.model.solution import tier_weights
 from placements.policy import Policy
 
 
@@ -50,16 +56,17 @@ class RecruitModel:
         candidates: list[Candidate],
         policy: Policy,
         targets: tuple[Target, ...],
-        floor: tuple[int, int],
+        floor: tuple[int, int, int],
         budget: float | None,
         horizon_weeks: int,
         mode: str,
+        settled: dict[str, str] | None = None,
     ) -> None:
         self.candidates = candidates
         self.mode = mode
         full = base.replace(places=base.places + tuple(c.place for c in candidates))
         as_of = policy.as_of_date()
-        elig = Eligibility(full, policy, make_scope(full, whole_cohort=False), as_of)
+        elig = Eligibility(full, policy, make_scope(full, whole_cohort=False, settled=settled), as_of)
         pats = build_patterns(elig)
         self.patterns = len(pats)
         s = pywraplp.Solver.CreateSolver("SCIP")
@@ -72,6 +79,8 @@ class RecruitModel:
         ix = index_patterns(pats)
         for idx in ix.by_row:
             s.Add(s.Sum([w[i] for i in idx]) <= 1)
+        for idx in ix.required:  # a settled mover the stability rule protects keeps a home
+            s.Add(s.Sum([w[i] for i in idx]) >= 1)
         for idx in ix.by_group_place:
             s.Add(s.Sum([w[i] for i in idx]) <= 1)
         for p, idx in ix.by_place.items():
@@ -86,11 +95,20 @@ class RecruitModel:
                 s.Add(y[h] <= y[h - 1])
 
         n = len(elig.kids)
-        e0, p0 = floor
+        e0, p0, x0 = floor
         emergency = s.Sum([int(e) * w[i] for i, e in enumerate(pats.emergency.tolist()) if e])
         placed = s.Sum([int(k) * w[i] for i, k in enumerate(pats.size.tolist())])
-        s.Add((n + 1) * emergency + placed >= (n + 1) * e0 + p0)
-        self.tiers = (n + 1) * emergency + placed
+        extra_terms: list[Any] = []
+        for g, idx in ix.by_multi_group.items():  # extra homes = homes a group uses - (group placed at all)
+            z = s.BoolVar(f"z{g}")
+            s.Add(z <= s.Sum([w[i] for i in idx]))
+            extra_terms.extend(w[i] for i in idx)
+            extra_terms.append(-z)
+        extra = s.Sum(extra_terms)
+        self.weights = tier_weights(n)
+        we, wp, wx = self.weights
+        self.tiers = we * emergency + wp * placed - wx * extra
+        s.Add(self.tiers >= we * e0 + wp * p0 - wx * x0)
         self.n_rows = n
 
         # What each target asks of the rows in scope.
@@ -155,12 +173,14 @@ class RecruitModel:
             return Proposal("OPTIMAL", chosen, value, value)
         return Proposal("FEASIBLE", chosen, value, s.Objective().BestBound())
 
-    def floor_above(self, households: tuple[int, ...], emergency: int, placed: int) -> None:
-        """The engine placed this many with ``households``; with any mix containing them it places at least as
-        many (more homes never lower the optimum of tiers 1-2), so the MIP must too. Cuts off the supersets of a
-        rejected mix whose MIP answer places fewer children than the engine would."""
+    def floor_above(self, households: tuple[int, ...], emergency: int, placed: int, extra: int) -> None:
+        """The engine's tiers 1-3 with ``households``; with any mix containing them it does at least as well
+        (more homes never lower the lexicographic optimum of tiers 1-3), so the MIP must too. Cuts off the
+        supersets of a rejected mix whose MIP answer places fewer children, or splits more sibling groups, than
+        the engine would."""
         s, y = self.solver, self.y
-        level = (self.n_rows + 1) * emergency + placed
+        we, wp, wx = self.weights
+        level = we * emergency + wp * placed - wx * extra
         s.Add(self.tiers >= level - level * s.Sum([1 - y[h] for h in households]))
 
     def exclude(self, households: tuple[int, ...]) -> None:

@@ -27,13 +27,22 @@ import pandas as pd
 
 from placements.analysis.recruit.model import RecruitModel
 from placements.analysis.recruit.profiles import Candidate, Profile, candidate_places
-from placements.analysis.recruit.targets import FAMILY_AGE, Target, movers, progress, reached, scope_groups
+from placements.analysis.recruit.targets import (
+    FAMILY_AGE,
+    Target,
+    movers,
+    progress,
+    reached,
+    scope_groups,
+    settled_homes,
+)
 from placements.codes import Setting, Status, age_band
 from placements.instance import Instance
 from placements.io.writers import csv_text, json_text
 from placements.match import match
 from placements.policy import Policy
 from placements.result import MatchResult
+from placements.stability import move_counts
 
 WEEKS_PER_YEAR = 52
 DEFAULT_TARGETS: tuple[Target, ...] = (Target.NO_UNDER12_RESIDENTIAL,)
@@ -113,13 +122,15 @@ def plan_recruitment(
     targets = tuple(Target(t) for t in targets)
     candidates = candidates if candidates is not None else candidate_places(profiles, instance)
     base, mover_ids = movers(instance, as_of, targets)
-    before = match(base, policy)
-    floor = (before.summary.emergency_placed, before.summary.placed)
+    settled = settled_homes(instance, mover_ids)
+    before = match(base, policy, settled=settled)
+    b = before.summary
+    floor = (b.emergency_placed, b.placed, b.extra_homes_for_split_groups)
     before_progress = progress(base, before, targets)
 
     mode = "target" if budget is None else "budget"
     reachable = True
-    model = RecruitModel(base, candidates, policy, targets, floor, budget, horizon_weeks, mode)
+    model = RecruitModel(base, candidates, policy, targets, floor, budget, horizon_weeks, mode, settled)
     beyond = {t.value: sum(1 for bt, _ in model.beyond if bt is t) for t in targets}
     search: list[dict[str, Any]] = []
     best: tuple[float, tuple[int, ...], Instance, MatchResult, dict[str, tuple[int, int]]] | None = None
@@ -139,7 +150,7 @@ def plan_recruitment(
             proven = proven and prop.status == "OPTIMAL"
             inst_m = _with(base, candidates, prop.households)
             step(f"mix {it}: the engine checks {_mix_label(candidates, prop.households)}")
-            res = match(inst_m, policy)
+            res = match(inst_m, policy, settled=settled)
             prog = progress(inst_m, res, targets)
             met = sum(m for m, _ in prog.values())
             ok = reached(prog, beyond) if mode == "target" else True
@@ -166,14 +177,15 @@ def plan_recruitment(
             proven = proven and res.status == "OPTIMAL"
             model.exclude(prop.households)
             if res.summary.tiers_1_3_optimal:
-                model.floor_above(prop.households, res.summary.emergency_placed, res.summary.placed)
+                r = res.summary
+                model.floor_above(prop.households, r.emergency_placed, r.placed, r.extra_homes_for_split_groups)
         else:
             stop = f"stopped after {max_iterations} mixes"
             proven = False
         if best is not None or mode == "budget" or stop != "no mix left":
             break
         reachable, mode = False, "budget"  # the target is out of reach: how far can the profiles go?
-        model = RecruitModel(base, candidates, policy, targets, floor, None, horizon_weeks, mode)
+        model = RecruitModel(base, candidates, policy, targets, floor, None, horizon_weeks, mode, settled)
     return _report(
         instance,
         base,
@@ -310,6 +322,8 @@ def _report(
             "beyond_every_profile",
         ],
     )
+    why = dict(zip(res.moves["child_id"], res.moves["reason"], strict=True)) if len(res.moves) else {}
+    moves["move_reason"] = [why.get(k, "") if m else "" for k, m in zip(moves["child_id"], moves["moves"], strict=True)]
     hh = []
     seen: list[str] = []
     for cand in candidates:
@@ -398,7 +412,104 @@ def _report(
         "candidate_households": len(candidates),
         "patterns": model.patterns,
     }
+    counts = move_counts(res.moves[res.moves["from_place_id"] != ""]) if len(res.moves) else move_counts(res.moves)
+    headline["stability"] = policy.stability
+    headline["moves_by_setting"] = counts["by_setting"]
+    headline["moves_family_to_residential"] = counts["family_to_residential"]
+    headline["moves_worse_for_the_child"] = counts["worse_for_the_child"]
+    headline["status"] = plan_status(headline)
+    headline["sentence"] = plan_sentence(headline, counts, len(mover_ids))
     return RecruitPlan(headline, households, moves, progress_frame, pd.DataFrame(search), inst_m, res)
+
+
+TARGET_WORDS = {
+    Target.ALL_PLACED.value: "every child who needs a home has one",
+    Target.NO_UNDER12_RESIDENTIAL.value: "no child under 12 lives in a children's home",
+    Target.SIBLINGS_TOGETHER.value: "brothers and sisters live together",
+}
+
+
+def plan_status(h: dict[str, Any]) -> str:
+    """``reached`` (the mix is confirmed by the engine), ``not reached`` (no mix of the profiles can reach it
+    with no child worse off) or ``not proven`` (the search stopped first); ``budget`` for the most a budget
+    reaches. A reached target whose mix is not proven the cheapest says so in ``proven``."""
+    if h["mode"] == "budget":
+        return "budget"
+    if h["target_reached"] and h["target_reachable"]:
+        return "reached"
+    if h["target_reachable"] is False:
+        return "not reached"
+    return "not proven"
+
+
+def _gbp(v: float) -> str:
+    return f"GBP {abs(v):,.0f}"
+
+
+def plan_sentence(h: dict[str, Any], counts: dict[str, Any], asked: int) -> str:
+    """What the plan says, in words: whether the target is reached, the households, what they cost, what the
+    moves save (or cost), and the moves."""
+    what = " and ".join(f"'{TARGET_WORDS[t]}'" for t in h["targets"])
+    mix = ", ".join(f"{k} {v}" for k, v in h["households_by_profile"].items())
+    households = f"{h['households']} household{'s' if h['households'] != 1 else ''}" + (f" ({mix})" if mix else "")
+    cost = (
+        f"a plan cost of {_gbp(h['plan_cost'])} (one-off recruitment {_gbp(h['one_off_cost'])} and "
+        f"{h['horizon_weeks']} weeks of the new places)"
+    )
+    saving = h["annual_saving"]
+    money = (
+        f"the moves save {_gbp(saving)} a year"
+        if saving > 0
+        else f"the moves cost {_gbp(saving)} a year more"
+        if saving < 0
+        else "the moves save nothing"
+    )
+    status = h["status"]
+    if status == "budget":
+        head = f"The most GBP {h['budget']:,.0f} reaches towards {what}: recruit {households}, {cost}; {money}."
+    elif status == "reached" and not h["households"]:
+        head = (
+            f"Target {what} reached with no child worse off and no household to recruit: today's homes do it; {money}."
+        )
+    elif status == "reached":
+        proof = "proven the cheapest" if h["proven"] else "not proven the cheapest (the search stopped first)"
+        head = f"Target {what} reached with no child worse off: recruit {households}, {cost}, {proof}; {money}."
+    elif status == "not reached":
+        progress = "; ".join(
+            f"{v['with_recruits']} of {v['of'] - v['beyond_every_profile']} meet it at most"
+            + (f", {v['beyond_every_profile']} beyond every profile" if v["beyond_every_profile"] else "")
+            for v in h["progress"].values()
+        )
+        head = (
+            f"Target {what} not reached: no mix of these profiles reaches it with no child worse off ({progress}). "
+            f"The most the profiles can do: recruit {households}, {cost}"
+            + ("" if h["proven"] else " (not proven the cheapest way to do it)")
+            + f"; {money}."
+        )
+    else:
+        head = (
+            f"Target {what} not proven: the search stopped ({h['search_stop']}) before the engine confirmed a mix "
+            "that reaches it; no cost or saving is claimed for it."
+        )
+    beyond = sum(h["beyond_every_profile"].values())
+    if beyond and status in ("reached", "not proven"):
+        head += (
+            f" {beyond} of the children or sibling groups it concerns {'is' if beyond == 1 else 'are'} beyond every"
+            " profile (no home of today's or of these profiles could serve them, or none without making a settled"
+            " child worse off) and left out of it."
+        )
+    n = counts["moving"]
+    if n:
+        by = ", ".join(f"{v} {k.replace('->', 'to')}" for k, v in counts["by_setting"].items())
+        moves = f" {n} of the {asked} settled children the target concerns would move ({by})"
+        moves += (
+            ", each to a home better for them."
+            if not counts["worse_for_the_child"]
+            else f"; {counts['worse_for_the_child']} of these moves are not better for the child (policy allows it)."
+        )
+    else:
+        moves = f" None of the {asked} settled children the target concerns would move." if asked else ""
+    return head + moves
 
 
 def recruitment_options(

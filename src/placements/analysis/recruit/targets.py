@@ -12,6 +12,8 @@ A target is a statement about the engine's proposal, checked on ``match``'s resu
 concerns who live somewhere today (under-12s in residential care; members of sibling groups living
 apart) become children needing a placement, and the place each leaves gains the vacancy, so they
 may also stay where they are. Everyone else stays put. This is a pure ``Instance -> Instance``.
+The movers are settled children (``settled_homes``): matched under the stability rule, none is left
+without a home or moved to a home worse for them, so a target is reached only with no child worse off.
 """
 
 from __future__ import annotations
@@ -83,6 +85,13 @@ def movers(instance: Instance, as_of: dt.date, targets: tuple[Target, ...]) -> t
     )
     ids = tuple(c.child_id for c in instance.children if c.child_id in chosen)
     return instance.replace(children=tuple(children), places=new_places), ids
+
+
+def settled_homes(instance: Instance, ids: tuple[str, ...]) -> dict[str, str]:
+    """The movers' homes today (child id -> place id): they are settled children, whom the stability rule
+    (``Policy.stability``) lets stay, or move only to a home no worse for them."""
+    home = {c.child_id: c.current_place_id for c in instance.children}
+    return {k: str(home[k]) for k in ids}
 
 
 def progress(instance: Instance, result: MatchResult, targets: tuple[Target, ...]) -> dict[str, tuple[int, int]]:

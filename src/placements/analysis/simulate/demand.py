@@ -15,6 +15,7 @@ from the same rates at random and lets the matching engine decide where children
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,12 @@ class DemandModel(BaseModel):
 
 
 def prepare(episodes: pd.DataFrame, header: pd.DataFrame) -> pd.DataFrame:
-    """Episodes with DOB, setting and the previous episode's setting; input frames are not changed."""
+    """Episodes with DOB, setting and the previous episode's setting; input frames are not changed.
+
+    Only children with a known date of birth can be given an age, so only they are counted:
+    ``attrs["children_without_dob"]`` says how many children of the episodes were left out (not in
+    the header, or their DOB blank).
+    """
     ep = episodes[["CHILD", "DECOM", "RNE", "PLACE", "DEC", "REC"]].copy()
     ep["CHILD"] = ep["CHILD"].astype(str)
     ep["DECOM"] = pd.to_datetime(ep["DECOM"])
@@ -85,12 +91,15 @@ def prepare(episodes: pd.DataFrame, header: pd.DataFrame) -> pd.DataFrame:
     dob = header[["CHILD", "DOB"]].copy()
     dob["CHILD"] = dob["CHILD"].astype(str)
     dob["DOB"] = pd.to_datetime(dob["DOB"])
+    dob = dob[dob["DOB"].notna()]
+    everyone = ep["CHILD"].nunique()
     ep = ep.merge(dob.drop_duplicates("CHILD"), on="CHILD", how="inner")
     ep = ep.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
     ep["setting"] = setting_of(ep["PLACE"])
     ep["prev_setting"] = ep.groupby("CHILD")["setting"].shift(1)
     ep["RNE"] = ep["RNE"].astype("string").str.strip()
     ep["REC"] = ep["REC"].astype("string").str.strip()
+    ep.attrs["children_without_dob"] = int(everyone - ep["CHILD"].nunique())
     return ep
 
 
@@ -234,6 +243,101 @@ def project(model: DemandModel, stock: np.ndarray, months: int) -> np.ndarray:
     return out
 
 
+#: Which children the backtest counts, said in every output (stock_on's rule).
+AGES_COUNTED = (
+    "children aged 0-17 looked after on the first of each month (DECOM <= day < DEC), by their age that day; "
+    "children without a known date of birth are not counted"
+)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """A backtest's figures: per group at the end and over every month, and the model it fitted.
+
+    ``summary``: one row per (dimension, group): stock at the cut, actual and forecast at the end,
+    the error at the end, the mean absolute percentage error over the forecast months, the same for
+    the naive forecast "no change" (the stock stays as it was at the cut), and whether the forecast
+    did worse than that. ``monthly``: every month start from the start of the fit window to the end,
+    the actual stock, and after the cut the forecast and the no-change figure.
+    """
+
+    summary: pd.DataFrame
+    monthly: pd.DataFrame
+    model: DemandModel
+    fit_from: dt.date
+    fit_to: dt.date
+    forecast_to: dt.date
+    children_without_dob: int
+
+
+def run_backtest(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    uasc: pd.DataFrame | None,
+    fit_from: dt.date,
+    fit_to: dt.date,
+    last: dt.date,
+) -> Backtest:
+    """Fit on ``[fit_from, fit_to)``, project from the stock on ``fit_to`` to each month start up to ``last``."""
+    model = fit_demand(episodes, header, uasc, fit_from, fit_to)
+    ep = prepare(episodes, header)
+    cut_ts = pd.Timestamp(fit_to)
+    days = [d for d in pd.date_range(cut_ts, pd.Timestamp(last), freq="MS") if d > cut_ts]
+    if not days:
+        raise ValueError("no month start between the cut and the end of the history to forecast")
+    start_stock = stock_matrix(ep, cut_ts)
+    forecast = project(model, start_stock, len(days))
+    actual = np.stack([stock_matrix(ep, d) for d in days])
+    before = list(pd.date_range(pd.Timestamp(fit_from), cut_ts, freq="MS"))  # the fit window and the cut
+    history = np.stack([stock_matrix(ep, d) for d in before])
+    rows: list[dict[str, object]] = []
+    monthly: list[tuple[object, ...]] = []
+
+    def add(dim: str, group: str, ages: np.ndarray, settings: np.ndarray) -> None:
+        f, a, h = (x[..., ages, :][..., settings].sum(axis=(-2, -1)) for x in (forecast, actual, history))
+        s0 = float(h[-1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ape = np.abs(f - a) / a
+            naive = np.abs(s0 - a) / a
+        mape = float(100 * np.nanmean(np.where(a > 0, ape, np.nan))) if (a > 0).any() else None
+        naive_mape = float(100 * np.nanmean(np.where(a > 0, naive, np.nan))) if (a > 0).any() else None
+        rows.append(
+            {
+                "dimension": dim,
+                "group": group,
+                "at_cut": round(s0, 1),
+                "actual_end": round(float(a[-1]), 1),
+                "forecast_end": round(float(f[-1]), 1),
+                "error_end_pct": round(float(100 * (f[-1] - a[-1]) / a[-1]), 1) if a[-1] else None,
+                "mape_pct": None if mape is None else round(mape, 1),
+                "naive_mape_pct": None if naive_mape is None else round(naive_mape, 1),
+                "worse_than_no_change": None if mape is None or naive_mape is None else bool(mape > naive_mape),
+            }
+        )
+        for d, v in zip(before, h, strict=True):
+            monthly.append(("fit" if d < cut_ts else "cut", d.date().isoformat(), dim, group, float(v), None, None))
+        for d, v, fv in zip(days, a, f, strict=True):
+            monthly.append(("forecast", d.date().isoformat(), dim, group, float(v), round(float(fv), 1), s0))
+
+    every_age, every_setting = np.ones(len(AGES), dtype=bool), np.ones(len(SETTINGS), dtype=bool)
+    add("total", "all", every_age, every_setting)
+    for b, label in enumerate(BANDS):
+        add("age band", label, np.equal(BAND_OF_AGE, b), every_setting)
+    for k, label in enumerate(SETTINGS):
+        add("setting", label, every_age, np.arange(len(SETTINGS)) == k)
+    summary = pd.DataFrame(rows)
+    cols = ["period", "date", "dimension", "group", "actual", "forecast", "no_change"]
+    return Backtest(
+        summary=summary,
+        monthly=pd.DataFrame(monthly, columns=cols),
+        model=model,
+        fit_from=pd.Timestamp(fit_from).date(),
+        fit_to=cut_ts.date(),
+        forecast_to=days[-1].date(),
+        children_without_dob=int(ep.attrs["children_without_dob"]),
+    )
+
+
 def backtest(
     episodes: pd.DataFrame,
     header: pd.DataFrame,
@@ -242,56 +346,11 @@ def backtest(
     cut: dt.date,
     last: dt.date,
 ) -> pd.DataFrame:
-    """Fit on ``[first, cut)``, project from the stock on ``cut`` to each month start up to ``last``.
-
-    One row per (dimension, group): actual and forecast at the end, the mean absolute percentage
-    error over every month, and the same error for the naive forecast "the stock stays as it is".
-    """
-    model = fit_demand(episodes, header, uasc, first, cut)
-    ep = prepare(episodes, header)
-    cut_ts = pd.Timestamp(cut)
-    days = [d for d in pd.date_range(cut_ts, pd.Timestamp(last), freq="MS") if d > cut_ts]
-    if not days:
-        raise ValueError("no month start between the cut and the end of the history to forecast")
-    start_stock = stock_matrix(ep, cut_ts)
-    forecast = project(model, start_stock, len(days))
-    actual = np.stack([stock_matrix(ep, d) for d in days])
-    rows = []
-
-    def add(dim: str, group: str, f: np.ndarray, a: np.ndarray, s0: float) -> None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ape = np.abs(f - a) / a
-            naive = np.abs(s0 - a) / a
-        rows.append(
-            {
-                "dimension": dim,
-                "group": group,
-                "at_cut": round(float(s0), 1),
-                "actual_end": round(float(a[-1]), 1),
-                "forecast_end": round(float(f[-1]), 1),
-                "error_end_pct": round(float(100 * (f[-1] - a[-1]) / a[-1]), 1) if a[-1] else None,
-                "mape_pct": round(float(100 * np.nanmean(np.where(a > 0, ape, np.nan))), 1) if (a > 0).any() else None,
-                "naive_mape_pct": round(float(100 * np.nanmean(np.where(a > 0, naive, np.nan))), 1)
-                if (a > 0).any()
-                else None,
-            }
-        )
-
-    for b, label in enumerate(BANDS):
-        sel = b == BAND_OF_AGE
-        add(
-            "age band",
-            label,
-            forecast[:, sel].sum(axis=(1, 2)),
-            actual[:, sel].sum(axis=(1, 2)),
-            start_stock[sel].sum(),
-        )
-    for k, label in enumerate(SETTINGS):
-        add("setting", label, forecast[:, :, k].sum(axis=1), actual[:, :, k].sum(axis=1), start_stock[:, k].sum())
-    add("total", "all", forecast.sum(axis=(1, 2)), actual.sum(axis=(1, 2)), start_stock.sum())
-    frame = pd.DataFrame(rows)
-    frame.attrs["months"] = len(days)
-    frame.attrs["fit"] = f"{model.fitted_from}..{model.fitted_to}"
+    """``run_backtest``'s summary, with the forecast's length and the fit window in ``attrs``."""
+    run = run_backtest(episodes, header, uasc, first, cut, last)
+    frame = run.summary
+    frame.attrs["months"] = int((run.monthly["period"] == "forecast").sum() // len(frame))
+    frame.attrs["fit"] = f"{run.model.fitted_from}..{run.model.fitted_to}"
     return frame
 
 

@@ -30,16 +30,25 @@ def history_dir(case_dir: Path, ssda903: Path | None) -> Path | None:
     return inside if inside.is_dir() else None
 
 
-def fit_window(history: History, as_of: dt.date, months: int = FIT_MONTHS) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The last ``months`` whole months before ``as_of`` that the history covers."""
-    end = pd.Timestamp(as_of.year, as_of.month, 1)
-    first, _ = history.span()
-    start = max(end - pd.DateOffset(months=months), pd.Timestamp(first.year, first.month, 1) + pd.DateOffset(months=1))
-    return pd.Timestamp(start), end
+def fit_window(
+    history: History,
+    as_of: dt.date,
+    months: int = FIT_MONTHS,
+    fit_from: dt.date | None = None,
+    fit_to: dt.date | None = None,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The fit window ``[start, end)``: as given, else the last ``months`` whole months before ``as_of``
+    that the history covers (never before its first collection year, ``History.start``)."""
+    end = pd.Timestamp(fit_to) if fit_to is not None else pd.Timestamp(as_of.year, as_of.month, 1)
+    if fit_from is not None:
+        return pd.Timestamp(fit_from), end
+    return max(end - pd.DateOffset(months=months), history.start()), end
 
 
-def demand_from_history(history: History, as_of: dt.date, source: str) -> DemandModel:
-    start, end = fit_window(history, as_of)
+def demand_from_history(
+    history: History, as_of: dt.date, source: str, fit_from: dt.date | None = None, fit_to: dt.date | None = None
+) -> DemandModel:
+    start, end = fit_window(history, as_of, fit_from=fit_from, fit_to=fit_to)
     return fit_demand(history.episodes, history.header, history.uasc, start, end, source=source)
 
 
@@ -65,8 +74,17 @@ def demand_from_case(instance: Instance, policy: Policy) -> DemandModel:
     )  # fmt: skip
 
 
-def load_demand(case_dir: Path, instance: Instance, policy: Policy, ssda903: Path | None) -> DemandModel:
+def load_demand(
+    case_dir: Path,
+    instance: Instance,
+    policy: Policy,
+    ssda903: Path | None,
+    fit_from: dt.date | None = None,
+    fit_to: dt.date | None = None,
+) -> DemandModel:
     folder = history_dir(case_dir, ssda903)
     if folder is None:
         return demand_from_case(instance, policy)
-    return demand_from_history(read_history(folder), policy.as_of_date(), source=f"SSDA903 history in {folder}")
+    return demand_from_history(
+        read_history(folder), policy.as_of_date(), f"SSDA903 history in {folder}", fit_from, fit_to
+    )

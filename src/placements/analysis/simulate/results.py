@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from placements.analysis.simulate.goals import goals_frame, goals_of
+from placements.analysis.simulate.plots import charts, report_html
 from placements.analysis.simulate.run import METRICS
 from placements.errors import InputError, Problem
 
@@ -98,8 +100,6 @@ def comparison_frame(runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 
 def result_files(meta: dict[str, Any], runs: pd.DataFrame, with_runs: bool = True) -> dict[str, str | bytes]:
-    from placements.analysis.simulate.plots import charts, report_html
-
     order = [s["name"] for s in meta["scenarios"]]
     bands = bands_frame(runs, order)
     comparison = comparison_frame(runs, order)
@@ -109,10 +109,17 @@ def result_files(meta: dict[str, Any], runs: pd.DataFrame, with_runs: bool = Tru
         files["meta.json"] = json.dumps(meta, indent=2, sort_keys=True) + "\n"
     files["bands.csv"] = _csv(bands)
     files["comparison.csv"] = _csv(comparison)
+    against = goals_frame(bands, comparison, order, goals_of(meta), int(meta["horizon_months"]))
+    files["goals.csv"] = _csv(against)
     pngs = charts(bands, order, meta)
     files.update(pngs)
-    files["report.html"] = report_html(meta, comparison, sorted(pngs))
+    files["report.html"] = report_html(meta, comparison, sorted(pngs), wrong_way(against))
     return files
+
+
+def wrong_way(goals: pd.DataFrame) -> list[str]:
+    """The sentences of the figures moving against the authority's goals, in ``goals.csv`` order."""
+    return [str(s) for s in goals.loc[goals["verdict"] == "wrong way", "sentence"]]
 
 
 def read_results(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:

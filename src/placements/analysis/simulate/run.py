@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -161,10 +162,10 @@ class World:
         inst = ctx.instance
         self.homes: list[Home] = []
         for p in inst.places:
-            fostering = p.setting is Setting.FOSTER and not p.kinship_for
+            is_fostering = p.setting is Setting.FOSTER and not p.kinship_for
             key = len(self.homes)
             self.homes.append(
-                Home(p, p.vacancies, 0, 0, p.weekly_cost, 0 if fostering else -1, True, p.kinship_for, key)
+                Home(p, p.vacancies, 0, 0, p.weekly_cost, 0 if is_fostering else -1, True, p.kinship_for, key)
             )
         self.kids: list[Kid] = []
         for i, c in enumerate(inst.children):
@@ -191,7 +192,8 @@ class World:
         self.move_h = np.array(self.d.move_hazard) * scenario.demand.move_multiplier
         self.move_to = np.array(self.d.move_to)
         self.entry_setting = np.array(self.d.entry_setting)
-        mult = np.array([scenario.demand.age_band_multiplier.get(b, 1.0) for b in BANDS])[BAND_OF_AGE]
+        multipliers: dict[str, float] = {str(k): v for k, v in scenario.demand.age_band_multiplier.items()}
+        mult = np.array([multipliers.get(b, 1.0) for b in BANDS])[BAND_OF_AGE]
         self.entries = np.array(self.d.entries) * scenario.demand.entry_multiplier * mult
         self.uasc_entries = np.array(self.d.uasc_entries) * scenario.demand.uasc_multiplier
         self.inflation = {
@@ -414,7 +416,7 @@ class World:
         places = []
         for j in open_homes:
             h = self.homes[j]
-            update = {
+            update: dict[str, Any] = {
                 "vacancies": max(h.vacancies, 0),
                 "children_in_placement": h.ours + h.theirs,
                 "weekly_cost": round(h.cost, 2),

@@ -8,19 +8,26 @@ and the allowed values, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from placements.codes import AGE_BANDS, Need, PlaceSex
 from placements.errors import InputError, Problem
-from placements.policy import Policy
+from placements.policy import Policy, unknown_key_hint
 
 BAND_LABELS: tuple[str, ...] = tuple(label for label, _, _ in AGE_BANDS)
 #: Carer age groups for age-related attrition (Ofsted 2024: about 65% of carers are over 50).
-CARER_AGE_GROUPS: tuple[str, ...] = ("under 50", "50-59", "60+")
+CarerAgeGroup = Literal["under 50", "50-59", "60+"]
+CARER_AGE_GROUPS: tuple[CarerAgeGroup, ...] = get_args(CarerAgeGroup)
+
+
+def _by_carer_age(under_50: float, from_50: float, from_60: float) -> dict[CarerAgeGroup, float]:
+    return {"under 50": under_50, "50-59": from_50, "60+": from_60}
 
 
 class _Strict(BaseModel):
@@ -79,12 +86,12 @@ class Supply(_Strict):
     foster_joining_per_year: float = Field(
         0.095, ge=0, le=1, description="households joining a year per starting household (Ofsted 2024: 4,055 of 42,615)"
     )
-    carer_age_shares: dict[Literal["under 50", "50-59", "60+"], float] = Field(
-        default_factory=lambda: {"under 50": 0.35, "50-59": 0.35, "60+": 0.30},
+    carer_age_shares: dict[CarerAgeGroup, float] = Field(
+        default_factory=lambda: _by_carer_age(0.35, 0.35, 0.30),
         description="carers' ages at the start (Ofsted 2024: about 65% over 50)",
     )
-    leaving_ratio: dict[Literal["under 50", "50-59", "60+"], float] = Field(
-        default_factory=lambda: {"under 50": 1.0, "50-59": 1.0, "60+": 2.0},
+    leaving_ratio: dict[CarerAgeGroup, float] = Field(
+        default_factory=lambda: _by_carer_age(1.0, 1.0, 2.0),
         description="relative chance of leaving by carer age (normalised to foster_leaving_per_year)",
     )
     other_la_turnover_per_month: float = Field(
@@ -148,7 +155,7 @@ class Scenario(_Strict):
         return Policy.model_validate(data)
 
 
-def _allowed(err: dict[str, Any]) -> str:
+def _allowed(err: ErrorDetails) -> str:
     ctx = err.get("ctx") or {}
     expected = ctx.get("expected")
     if err["type"] == "extra_forbidden":
@@ -173,7 +180,9 @@ def _extra_hint(loc: tuple[Any, ...]) -> str:
             model = Campaign
     if model is None:
         return ""
-    return f"; allowed keys: {', '.join(model.model_fields)}"
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    allowed = ", ".join(model.model_fields)
+    return f"; did you mean {close[0]!r}? (allowed keys: {allowed})" if close else f"; allowed keys: {allowed}"
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -201,7 +210,13 @@ def load_scenario(path: Path) -> Scenario:
     except ValidationError as exc:
         raise InputError(
             [
-                Problem(str(path), None, "policy." + ".".join(str(p) for p in e["loc"]), f"{e['msg']}{_allowed(e)}")
+                Problem(
+                    str(path),
+                    None,
+                    "policy." + ".".join(str(p) for p in e["loc"]),
+                    f"{e['msg']}{_allowed(e)}"
+                    + (unknown_key_hint(Policy, e["loc"]) if e["type"] == "extra_forbidden" else ""),
+                )
                 for e in exc.errors()
             ]
         ) from None

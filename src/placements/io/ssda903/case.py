@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from placements.domain import Child
 from placements.errors import InputError, Problem
@@ -136,9 +137,9 @@ def build_children(
                 if col in FILL_ONLY and values.get(col) and values[col] != "U" and values[col] != given:
                     problems.append(
                         Problem(
-                            str(supplement.path),
+                            str(supplement.path) if supplement is not None else "supplement",
                             int(sup["__line__"]),
-                            col,  # type: ignore[union-attr]
+                            col,
                             f"{given!r} differs from the SSDA903 value {values[col]!r}; correct the return instead",
                         )
                     )
@@ -188,8 +189,6 @@ def _child(values: dict[str, Any], where: dict[str, Problem], problems: list[Pro
     try:
         return Child.model_validate(values)
     except Exception as exc:  # pydantic ValidationError: one problem per field, at its source
-        from pydantic import ValidationError
-
         if not isinstance(exc, ValidationError):
             raise
         for e in exc.errors():
@@ -242,7 +241,8 @@ def read_ssda903_case(
         data, built = read_cohort(Path(ssda903), day, policy.la_code)
     except InputError as exc:
         problems.extend(exc.problems)
-    sup_table, warnings = (None, [])
+    sup_table: _Table | None = None
+    warnings: list[Problem] = []
     if supplement is not None:
         sup_table, warnings = _supplement(Path(supplement), problems)
     place_list, places_t, place_warnings = read_places(places, problems)

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from placements import geo
+from placements.areas import upper_tier
 from placements.calendar import add_months, age_on, next_review
-from placements.domain import Child
 from placements.errors import InputError, Problem
 from placements.geo import is_ons_la, normalise_postcode
 from placements.io import postcodes
@@ -52,6 +52,15 @@ COHORT_COLUMNS = (
 class Cohort:
     frame: pd.DataFrame
     issues: tuple[Issue, ...]  # postcode issues of the cohort's current episodes
+
+
+@dataclass(frozen=True)
+class _Reviews:
+    """What the review schedule reads of a child (``placements.calendar.ReviewRecord``), from the return."""
+
+    entered_care_date: dt.date | None
+    review_dates: tuple[dt.date, ...]
+    last_review_date: dt.date | None
 
 
 def looked_after(episodes: pd.DataFrame, day: dt.date) -> pd.Series:
@@ -138,14 +147,13 @@ def cohort(data: SSDA903, as_of: dt.date, la_code: str | None = None) -> Cohort:
                     if _covers(r["SW_DECOM"], r["SW_DEC"], first_day, as_of)  # type: ignore[arg-type]
                 }
             )
-        held = sorted({r["REVIEW"] for r in reviews.get(child, []) if period_start <= r["REVIEW"] <= as_of})  # type: ignore[operator]
+        held: list[dt.date] = sorted(
+            {d for r in reviews.get(child, []) if isinstance(d := r["REVIEW"], dt.date) and period_start <= d <= as_of}
+        )
         last_review = held[-1] if held else None
         due = overdue = None
         if has_reviews:
-            nxt = next_review(
-                Child.model_construct(entered_care_date=period_start, review_dates=tuple(held), last_review_date=None),
-                as_of,
-            )
+            nxt = next_review(_Reviews(period_start, tuple(held), None), as_of)
             if nxt is not None:
                 due = nxt.due
                 overdue = as_of > nxt.due
@@ -261,40 +269,75 @@ def cohort_csv(frame: pd.DataFrame, regional: bool = False) -> str:
     """cohort.csv: dates ISO, yes/no flags, blanks for unknown; ``LA`` only for regional data."""
     cols = [c for c in COHORT_COLUMNS if regional or c != "LA"]
     text = pd.DataFrame({c: [_cell(v) for v in frame[c]] for c in cols}, columns=cols)
-    return text.to_csv(index=False, lineterminator="\n")
+    return str(text.to_csv(index=False, lineterminator="\n"))
 
 
-def responsible_la(data: SSDA903, la_code: str | None) -> tuple[str | None, list[Problem]]:
-    """The authority code for in/out of area: ``--la-code``, else the data's ``LA`` column when it holds ONS codes.
+def responsible_la(
+    data: SSDA903, la_code: str | None, policy_la: str | None = None, policy_file: str = "policy.toml"
+) -> tuple[str | None, list[Problem], str]:
+    """The authority code for in/out of area, and a sentence saying where it came from.
 
-    Returns the code to use for rows without an ONS-coded ``LA`` (None when every row has one)
-    and the problems that stop the command.
+    In order: ``--la-code``; the policy's ``la_code``; the data's ``LA`` column (LIIA extracts) when it
+    holds ONS codes (each row its own: the code returned is None) or the names of one authority
+    (``placements.io.ofsted_authorities``); else the authority most children's home postcodes
+    (``HOME_POST``) lie in. Problems only when none of these gives one.
     """
-    if la_code is not None:
-        if not is_ons_la(la_code):
-            return None, [
-                Problem("--la-code", None, None, f"{la_code!r} is not an ONS authority code such as E06000018")
-            ]
-        return la_code, []
-    las = set(data.tables["Episodes"]["LA"].dropna())
-    if las and all(is_ons_la(la) for la in las) and data.tables["Episodes"]["LA"].notna().all():
-        return None, []
-    shown = ", ".join(sorted(map(str, las))[:5])
-    why = f"the LA column holds {shown}, not ONS codes" if las else "the data has no LA column"
-    return None, [
-        Problem(
-            "--la-code", None, None, f"give --la-code (the responsible authority's ONS code, e.g. E06000018): {why}"
-        )
-    ]
+    from placements.io.ofsted_authorities import code_of
+
+    for given, where, option in ((la_code, "--la-code", "--la-code"), (policy_la, policy_file, "la_code")):
+        if given is not None:
+            if not is_ons_la(given):
+                problem = Problem(where, None, option, f"{given!r} is not an ONS authority code such as E06000018")
+                return None, [problem], ""
+            return given, [], f"{given} (from {where})"
+    episodes = data.tables["Episodes"]
+    las = set(episodes["LA"].dropna())
+    if las and all(is_ons_la(la) for la in las) and episodes["LA"].notna().all():
+        return None, [], f"each row's LA column ({', '.join(sorted(las)[:5])}{', ...' if len(las) > 5 else ''})"
+    codes = {code_of(str(la)) for la in las}
+    if las and episodes["LA"].notna().all() and None not in codes and len(codes) == 1:
+        (code,) = codes
+        return code, [], f"{code} (from the LA column: {', '.join(sorted(map(str, las)))})"
+    homes = [normalise_postcode(str(p)) for p in episodes["HOME_POST"].dropna()]
+    found = postcodes.lookup([p for p in homes if p])
+    home_las = pd.Series([upper_tier(found[p].la_code) for p in homes if p in found and found[p].la_code])
+    if len(home_las):
+        counts = home_las.value_counts()
+        code, n = str(counts.index[0]), int(counts.iloc[0])
+        if is_ons_la(code):
+            said = (
+                f"{code} (the most common authority of the children's home postcodes, HOME_POST: "
+                f"{n:,} of {len(home_las):,} episodes with a known one)"
+            )
+            return code, [], said
+    if las:
+        shown = ", ".join(sorted(map(str, las))[:5])
+        why = f"the LA column holds {shown}, which are not ONS codes or the names of one authority"
+    else:
+        why = "there is no la_code in a policy.toml, no LA column, and no HOME_POST the ONS directory holds"
+    problem = Problem(
+        "--la-code", None, None, f"give --la-code (the responsible authority's ONS code, e.g. E06000018): {why}"
+    )
+    return None, [problem], ""
 
 
-def read_cohort(ssda903: Path, day: dt.date, la_code: str | None) -> tuple[SSDA903, Cohort]:
+def read_cohort(
+    ssda903: Path, day: dt.date, la_code: str | None, policy_la: str | None = None, policy_file: str = "policy.toml"
+) -> tuple[SSDA903, Cohort]:
     """Read and build the cohort; ``InputError`` when the data or the authority code cannot be used."""
+    data, built, _ = read_cohort_said(ssda903, day, la_code, policy_la, policy_file)
+    return data, built
+
+
+def read_cohort_said(
+    ssda903: Path, day: dt.date, la_code: str | None, policy_la: str | None = None, policy_file: str = "policy.toml"
+) -> tuple[SSDA903, Cohort, str]:
+    """``read_cohort``, and where the responsible authority came from (a sentence)."""
     data = read_ssda903(ssda903)
-    code, problems = responsible_la(data, la_code)
+    code, problems, source = responsible_la(data, la_code, policy_la, policy_file)
     if problems:
         raise InputError(problems)
-    return data, cohort(data, day, code)
+    return data, cohort(data, day, code), source
 
 
 def all_issues(data: SSDA903, built: Cohort) -> list[Issue]:

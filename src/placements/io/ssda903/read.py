@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from placements.errors import InputError, Problem
+from placements.io.sniff import not_text
 from placements.io.ssda903 import codes
 from placements.io.ssda903.schema import DATE_COLUMNS, REGIONAL_COLUMNS, TABLES
 
@@ -153,6 +154,10 @@ def _path_year(path: Path, root: Path) -> int | None:
 
 def _decode(path: Path, issues: list[Issue]) -> str | None:
     raw = path.read_bytes()
+    spreadsheet = not_text(raw)
+    if spreadsheet:
+        issues.append(Issue("unknown", str(path), None, None, spreadsheet, "file not read"))
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -247,6 +252,25 @@ def _read_file(path: Path, root: Path, order: int, raws: dict[str, _Raw], issues
         raw.rows.append(row)
 
 
+def _read_xml_file(
+    path: Path, root: Path, order: int, raws: dict[str, _Raw], issues: list[Issue], refused: list[Problem]
+) -> None:
+    """An ``EXPSSDA903`` file's rows, as ``_read_file`` gives a CSV's (see ``xml.py``)."""
+    from placements.io.ssda903 import xml
+
+    try:
+        tables, notes = xml.read_rows(path, _path_year(path, root), order)
+    except xml.XMLRefused as exc:
+        refused.append(exc.problem)
+        return
+    for table, line, where, problem, action in notes:
+        issues.append(Issue(table, str(path), line, where, problem, action))
+    for table, rows in tables.items():
+        raw = raws.setdefault(table, _Raw(table))
+        raw.files.append(str(path))
+        raw.rows.extend(rows)
+
+
 def _csv_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
@@ -264,7 +288,12 @@ Row = dict[str, object]
 
 
 def _issue(issues: list[Issue], table: str, row: Row, column: str | None, problem: str, action: str) -> None:
-    issues.append(Issue(table, str(row["_file"]), int(row["_line"]), column, problem, action))  # type: ignore[call-overload]
+    line = int(row["_line"])  # type: ignore[call-overload]
+    where = row.get("_xml")
+    if isinstance(where, dict):  # a row read from XML: the element's path and line say where
+        path, line = where[column] if column and column in where else where["."]
+        column = path if column is None or column in where else f"{path}/{column}"
+    issues.append(Issue(table, str(row["_file"]), line, column, problem, action))
 
 
 def _bad(row: Row) -> dict[str, str]:
@@ -514,11 +543,19 @@ def read_ssda903(path: Path) -> SSDA903:
         raise InputError([Problem(str(root), None, None, "SSDA903 folder not found")])
     issues: list[Issue] = []
     raws: dict[str, _Raw] = {}
+    refused: list[Problem] = []
+    base = root if root.is_dir() else root.parent
     for order, file in enumerate(_csv_files(root)):
-        if file.suffix.lower() != ".csv":
-            issues.append(Issue("unknown", str(file), None, None, "not a CSV file", "file not read"))
+        suffix = file.suffix.lower()
+        if suffix == ".xml":
+            _read_xml_file(file, base, order, raws, issues, refused)
             continue
-        _read_file(file, root if root.is_dir() else root.parent, order, raws, issues)
+        if suffix != ".csv":
+            issues.append(Issue("unknown", str(file), None, None, "not a CSV or XML file", "file not read"))
+            continue
+        _read_file(file, base, order, raws, issues)
+    if refused:
+        raise InputError(refused)
     if "Episodes" not in raws:
         found = ", ".join(sorted(raws)) or "none"
         raise InputError(
@@ -570,7 +607,8 @@ def read_ssda903(path: Path) -> SSDA903:
     # Unreadable cells of tables the cohort does not use: blank, and said so.
     for name, rows in tables.items():
         for row in rows:
-            for col, problem in row.get("_bad", {}).items():  # type: ignore[union-attr]
+            bad = row.get("_bad")
+            for col, problem in bad.items() if isinstance(bad, dict) else ():
                 if (name, col) not in _HANDLED:
                     _issue(issues, name, row, col, problem, "cell read as blank")
     if "Header" in tables:

@@ -25,7 +25,7 @@ def _format_date(value: object, date_format: str) -> str:
         return value
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
         return value.strftime(date_format)
-    if pd.isna(value):  # type: ignore[call-overload]
+    if pd.isna(value):
         return ""
     raise TypeError(f"not a date: {value!r}")
 
@@ -62,7 +62,7 @@ def table_csv(name: str, frame: pd.DataFrame, date_format: str = DFE_DATE_FORMAT
         else:
             out[column] = [_format_cell(v) for v in frame[column]]
     text = pd.DataFrame(out, columns=list(columns), dtype=object)
-    return text.to_csv(index=False, lineterminator="\n")
+    return str(text.to_csv(index=False, lineterminator="\n"))
 
 
 def write_tables(

@@ -1,6 +1,7 @@
 """The report as one HTML file: inline CSS, inline SVG charts, every table beside its CSV.
 
-A table is rendered from the very CSV text written beside the page (parsed back with ``csv``), each
+The page is the Jinja2 template ``templates/report.html.j2`` (autoescaped); this module prepares what it
+shows. A table is rendered from the very CSV text written beside the page (parsed back with ``csv``), each
 cell keeping the CSV's value in ``data-value``, so page and file hold the same numbers. No script,
 no font, no image is fetched: the page opens from a USB stick on a machine with no network.
 """
@@ -11,9 +12,11 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from html import escape
+from functools import lru_cache
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 CSS = """
 :root { --ink:#1d1d1f; --muted:#5f6368; --rule:#d9d9de; --band:#f4f5f7; --accent:#1b7f5f; }
@@ -36,6 +39,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: var(--band); }
 .csv { font-size: .85rem; color: var(--muted); }
 .note { color: var(--muted); font-size: .9rem; }
+p.reading { margin: .2rem 0 1rem; }
+div.alert { background: #fdf1f2; border-left: 4px solid #d1495b; padding: .5rem 1rem; }
+div.alert h3, div.plain h3 { font-size: 1rem; margin: .3rem 0; }
+div.plain { background: var(--band); border-left: 4px solid var(--accent); padding: .5rem 1rem; }
 details summary { cursor: pointer; font-weight: 600; }
 footer { color: var(--muted); font-size: .85rem; border-top: 1px solid var(--rule); padding-top: 1rem; }
 @media print { header { background: none; color: var(--ink); } }
@@ -63,25 +70,21 @@ def _shown(text: str) -> str:
     return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
 
 
-def table_html(name: str, text: str, caption: str = "") -> str:
-    """``<table id="table-NAME" data-csv="NAME.csv">`` from the CSV text itself."""
+def _cell(value: str) -> dict[str, object]:
+    return {"value": value, "shown": _shown(value), "number": _is_number(value)}
+
+
+def table_view(name: str, text: str, caption: str = "") -> dict[str, object]:
+    """What the template's ``table`` macro draws, from the CSV text itself: headings, and per cell the
+    CSV's value (kept in ``data-value``), the value as shown, and whether it is a number."""
     rows = list(csv.reader(io.StringIO(text)))
     head, body = rows[0], rows[1:]
-    out = [f'<table id="table-{escape(name)}" data-csv="{escape(name)}.csv">']
-    if caption:
-        out.append(f'<caption class="note">{escape(caption)}</caption>')
-    out.append(
-        "<thead><tr>" + "".join(f"<th>{escape(h.replace('_', ' '))}</th>" for h in head) + "</tr></thead><tbody>"
-    )
-    for r in body:
-        cells = []
-        for v in r:
-            cls = ' class="num"' if _is_number(v) else ""
-            cells.append(f'<td{cls} data-value="{escape(v)}">{escape(_shown(v))}</td>')
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    out.append(f'<p class="csv">The same table: <a href="{escape(name)}.csv">{escape(name)}.csv</a></p>')
-    return "\n".join(out)
+    return {
+        "name": name,
+        "caption": caption,
+        "head": [h.replace("_", " ") for h in head],
+        "rows": [[_cell(v) for v in r] for r in body],
+    }
 
 
 @dataclass(frozen=True)
@@ -96,45 +99,60 @@ class Section:
     svg: str = ""
     caption: str = ""
     collapsed: bool = False
+    #: A sentence under the chart saying what it shows, in numbers.
+    reading: str = ""
+    #: Points to stand out (a list under the text), with their heading.
+    items: tuple[str, ...] = ()
+    items_title: str = ""
+    items_class: str = "alert"
+    #: The table a chart draws, when it is not the section's first (``data-csv`` of the figure).
+    data_csv: str = ""
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("placements.reports.html", "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
 
 
 def render(title: str, meta: str, headline: str, sections: list[Section], csvs: dict[str, str], footer: str) -> str:
-    """The whole page. ``csvs``: table name -> the CSV text written beside the page."""
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title>",
-        f"<style>{CSS}</style></head><body>",
-        f"<header><h1>{escape(title)}</h1><p>{escape(meta)}</p></header><main>",
-        f'<p class="headline" id="headline">{escape(headline)}</p>',
+    """The whole page, from ``templates/report.html.j2``. ``csvs``: table name -> the CSV text written
+    beside the page. Each section's ``svg`` is markup made here; everything else is escaped."""
+    views = [
+        {
+            "id": s.id,
+            "title": s.title,
+            "text": s.text,
+            "svg": Markup(s.svg),
+            "chart_id": s.chart_id,
+            "caption": s.caption,
+            "data_csv": (s.data_csv or (s.tables[0] if s.tables else "")) + ".csv" if (s.data_csv or s.tables) else "",
+            "reading": s.reading,
+            "points": list(s.items),
+            "points_title": s.items_title,
+            "points_class": s.items_class,
+            "collapsed": s.collapsed,
+            "tables": [table_view(t, csvs[t]) for t in s.tables],
+            "table_files": ", ".join(t + ".csv" for t in s.tables),
+        }
+        for s in sections
     ]
-    for s in sections:
-        parts.append(f'<section id="{escape(s.id)}"><h2>{escape(s.title)}</h2>')
-        if s.text:
-            parts.append(f"<p>{escape(s.text)}</p>")
-        if s.svg:
-            data_csv = escape(s.tables[0] + ".csv") if s.tables else ""
-            parts.append(
-                f'<figure class="chart" id="{escape(s.chart_id)}" data-csv="{data_csv}">'
-                f'<figcaption id="{escape(s.chart_id)}-title">{escape(s.caption)}</figcaption>{s.svg}</figure>'
-            )
-        tables = "\n".join(table_html(t, csvs[t]) for t in s.tables)
-        if s.collapsed and tables:
-            parts.append(
-                f"<details><summary>Show the table ({escape(', '.join(t + '.csv' for t in s.tables))})</summary>{tables}</details>"
-            )
-        else:
-            parts.append(tables)
-        parts.append("</section>")
-    parts.append(f"<footer>{footer}</footer></main></body></html>")
-    return "\n".join(parts) + "\n"
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(title=title, meta=meta, headline=headline, css=Markup(CSS), sections=views, footer=footer)
+    )
+    return page.rstrip("\n") + "\n"
 
 
 def _plain(v: object) -> object:
     """numpy scalars as Python numbers, for JSON."""
     if hasattr(v, "item"):
-        return v.item()  # type: ignore[no-any-return, attr-defined]
+        return v.item()
     raise TypeError(f"{type(v).__name__} is not JSON serialisable")
 
 

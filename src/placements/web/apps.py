@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    name = "placements.web"
+    label = "web"
+    verbose_name = "Placements"
+    default_auto_field = "django.db.models.BigAutoField"
