@@ -40,7 +40,7 @@ def every_answer(inst: Instance, whole: bool) -> list[tuple[int, int, int, int]]
         if any(j is not None and (r, j) not in pen for r, j in enumerate(choice)):
             continue
         assignment = {kids[r].child_id: ids[j] for r, j in enumerate(choice) if j is not None}
-        if validate(inst, assignment, AS_OF, whole):
+        if validate(inst, assignment, AS_OF, whole, pol):
             continue
         homes: dict[str, set[int]] = defaultdict(set)
         for r, j in enumerate(choice):
@@ -66,7 +66,7 @@ def test_pruned_model_bounds_hold_for_every_admissible_pair(inst: Instance) -> N
     answers = every_answer(inst, True)
     best = max(a[:3] for a in answers)
     result = match(inst, policy(candidates_per_setting=1), whole_cohort=True)
-    assert validate(inst, result.assignment, AS_OF, True) == []
+    assert validate(inst, result.assignment, AS_OF, True, policy()) == []
     s = result.summary
     tiers = (s.emergency_placed, s.placed, -s.extra_homes_for_split_groups)
     assert tiers <= best
