@@ -236,6 +236,15 @@ def groups_first_pairs(elig: Eligibility, full: FullPairs, waste: int = 0) -> di
     return home
 
 
+def _stay(elig: Eligibility) -> dict[int, int]:
+    """Row -> today's home of each settled child the stability rule protects (``Eligibility.protected``)."""
+    protected = getattr(elig, "protected", None)
+    if protected is None or not protected.any():
+        return {}
+    at = elig.settled_at
+    return {int(r): int(at[r]) for r in np.flatnonzero(protected)}
+
+
 def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True) -> dict[int, int]:
     """Most children placed (emergencies first) by one flow over every admissible pair, and among
     such flows the most sibling-group members in the home ``_designate`` chose for their whole group.
@@ -264,10 +273,23 @@ def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True)
     for p in set(fixed.values()):
         room[p] = 0
     room = np.minimum(room, capacity)
+    # Settled children the stability rule protects stay where they live (always lawful for them, and
+    # their brothers and sisters living with them today stay too); the others flow around them.
+    for r, p in _stay(elig).items():
+        if r in fixed:
+            continue
+        fixed[r] = p
+        room[p] = 0 if alone[r] else room[p] - 1
+    for r, p in fixed.items():
+        if alone[r]:
+            room[p] = 0
+    room = np.maximum(room, 0)
     free = np.ones(n, dtype=bool)
     free[list(fixed)] = False
     ok = full.admissible & free[:, None] & (room >= 1)[None, :]
-    ok &= ~alone[:, None] | (room == 1)[None, :]
+    occupied = np.zeros(len(room), dtype=bool)
+    occupied[list(set(fixed.values()))] = True
+    ok &= ~alone[:, None] | ((room == 1) & ~occupied)[None, :]
     rows, places = np.nonzero(ok)
     penalty = full.penalty[rows, places]
     b_home = int(max(int(penalty.max(initial=0)), 1)) * (n + 1) + 1

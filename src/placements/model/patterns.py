@@ -157,15 +157,32 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     )
 
 
+class _Welfare(dict[tuple[int, int], int]):
+    """(row, place) -> the child's own part of the score there; a pair not among the given ones (a
+    home today beyond the K nearest, a pair a start over every admissible pair added) is priced on
+    first use by the engine's own ``penalty_parts``."""
+
+    def __init__(self, elig: Eligibility, known: dict[tuple[int, int], int]):
+        super().__init__(known)
+        self.elig = elig
+
+    def __missing__(self, key: tuple[int, int]) -> int:
+        parts = self.elig.penalty_parts(np.array([key[0]], dtype=np.int64), np.array([key[1]], dtype=np.int64))
+        value = int(parts[list(WELFARE_PARTS)].sum(axis=1).iloc[0])
+        self[key] = value
+        return value
+
+
 def _welfare_of(elig: Eligibility, pairs: object) -> dict[tuple[int, int], int]:
     """(row, place) -> the child's own part of the score there (``WELFARE_PARTS``), for the protected
     children of sibling groups (the only ones ``_no_worse`` asks about)."""
     prot = elig.protected & (elig.siblings_in_scope > 0)
     if not prot.any():
-        return {}
+        return _Welfare(elig, {})
     frame = pairs[prot[pairs["row"].to_numpy()]]  # type: ignore[index]
     total = frame[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
-    return {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
+    known = {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
+    return _Welfare(elig, known)
 
 
 def _no_worse(
