@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from placements.cli import app
@@ -212,3 +214,19 @@ def test_guard_refuses_a_disclosing_file() -> None:
     with pytest.raises(DisclosureError, match="date-of-birth column"):
         Privacy(inst).check({"a.csv": "child_id,date_of_birth\nx,2020-01\n"})
     p.check({"a.csv": f"child_id\n{p.id(child.child_id)}\n"})  # the pseudonym itself is fine
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="AB1_-", min_size=1, max_size=4), min_size=1, max_size=6, unique=True),
+    text=st.text(alphabet="AB1_- ,x", max_size=40),
+)
+def test_one_pass_identifier_search_finds_what_the_regular_expression_finds(words: list[str], text: str) -> None:
+    """The guard's Aho-Corasick scan (one pass, every identifier at once) against the regular
+    expression it replaced (longest first, whole words only)."""
+    from placements.privacy.guard import _automaton, _whole_words
+
+    ordered = sorted(words, key=len, reverse=True)
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9_])")
+    expected = [(m.start(1), m.end(1), m.group(1)) for m in pattern.finditer(text)]
+    assert _whole_words(_automaton(words), text) == expected

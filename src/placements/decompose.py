@@ -24,6 +24,7 @@ the engine or the number of processes.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -169,12 +170,18 @@ def match_in_pieces(
     workers: int | None = None,
     address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    whole_bound: bool = True,
+    repair: bool = True,
 ) -> MatchResult:
     """Match a large instance piece by piece (see the module docstring) and join the answers.
 
     ``policy.time_limit_seconds`` is for the whole run: the pieces run ``workers`` at a time, in
     ``ceil(pieces / workers)`` rounds, so each gets the limit divided by the rounds (at least
-    ``MIN_PIECE_SECONDS``). With fewer workers each
+    ``MIN_PIECE_SECONDS``). ``whole_bound``: also bound tiers (1)-(2) over the whole instance
+    (``placements.model.national``, in the summary's ``tiers_bound``), after the pieces. ``repair``:
+    match the children the pieces left without a home against the room every piece left
+    (``repair_across_pieces``): a child whose suitable homes are all in another piece is not
+    disadvantaged by where the border runs. With fewer workers each
     piece therefore has less time; an answer whose tiers were proven in every piece is the same on
     any number of workers.
     """
@@ -196,7 +203,20 @@ def match_in_pieces(
     results: list[MatchResult] = parallel_map(
         _match_piece, tasks, engine=engine, workers=min(workers, len(tasks)), address=address, progress=tick
     )
-    return join_results(results, policy, whole_cohort, time.perf_counter() - t0)
+    joined = join_results(results, policy, whole_cohort, time.perf_counter() - t0)
+    if repair:
+        left = max(MIN_PIECE_SECONDS, policy.time_limit_seconds - (time.perf_counter() - t0))
+        joined = repair_across_pieces(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
+        joined = dataclasses.replace(joined, summary=joined.summary.replace(seconds=round(time.perf_counter() - t0, 3)))
+    if not whole_bound:
+        return joined
+    from placements.model.national import whole_tier_bound
+
+    e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort)
+    summary = joined.summary.replace(
+        tiers_bound={"emergency_placed": e, "placed": p}, seconds=round(time.perf_counter() - t0, 3)
+    )
+    return dataclasses.replace(joined, summary=summary)
 
 
 def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool, seconds: float) -> MatchResult:
@@ -238,3 +258,112 @@ def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool,
     unplaced = pd.concat([r.unplaced for r in results], ignore_index=True) if results else pd.DataFrame()
     as_of = results[0].as_of if results else policy.as_of_date()
     return MatchResult(assignment, joined, matches, shortlist, unplaced, as_of, whole_cohort)
+
+
+#: What the joined bound covers once a repair across pieces has placed children.
+REPAIRED_SCOPE = (
+    "none: the pieces' bounds held piece by piece before the repair across pieces placed more children; "
+    "tiers (1)-(2) are bounded over the whole instance in tiers_bound"
+)
+
+
+def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool, joined: MatchResult) -> MatchResult:
+    """The children the pieces left without a home, matched against the room the pieces left in every home.
+
+    Why: a piece can place a child only in its own homes, so a child whose suitable homes all stand
+    in another piece (a rare need, a border) stays without one though a home has room. This is one
+    more match (``placements.match``, a daily match in form) of those children against a copy of
+    every home with room left: its vacancies are the room left, the children the pieces placed there
+    count as living there (the fostering limit and living alone see them), a home a child who must
+    live alone was given is closed, and a connected-person carer keeps only the named children still
+    waiting. The union is lawful for the whole instance (the tests validate it). Sibling terms of the
+    score are counted again over the whole answer, since a repaired child may join or leave a
+    sibling placed by a piece.
+    """
+    from placements.codes import Setting, Status
+    from placements.eligibility import make_scope
+    from placements.match import match
+
+    scope = make_scope(instance, whole_cohort)
+    in_scope = [instance.children[i] for i in scope.children]
+    placed = joined.assignment
+    waiting = [c for c in in_scope if c.child_id not in placed]
+    if not waiting:
+        return joined
+    waiting_ids = {c.child_id for c in waiting}
+    by_id = {c.child_id: c for c in instance.children}
+    count: dict[str, int] = {}
+    for pid in placed.values():
+        count[pid] = count.get(pid, 0) + 1
+    closed = {pid for cid, pid in placed.items() if not by_id[cid].lives_with_others}
+    places = []
+    for j, p in enumerate(instance.places):
+        room = int(scope.capacity[j]) - count.get(p.place_id, 0)
+        kin = p.kinship_for & waiting_ids
+        if room <= 0 or p.place_id in closed or (p.kinship_for and not kin):
+            continue
+        living = int(scope.others[j]) + count.get(p.place_id, 0)
+        places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
+    kids = [c.model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None}) for c in waiting]
+    kept = {p.place_id for p in places}
+    # The team's rejections still hold for the children waiting (held children are never waiting).
+    rejected = tuple(
+        d
+        for d in instance.decisions
+        if d.child_id in waiting_ids and d.place_id in kept and d.decision.value == "rejected"
+    )
+    sub = Instance.model_construct(children=tuple(kids), places=tuple(places), decisions=rejected)
+    fixed = match(sub, policy, whole_cohort=False)
+    if not fixed.assignment:
+        return joined
+    assignment = {**placed, **fixed.assignment}
+    matches = pd.concat([joined.matches, fixed.matches], ignore_index=True)
+    # Sibling terms over the whole answer: a repaired child may share a home with a sibling a piece placed.
+    weight = policy.weights.sibling_apart
+    in_scope_ids = {c.child_id for c in in_scope}
+    groups = {
+        g: kept
+        for g, ids in instance.sibling_groups.items()
+        if len(kept := tuple(i for i in ids if i in in_scope_ids)) > 1
+    }
+    label = matches["sibling_group"].astype(str).to_numpy()
+    apart, split = [], []
+    for cid, g in zip(matches["child_id"].tolist(), label.tolist(), strict=True):
+        members = groups.get(g, ()) if g else ()
+        here = assignment[cid]
+        apart.append(weight * sum(1 for o in members if o != cid and assignment.get(o) != here))
+        split.append(len({assignment.get(o) for o in members}) > 1)
+    matches["score_penalty"] = matches["score_penalty"] - matches["siblings_apart"] + np.array(apart, dtype=np.int64)
+    matches["siblings_apart"] = np.array(apart, dtype=np.int64)
+    matches["split"] = split
+    unplaced = pd.concat(
+        [joined.unplaced[~joined.unplaced["child_id"].isin(waiting_ids)], fixed.unplaced], ignore_index=True
+    )
+    homes_of: dict[str, set[str]] = {}
+    for cid, pid in assignment.items():
+        g = by_id[cid].sibling_group
+        if g in groups:
+            homes_of.setdefault(g, set()).add(pid)
+    emergency = {c.child_id for c in in_scope if c.urgency.value == "emergency"}
+    s = joined.summary
+    dist = matches["distance_miles"].to_numpy(dtype=float)
+    summary = s.replace(
+        status="FEASIBLE",
+        tiers_1_3_optimal=False,
+        objective=int(matches["score_penalty"].sum()),
+        bound=None,
+        gap=None,
+        placed=len(assignment),
+        unplaced=s.needing_placement - len(assignment),
+        emergency_placed=sum(1 for cid in assignment if cid in emergency),
+        sibling_groups_split=sum(1 for ids in groups.values() if len({assignment.get(i) for i in ids}) > 1),
+        extra_homes_for_split_groups=sum(max(len(h) - 1, 0) for h in homes_of.values()),
+        under12_in_residential=int(((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()),
+        out_of_area=None if s.out_of_area is None else int((~matches["in_area"].astype(bool)).sum()),
+        over_20_miles=int((dist > 20.0).sum()),
+        total_weekly_cost=round(float(matches["weekly_cost"].sum()), 2),
+        admissible_pairs=s.admissible_pairs + fixed.summary.admissible_pairs,
+        patterns=None if s.patterns is None else s.patterns + (fixed.summary.patterns or 0),
+        bound_scope=REPAIRED_SCOPE,
+    )
+    return dataclasses.replace(joined, assignment=assignment, summary=summary, matches=matches, unplaced=unplaced)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -11,9 +12,11 @@ import numpy as np
 from placements.eligibility import Eligibility, make_scope
 from placements.errors import InputError, Problem
 from placements.instance import Instance
+from placements.model.flows import bundled_flow, children_first, groups_first, groups_first_pairs, tier_bound
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns
+from placements.model.pricing import full_pairs
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult, SolverStats, build_result
@@ -23,19 +26,63 @@ if TYPE_CHECKING:
     from placements.model.cpsat import CpSatModel
 
 
-def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tuple[Solution, float]:
-    """Run the chosen back end from the greedy's proposal; with no pattern the empty proposal is optimal.
+#: What a bound covers when only the model's pairs were priced (CP-SAT with ``candidates_per_setting``).
+PRUNED_SCOPE = "the model's pairs only (the K nearest homes per setting and the starts' homes)"
 
-    ``policy.time_limit_seconds`` counts from ``t0``, the start of ``match``: pairs, the start and
+
+def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solution, float]:
+    """Build the model, run the chosen back end from the best lawful start; with no pattern the empty
+    proposal is optimal.
+
+    ``policy.time_limit_seconds`` counts from ``t0``, the start of ``match``: pairs, the starts and
     the model's building are inside it (at England's size they are a fifth of each piece's time).
+    With ``candidates_per_setting`` the model holds each child's K nearest homes per setting plus the
+    pairs of a flow start found over every admissible pair, and every bound is priced over all of them.
     """
     n_rows = len(elig.kids)
+    pruned = policy.candidates_per_setting is not None and not bool(np.array_equal(elig.candidates, elig.admissible))
+    # Every admissible pair with its penalty, when the model holds only some of them: for starts and pricing.
+    full = full_pairs(elig) if pruned else None
+    placed_bound = tier_bound(elig)
+    emergency = elig.emergency()
+    extra = None
+    wide: list[dict[int, int]] = []
+    if full is not None:
+        # A bundled flow places as many (emergencies first) as a plain one, so one that meets the
+        # bound proves tiers (1)-(2) here, before any model is built.
+        wide = [bundled_flow(elig, full, fix_exclusive=False), groups_first_pairs(elig, full)]
+        r = np.array([x for h in wide for x in sorted(h)], dtype=np.int64)
+        p = np.array([h[x] for h in wide for x in sorted(h)], dtype=np.int64)
+        new = np.zeros(elig.candidates.shape, dtype=bool)
+        new[r, p] = True
+        new &= ~elig.candidates
+        r, p = np.nonzero(new)
+        extra = (r, p, full.penalty[r, p])
+    else:
+        wide = [children_first(elig)]
+    pats = build_patterns(elig, extra)
     if len(pats) == 0:
-        return make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend), 0.0
+        sol = make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend)
+        now = time.perf_counter()
+        proven = {"tiers_1_2": now, "tier_3": now, "score": now}
+        return pats, dataclasses.replace(sol, proven_at=proven, tiers_bound=placed_bound), 0.0
+    # A flow start counts only when the model can express it and it keeps every protected settled
+    # child in a home (the stability rule; the flows know neither rule).
+    flow_starts = [x for x in (_lawful(pats, home) for home in wide) if x is not None]
+    tiers_proven_at = None
+    if any((int(pats.emergency[x].sum()), int(pats.size[x].sum())) == placed_bound for x in flow_starts):
+        tiers_proven_at = time.perf_counter()
+    # Unpruned (a daily match, a city's whole cohort): the flows prove tiers (1)-(2) and the first
+    # stage still starts from the greedy proposals, whose LP-guided MIP answer is a better start for
+    # tiers (3)-(4) than a flow's (city: 110,004 against 110,718 after 120 s, measured side by side).
+    # Pruned (region, pieces): starts over every admissible pair, the placed stage skipped.
     # Protected settled children must keep a home (and may move only where a pattern allows): the
     # greedy start has them stay where they live.
     greedy = greedy_rows(elig, "hardest", stay=bool(pats.required))
-    start = _best_start(pats, [rows_to_patterns(pats, greedy), group_greedy(pats)])
+    proposals = [rows_to_patterns(pats, greedy), group_greedy(pats)]
+    if pruned:
+        proposals += [rows_to_patterns(pats, groups_first(pats, emergency, n_rows)), *flow_starts]
+    start = _best_start(pats, proposals)
     if policy.backend == "cpsat":
         from placements.model.cpsat import CpSatModel  # imported only when chosen: ~60 ms at start-up
 
@@ -43,7 +90,35 @@ def _solve(elig: Eligibility, pats: Patterns, policy: Policy, t0: float) -> tupl
     else:
         model = MipModel(pats, n_rows, policy.backend)
     remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
-    return model.solve(remaining, policy.workers, policy.seed, start), model.build_seconds
+    if isinstance(model, MipModel):
+        pricing = (elig, full) if full is not None else None
+        sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound if pruned else None, pricing)
+        best_flow = _best_start(pats, flow_starts) if flow_starts else None
+        flow_tiers = (
+            (int(pats.emergency[best_flow].sum()), int(pats.size[best_flow].sum())) if best_flow is not None else (0, 0)
+        )
+        if best_flow is not None and (sol.emergency_placed, sol.placed) < flow_tiers:  # the first stage ran out of time
+            left = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
+            model = MipModel(pats, n_rows, policy.backend)
+            sol = model.solve(left, policy.workers, policy.seed, best_flow, placed_bound, pricing)
+        if tiers_proven_at is not None and sol.proven_at and "tiers_1_2" in sol.proven_at:
+            sol = dataclasses.replace(sol, proven_at={**sol.proven_at, "tiers_1_2": tiers_proven_at})
+    else:
+        sol = model.solve(remaining, policy.workers, policy.seed, start)
+        if pruned:  # CP-SAT's bounds are not priced: they cover the model's pairs only
+            sol = dataclasses.replace(sol, bound_scope=PRUNED_SCOPE)
+    return pats, dataclasses.replace(sol, tiers_bound=placed_bound), model.build_seconds
+
+
+def _lawful(pats: Patterns, home_of_row: dict[int, int]) -> np.ndarray | None:
+    """A flow's answer as the model's columns, or None when the model has no such pattern (a sibling
+    group's subset the stability rule forbids) or a protected settled child is left without a home."""
+    if any(r not in home_of_row for r in pats.required):
+        return None
+    try:
+        return rows_to_patterns(pats, home_of_row)
+    except KeyError:
+        return None
 
 
 def _best_start(pats: Patterns, proposals: list[np.ndarray]) -> np.ndarray:
@@ -93,9 +168,8 @@ def match(
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort, settled)
     elig = Eligibility(instance, policy, scope, as_of)
-    pats = build_patterns(elig)
-    t_pairs = time.perf_counter() - t0
-    sol, build_seconds = _solve(elig, pats, policy, t0)
+    pats, sol, build_seconds = _solve(elig, policy, t0)
+    t_pairs = time.perf_counter() - t0 - build_seconds - sum(s.solve_seconds for s in sol.stages)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
     solver = SolverStats(
@@ -109,6 +183,11 @@ def match(
         seconds_build=round(build_seconds, 3),
         seconds_solve=round(sum(s.solve_seconds for s in sol.stages), 3),
         patterns=len(pats),
+        bound_scope=sol.bound_scope,
+        proven_after=None if sol.proven_at is None else {k: round(v - t0, 3) for k, v in sol.proven_at.items()},
+        tiers_bound=None
+        if sol.tiers_bound is None
+        else {"emergency_placed": sol.tiers_bound[0], "placed": sol.tiers_bound[1]},
     )
     result = build_result(elig, home_of_row, solver, t0)
     if result.summary.placed != sol.placed or result.summary.objective != sol.penalty:

@@ -44,6 +44,9 @@ class SolverStats:
     seconds_solve: float | None = None
     patterns: int | None = None
     objective: int | None = None  # the solver's own score, checked against the tables' by ``match``
+    bound_scope: str | None = None  # which answers the bound and the proofs cover (``match``)
+    proven_after: dict[str, float] | None = None  # seconds from the start to each proof ("tiers_1_2", ...)
+    tiers_bound: dict[str, int] | None = None  # the most emergency children and children any lawful answer places
 
 
 def heuristic_stats(name: str) -> SolverStats:
@@ -96,6 +99,12 @@ class Summary:
     pieces: int | None = None
     pieces_optimal: int | None = None
     bound_scope: str | None = None
+    #: Seconds from the start of the match until each proof: "tiers_1_2", "tier_3", "score" (absent when not proven).
+    proven_after: dict[str, float] | None = None
+    #: The most emergency children and children any lawful answer for the whole instance places
+    #: ({"emergency_placed", "placed"}): a flow over every admissible pair (``model.flows``), or for a
+    #: match in pieces over the whole instance (``model.national``).
+    tiers_bound: dict[str, int] | None = None
 
     #: Counts that add up over disjoint pieces of an instance.
     ADDITIVE = (
@@ -121,7 +130,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """``summary.json``: every field, the pieces' fields only for a match in pieces."""
         out = dataclasses.asdict(self)
-        for key in ("pieces", "pieces_optimal", "bound_scope"):
+        for key in ("pieces", "pieces_optimal", "bound_scope", "proven_after", "tiers_bound"):
             if out[key] is None:
                 del out[key]
         return out
@@ -261,5 +270,8 @@ def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverS
         patterns=solver.patterns,
         settled_children=int((elig.settled_at >= 0).sum()),
         settled_moved=len(moved),
+        bound_scope=solver.bound_scope,
+        proven_after=solver.proven_after,
+        tiers_bound=solver.tiers_bound,
     )
     return MatchResult(assignment, summary, matches, short, unplaced, as_of, whole_cohort, moved)

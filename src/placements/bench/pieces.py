@@ -62,12 +62,15 @@ def tiers_by_piece(subs: list[Instance], matches: pd.DataFrame) -> list[dict[str
 
     Read from the joined ``matches`` table (child_id, place_id, urgency, sibling_group), so the LP
     relaxation of each piece can be held at the levels the engine reached on that piece. Extra homes
-    are counted as ``result.build_result`` counts them: per sibling group, homes used less one.
+    are counted as ``result.build_result`` counts them: per sibling group, homes used less one. Only
+    children placed in their own piece's homes count: the repair across pieces may place a child in
+    another piece's home, which that piece's own model could not express.
     """
     out = []
     for sub in subs:
         ids = {c.child_id for c in sub.children}
-        m = matches[matches["child_id"].isin(ids)]
+        homes = {p.place_id for p in sub.places}
+        m = matches[matches["child_id"].isin(ids) & matches["place_id"].isin(homes)]
         grouped = m[m["sibling_group"] != ""].groupby("sibling_group")["place_id"].nunique()
         out.append(
             {

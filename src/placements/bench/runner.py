@@ -42,7 +42,6 @@ MEMORY_CAP_GIB = min(16.0, 0.5 * _machine_gib())
 #: threads reserve gigabytes of address space they never touch, so a 4 GiB address-space cap broke
 #: the region engine at well under 4 GiB resident.
 SAMPLE_SECONDS = 0.1
-_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def address_space_gib(cap_gib: float) -> float:
@@ -50,23 +49,22 @@ def address_space_gib(cap_gib: float) -> float:
 
 
 def _group_rss() -> Callable[[int], tuple[float, int]]:
-    """A function: process group id -> (resident MiB summed over its live processes, how many)."""
+    """A function: process group id -> (resident MiB summed over its live processes, how many).
+
+    Read through ``psutil`` (its resident set per process), not by parsing ``/proc`` here."""
+    import psutil
 
     def rss(pgid: int) -> tuple[float, int]:
         total, n = 0, 0
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
+        for proc in psutil.process_iter():
             try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-            except OSError:
-                continue  # gone meanwhile
-            # After the command name: state ppid pgrp ... rss is the 22nd field after it (stat(5)).
-            if int(fields[2]) == pgid:
-                total += int(fields[21])
-                n += 1
-        return total * _PAGE_MIB, n
+                if os.getpgid(proc.pid) != pgid:
+                    continue
+                total += proc.memory_info().rss
+            except (psutil.Error, ProcessLookupError, PermissionError):
+                continue  # gone meanwhile, or not ours to read
+            n += 1
+        return total / 2**20, n
 
     return rss
 
@@ -191,16 +189,20 @@ def run_tier(
             d.update(fingerprint=lo.fingerprint, children=lo.children, places=lo.places)
             loaded.append((lo, d))
             progress.advance(task)
-        task = progress.add_task("benchmark", total=len(loaded) * len(order))
+        task = progress.add_task(
+            "benchmark", total=sum(len(order) + len(lo.spec.short_limits) * ("engine" in order) for lo, _ in loaded)
+        )
         for lo, d in loaded:
             tiers = None
-            for method in order:
+            extra = [f"engine@{t:g}s" for t in lo.spec.short_limits] if "engine" in order else []
+            for method in [*order, *extra]:
                 progress.update(task, description=f"{lo.spec.name}: {method}")
+                short = method.startswith("engine@")
                 job = {
                     "folder": str(lo.folder),
-                    "time_limit": d["time_limit"],
+                    "time_limit": float(method[len("engine@") : -1]) if short else d["time_limit"],
                     "whole_cohort": lo.spec.whole_cohort,
-                    "method": method,
+                    "method": "engine" if short else method,
                     "repeats": repeats,
                     "tiers": tiers,
                     "candidates_per_setting": lo.spec.candidates_per_setting,

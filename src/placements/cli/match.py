@@ -48,6 +48,17 @@ def match_cmd(
     ] = False,
     show: Annotated[int, typer.Option(help="rows of each table to print")] = 25,
     verbose: Annotated[bool, typer.Option("--verbose", help="log each solver stage (counts and seconds only)")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="match in geographic pieces (regional or national scale): local (processes on this machine) or "
+            "ray (a Ray cluster, with --address); default: one model"
+        ),
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="with --engine ray: the cluster's address, HEAD:6379 (default: a local Ray)")
+    ] = None,
+    piece_children: Annotated[int, typer.Option(help="with --engine: at most this many children per piece")] = 6000,
     pseudonymise: PseudonymiseOption = False,
     key_file: KeyFileOption = None,
     ssda903: Annotated[
@@ -74,6 +85,12 @@ def match_cmd(
     from placements.privacy.results import protect_result
 
     pseudonymiser, key_problems = pseudonymiser_or_problems(pseudonymise, key_file)
+    if engine is not None and engine not in ("local", "ray"):
+        key_problems.append(Problem("--engine", None, None, f"unknown engine {engine!r}; allowed: local, ray"))
+    if address is not None and engine != "ray":
+        key_problems.append(Problem("--address", None, None, "--address is for --engine ray"))
+    if piece_children < 1:
+        key_problems.append(Problem("--piece-children", None, None, "must be at least 1"))
     overrides = {"seed": seed, "time_limit_seconds": time_limit, "workers": workers, "backend": backend}
     if any(v is not None for v in (ssda903, supplement, places, la_code)):
         folder, problems = _read_from_ssda903(
@@ -85,7 +102,17 @@ def match_cmd(
         fail(key_problems + problems)
     warn(folder)
     with console.status("Matching...", spinner="dots"):
-        result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
+        if engine is None:
+            result = match(folder.instance, folder.policy, whole_cohort=whole_cohort)
+        else:
+            from placements.decompose import match_in_pieces
+
+            try:
+                result = match_in_pieces(
+                    folder.instance, folder.policy, whole_cohort, piece_children, engine, address=address
+                )
+            except (RuntimeError, ConnectionError) as exc:  # no Ray installed, or no cluster at the address
+                fail([Problem("--engine", None, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)])
     privacy = Privacy(folder.instance, pseudonymiser)
     result = protect_result(result, privacy)
     written = write_guarded(out, result.files(), privacy)

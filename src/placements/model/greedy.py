@@ -39,7 +39,8 @@ def greedy_rows(
     penalty = np.full(admissible.shape, np.iinfo(np.int64).max, dtype=np.int64)
     pairs = elig.pairs
     penalty[pairs["row"].to_numpy(), pairs["place"].to_numpy()] = pairs["penalty"].to_numpy()
-    group_of = {r: gi for gi, g in enumerate(group_rows(elig)) for r in g}
+    groups = group_rows(elig)
+    group_of = {r: gi for gi, g in enumerate(groups) for r in g}
     lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
 
@@ -76,7 +77,7 @@ def greedy_rows(
         candidates = [int(p) for p in np.flatnonzero(admissible[r]) if fits(r, int(p))]
         if not candidates:
             continue
-        sibling_homes = {home_of_row[o] for o, g in group_of.items() if g == group_of[r] and o in home_of_row}
+        sibling_homes = {home_of_row[o] for o in groups[group_of[r]] if o in home_of_row}
         with_sibling = [p for p in candidates if p in sibling_homes]
         chosen = min(with_sibling or candidates, key=lambda p: (penalty[r, p], p))
         home_of_row[r] = chosen

@@ -21,14 +21,18 @@ answer on any number of cores. Figures and commands: ``docs/solvers.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
+from placements.eligibility import Eligibility
 from placements.model.patterns import PatternIndex, Patterns, fewest_homes, index_patterns, place_rows
+from placements.model.pricing import FullPairs, Multipliers, lagrangian_bound
 from placements.model.solution import Solution, StageStats, extra_homes, make_solution, tier_weights
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class _Built:
     w: list[pywraplp.Variable]
     objectives: dict[str, Terms]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
     holds: dict[str, pywraplp.Constraint]  # rows holding "emergency", "placed", "extra" (free until set)
+    place_cons: list[tuple[int, str, pywraplp.Constraint]]  # (home, "capacity" or "limit", row)
 
     def set_objective(self, name: str, maximise: bool) -> None:
         objective = self.solver.Objective()
@@ -92,52 +97,85 @@ def implied_integral(pats: Patterns) -> np.ndarray:
 
 
 def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np.ndarray | None) -> _Built:
-    """One solver's copy of the model, built row by row through the low-level API.
+    """One solver's copy of the model, loaded from one ``MPModelProto`` built from the arrays.
 
-    The natural API (``s.Add(s.Sum(...) <= 1)``) builds a Python expression per row, which was
-    most of the daily match's model-building time; coefficients set directly cost a third.
+    Setting coefficients one by one through pywraplp (a SWIG call each) was most of the model's
+    building time: 1.5 million calls at region scale. The proto's repeated fields are filled with
+    whole lists and the solver loads it in C++ (measured in docs/solvers.md).
     """
+    proto = linear_solver_pb2.MPModelProto()
+    integer = relaxed is not None  # None: the LP relaxation, every column continuous
+    continuous = relaxed.tolist() if relaxed is not None else [True] * len(pats)
+    add_var = proto.variable.add
+    for r in continuous:
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r)
+    n = len(pats)
+    multi = list(ix.by_multi_group.items())
+    for _ in multi:
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=integer)
+    inf = math.inf
+
+    def row(idx: list[int], coefs: list[float], lb: float, ub: float) -> int:
+        ct = proto.constraint.add(lower_bound=lb, upper_bound=ub)
+        ct.var_index.extend(idx)
+        ct.coefficient.extend(coefs)
+        return len(proto.constraint) - 1
+
+    for idx in ix.by_row:  # each child lives in at most one home
+        row(idx, [1.0] * len(idx), -inf, 1.0)
+    for idx in ix.required:  # a settled child the stability rule protects keeps a home
+        row(idx, [1.0] * len(idx), 1.0, inf)
+    for idx in ix.by_group_place:  # a group uses a home through one pattern
+        row(idx, [1.0] * len(idx), -inf, 1.0)
+    place_at: list[tuple[int, str, int]] = []
+    for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
+        size = int(pats.size[idx].sum())
+        kinds = (["capacity"] if size > pats.capacity[p] else []) + ["limit"]
+        for kind, (coefs, rhs) in zip(kinds, place_rows(pats, p, idx), strict=False):
+            place_at.append((p, kind, row(list(coefs), [float(c) for c in coefs.values()], -inf, float(rhs))))
+    extra_idx: list[int] = []
+    extra_coef: list[float] = []
+    for k, (_g, idx) in enumerate(multi):  # extra homes = homes used - (group placed at all)
+        z = n + k
+        row([z, *idx], [1.0] + [-1.0] * len(idx), -inf, 0.0)  # z <= sum of its patterns
+        extra_idx.extend(idx)
+        extra_coef.extend([1.0] * len(idx))
+        extra_idx.append(z)
+        extra_coef.append(-1.0)
+    emergency_idx = np.flatnonzero(pats.emergency).tolist()
+    # Rows holding earlier tiers, slack until a stage sets them. A row free on both sides is dropped
+    # when the proto loads, so each starts with one bound that always holds.
+    holds_at = {
+        "emergency": row(emergency_idx, pats.emergency[emergency_idx].astype(float).tolist(), 0.0, inf),
+        "placed": row(list(range(n)), pats.size.astype(float).tolist(), 0.0, inf),
+        "extra": row(extra_idx, extra_coef, -inf, float(n + 1)),
+    }
     s = pywraplp.Solver.CreateSolver(name)
     if s is None:  # pragma: no cover - all ship inside the ortools wheel
         raise RuntimeError(f"OR-Tools was built without {name}")
-    integer = relaxed is not None  # None: the LP relaxation, every column continuous
-    continuous = relaxed.tolist() if relaxed is not None else [True] * len(pats)
-    w = [s.NumVar(0.0, 1.0, f"w{i}") if r else s.BoolVar(f"w{i}") for i, r in enumerate(continuous)]
-    inf = s.infinity()
-
-    def row(terms: Terms, lb: float, ub: float) -> pywraplp.Constraint:
-        ct = s.Constraint(lb, ub)
-        for v, c in terms:
-            ct.SetCoefficient(v, c)
-        return ct
-
-    for idx in ix.by_row:  # each child lives in at most one home
-        row([(w[i], 1.0) for i in idx], -inf, 1.0)
-    for idx in ix.required:  # a settled child the stability rule protects keeps a home
-        row([(w[i], 1.0) for i in idx], 1.0, inf)
-    for idx in ix.by_group_place:  # a group uses a home through one pattern
-        row([(w[i], 1.0) for i in idx], -inf, 1.0)
-    for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
-        for coefs, rhs in place_rows(pats, p, idx):
-            row([(w[i], float(c)) for i, c in coefs.items()], -inf, float(rhs))
+    error = s.LoadModelFromProto(proto)
+    if error:  # pragma: no cover - the proto is built above
+        raise RuntimeError(f"the model did not load: {error}; this is a bug")
+    variables, constraints = s.variables(), s.constraints()
+    w = variables[:n]
     we, wp, _ = tier_weights(n_rows)
-    emergency: Terms = [(w[i], float(e)) for i, e in enumerate(pats.emergency.tolist()) if e]
-    placed: Terms = [(w[i], float(k)) for i, k in enumerate(pats.size.tolist())]
-    extra: Terms = []
-    for g, idx in ix.by_multi_group.items():  # extra homes = homes used - (group placed at all)
-        z = s.BoolVar(f"z{g}") if integer else s.NumVar(0.0, 1.0, f"z{g}")
-        row([(z, 1.0)] + [(w[i], -1.0) for i in idx], -inf, 0.0)  # z <= sum of its patterns
-        extra.extend((w[i], 1.0) for i in idx)
-        extra.append((z, -1.0))
-    penalty: Terms = [(w[i], float(p)) for i, p in enumerate(pats.penalty.tolist()) if p]
-    # The weighted sum of tiers (1)-(2): emergency children and children placed share columns.
-    weighted = {i: float(k) for i, k in enumerate(pats.size.tolist())}
-    for i, e in enumerate(pats.emergency.tolist()):
-        if e:
-            weighted[i] += (we // wp) * e
-    objectives = {"placed": [(w[i], c) for i, c in weighted.items()], "homes": extra, "quality": penalty}
-    holds = {"emergency": row(emergency, -inf, inf), "placed": row(placed, -inf, inf), "extra": row(extra, -inf, inf)}
-    return _Built(s, w, objectives, holds)
+    weighted = pats.size.astype(float) + (we // wp) * pats.emergency.astype(float)
+    penalty_idx = np.flatnonzero(pats.penalty).tolist()
+    objectives: dict[str, Terms] = {
+        "placed": list(zip(w, weighted.tolist(), strict=True)),
+        "homes": [(variables[i], c) for i, c in zip(extra_idx, extra_coef, strict=True)],
+        "quality": [(w[i], float(pen)) for i, pen in zip(penalty_idx, pats.penalty[penalty_idx].tolist(), strict=True)],
+    }
+    holds = {k: constraints[v] for k, v in holds_at.items()}
+    place_cons = [(p, kind, constraints[k]) for p, kind, k in place_at]
+    return _Built(s, w, objectives, holds, place_cons)
+
+
+def _response(solver: pywraplp.Solver) -> linear_solver_pb2.MPSolutionResponse:
+    """The last solve's values and reduced costs in one call (one SWIG call per variable is slow)."""
+    response = linear_solver_pb2.MPSolutionResponse()
+    solver.FillSolutionResponseProto(response)
+    return response
 
 
 class MipModel:
@@ -170,9 +208,32 @@ class MipModel:
             if deadline is not None and time.perf_counter() >= deadline - 0.1:
                 return None  # out of time: the caller keeps what it holds
             raise RuntimeError(f"LP relaxation of stage {name} did not solve ({code})")  # pragma: no cover
-        d = np.array([v.reduced_cost() for v in lp.w]) * (1.0 if maximise else -1.0)
-        x = np.array([v.solution_value() for v in lp.w])
+        response = _response(lp.solver)
+        n = len(lp.w)
+        d = np.array(response.reduced_cost[:n]) * (1.0 if maximise else -1.0)
+        x = np.array(response.variable_value[:n])
         return lp.solver.Objective().Value(), d, x
+
+    def multipliers(self) -> Multipliers:
+        """The last LP's duals as non-negative multipliers in the "minimise" direction (``pricing``).
+
+        OR-Tools' duals follow the objective's sense: for a minimisation a binding ``<=`` row has a
+        dual <= 0 and a ``>=`` row one >= 0 (the other way round when maximising). Any dual of the
+        wrong sign (a tolerance) is taken as 0, which keeps the bound valid.
+        """
+        lp = self.lp
+        flip = -1.0 if lp.solver.Objective().maximization() else 1.0
+        m = len(self.pats.capacity)
+        cap, lim = np.zeros(m), np.zeros(m)
+        for p, kind, ct in lp.place_cons:
+            (cap if kind == "capacity" else lim)[p] = max(0.0, -flip * ct.dual_value())
+        return Multipliers(
+            cap,
+            lim,
+            emergency=max(0.0, flip * lp.holds["emergency"].dual_value()),
+            placed=max(0.0, flip * lp.holds["placed"].dual_value()),
+            extra=max(0.0, -flip * lp.holds["extra"].dual_value()),
+        )
 
     def _stage(
         self, name: str, maximise: bool, incumbent: np.ndarray | None, deadline: float, seed: int
@@ -217,7 +278,9 @@ class MipModel:
         # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
         # region scale it finds what a window over every column does not in minutes.
         support = (x_lp > 1e-6) | kept
-        if support.sum() < len(d):
+        # Not for a small model (the daily match): the proof window below is then the whole model at
+        # once, and a MIP on the support first cost more than it saved.
+        if support.sum() < len(d) and len(d) > PROOF_WINDOW_COLUMNS:
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
             code, found, value, _ = self._solve_window(
@@ -349,7 +412,7 @@ class MipModel:
         bound = float(mip.solver.Objective().BestBound())
         if not np.isfinite(bound):  # no bound reported: exact when optimal, else nothing is known
             bound = float(mip.solver.Objective().Value()) if code == pywraplp.Solver.OPTIMAL else direction * np.inf
-        values = np.array([v.solution_value() for v in mip.w])
+        values = np.array(_response(mip.solver).variable_value[: len(mip.w)])
         if np.any((values > 1e-6) & (values < 1.0 - 1e-6)):
             values = self._whole(values, keep)
         chosen = np.flatnonzero(values > 0.5).astype(np.int64)
@@ -396,12 +459,20 @@ class MipModel:
         workers: int,
         seed: int,
         start: np.ndarray | None = None,
+        placed_bound: tuple[int, int] | None = None,
+        pricing: tuple[Eligibility, FullPairs] | None = None,
     ) -> Solution:
         """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
 
         1. "placed": emergency children placed, then children placed (exact weights, n+1).
         2. "homes": fewest extra homes for split sibling groups, holding (1).
         3. "quality": the score, holding (1) and (2).
+
+        ``placed_bound``: (emergency children, children) no lawful answer exceeds (``flows.tier_bound``,
+        over every admissible pair); when ``start`` meets it, tiers (1)-(2) are proven and the first
+        stage is skipped. ``pricing``: the eligibility and every admissible pair when the model holds
+        only some of them (``candidates_per_setting``); the proofs and the score's bound then hold
+        over every admissible pair (``pricing.lagrangian_bound``), not only the model's.
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
         the same as holding their weighted sum and gives a tighter LP. Every stage also carries
@@ -418,7 +489,15 @@ class MipModel:
             return now + fraction * max(deadline - now, 0.0)
 
         self._add_cover_rows()
-        stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
+        if placed_bound is not None and (int(pats.emergency[start].sum()), int(pats.size[start].sum())) == tuple(
+            placed_bound
+        ):
+            value = self._value("placed", start)
+            stage_p = StageStats("placed", "OPTIMAL", value, value, 0.0, 0.0)
+            chosen, proven_p = start, True
+            log.debug("stage placed: the flow start meets the flow bound %s", placed_bound)
+        else:
+            stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
         for built in (self.lp, self.mip):
@@ -429,17 +508,42 @@ class MipModel:
         # degenerate (a lone child's homes all look alike to it), so its window is nearly every
         # column, but with lone children's columns continuous (``implied_integral``) SCIP proves
         # it at the root on the demo's whole cohort.
-        stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.7), seed)
+        stage_p_done = time.perf_counter()
+        stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
         x_a = extra_homes(pats, chosen)
+        if pricing is not None:
+            # The pruned model's proofs say nothing of the pairs it was not given: tiers (1)-(2) are
+            # proven over every admissible pair only by the flow bound, tier (3) by pricing.
+            proven_p = placed_bound is not None and (e_a, p_a) == tuple(placed_bound)
+            elig, full = pricing
+            homes_bound = lagrangian_bound(elig, pats, full, "homes", self.multipliers(), (e_a, p_a, 0.0))
+            proven_h = bool(x_a <= np.ceil(homes_bound - 1e-6))
+            log.debug(
+                "stage homes: bound over every admissible pair %.2f (pruned model %.2f)", homes_bound, stage_h.bound
+            )
+        stage_h_done = time.perf_counter()
         for built in (self.lp, self.mip):
             built.holds["extra"].SetUb(x_a + 1e-6)
         stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
+        proven_at: dict[str, float] = {}
+        if proven_p:
+            proven_at["tiers_1_2"] = stage_p_done
+        if proven_p and proven_h:
+            proven_at["tier_3"] = stage_h_done
         if proven_b:
             bound = int(round(value_b))
         elif np.isfinite(stage_b.bound):
             bound = int(np.ceil(stage_b.bound - 1e-6))
         else:
             bound = 0  # no LP in time: every penalty is >= 0, the only bound known
-        return make_solution(
+        if pricing is not None:
+            priced = lagrangian_bound(elig, pats, full, "quality", self.multipliers(), (e_a, p_a, float(x_a)))
+            log.debug("stage quality: bound over every admissible pair %.1f (pruned model %d)", priced, bound)
+            bound = min(bound, max(0, int(np.ceil(priced - 1e-6 * max(1.0, abs(priced))))))
+            proven_b = bool(proven_b and bound >= int(round(value_b)))
+        if proven_p and proven_h and proven_b:
+            proven_at["score"] = time.perf_counter()
+        sol = make_solution(
             pats, chosen_b, proven_p and proven_h, proven_b, bound, (stage_p, stage_h, stage_b), self.backend
         )
+        return dataclasses.replace(sol, proven_at=proven_at)

@@ -51,15 +51,23 @@ def group_rows(elig: Eligibility) -> list[tuple[int, ...]]:
     return [tuple(g) for g in groups]
 
 
-def build_patterns(elig: Eligibility) -> Patterns:
+def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Patterns:
     """Every lawful (group, subset, home) column.
 
     Lone children (most of any cohort) get their columns straight from the candidate pairs with
     array operations; only sibling groups enumerate subsets. The order is by group (input order),
     then home, then subset size and members, as the constraints and tie-breaks expect.
+    ``extra``: admissible (rows, places, penalties) outside the candidate pairs to add (a start
+    found over every admissible pair, so the model can express it).
     """
     pairs = elig.pairs
     pr, pp, pv = pairs["row"].to_numpy(), pairs["place"].to_numpy(), pairs["penalty"].to_numpy()
+    if extra is not None and len(extra[0]):
+        pr, pp, pv = (
+            np.concatenate([a, np.asarray(b, dtype=a.dtype)]) for a, b in zip((pr, pp, pv), extra, strict=True)
+        )
+        order = np.lexsort((pp, pr))
+        pr, pp, pv = pr[order], pp[order], pv[order]
     emergency = elig.emergency().astype(np.int64)
     lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     capacity = elig.scope.capacity
@@ -149,15 +157,32 @@ def build_patterns(elig: Eligibility) -> Patterns:
     )
 
 
+class _Welfare(dict[tuple[int, int], int]):
+    """(row, place) -> the child's own part of the score there; a pair not among the given ones (a
+    home today beyond the K nearest, a pair a start over every admissible pair added) is priced on
+    first use by the engine's own ``penalty_parts``."""
+
+    def __init__(self, elig: Eligibility, known: dict[tuple[int, int], int]):
+        super().__init__(known)
+        self.elig = elig
+
+    def __missing__(self, key: tuple[int, int]) -> int:
+        parts = self.elig.penalty_parts(np.array([key[0]], dtype=np.int64), np.array([key[1]], dtype=np.int64))
+        value = int(parts[list(WELFARE_PARTS)].sum(axis=1).iloc[0])
+        self[key] = value
+        return value
+
+
 def _welfare_of(elig: Eligibility, pairs: object) -> dict[tuple[int, int], int]:
     """(row, place) -> the child's own part of the score there (``WELFARE_PARTS``), for the protected
     children of sibling groups (the only ones ``_no_worse`` asks about)."""
     prot = elig.protected & (elig.siblings_in_scope > 0)
     if not prot.any():
-        return {}
+        return _Welfare(elig, {})
     frame = pairs[prot[pairs["row"].to_numpy()]]  # type: ignore[index]
     total = frame[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
-    return {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
+    known = {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
+    return _Welfare(elig, known)
 
 
 def _no_worse(

@@ -32,6 +32,9 @@ class Solution:
     penalty_bound: int
     stages: tuple[StageStats, ...]
     backend: str
+    bound_scope: str = "every admissible pair"  # which answers the bound and the proofs cover
+    proven_at: dict[str, float] | None = None  # perf_counter time of each proof ("tiers_1_2", "tier_3", "score")
+    tiers_bound: tuple[int, int] | None = None  # (emergency, placed) no lawful answer exceeds (``flows.tier_bound``)
 
 
 def extra_homes(pats: Patterns, chosen: np.ndarray) -> int:

@@ -1,0 +1,195 @@
+"""A bound on tiers (1)-(2) of a whole national instance, without its 4 billion child x home pairs.
+
+Why: England (83,600 children x 53,069 homes) is matched in geographic pieces, and the pieces'
+bounds hold piece by piece only: a child near a border, or one with no suitable home in their own
+piece, might have been placed in the next one. ``flows.tier_bound`` relaxes the placed tiers to a
+flow over every admissible pair; here the same flow is built for the whole instance by grouping:
+
+- every admissibility rule but two compares a child's attributes with a home's (settings, age,
+  sex, needs, supported accommodation's ages, the fostering limit, living alone), so children
+  with the same attributes (a *type*: settings, age, sex, needs, emergency, living alone) are one
+  node with their count as supply, and homes of the same attributes one node with their rooms
+  summed: a flow between types is a flow between their members and back;
+- the two per-pair rules are kept exact: a connected-person carer is a node of its own, reached
+  only by the children named for it, and a child with a maximum distance is a node of their own,
+  joined to each home within that distance (then homes are nodes of their own below their type).
+
+The flow's most emergency children and most children (two maximum flows; the sets of children a
+flow places form a matroid, so both are reached by one flow) bound tiers (1) and (2) of every lawful
+answer over the whole instance (sibling groups and living alone only restrict the flow). Measured
+on england-s1 in docs/solvers.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from ortools.graph.python import max_flow
+
+from placements.codes import (
+    SUPPORTED_MAX_AGE,
+    SUPPORTED_MIN_AGE,
+    USUAL_FOSTERING_LIMIT,
+    Need,
+    PlaceSex,
+    Setting,
+    Urgency,
+)
+from placements.eligibility import make_scope
+from placements.geo import miles
+from placements.instance import Instance
+
+_SETTINGS = list(Setting)
+_NEED_BIT = {need: 1 << i for i, need in enumerate(Need)}
+
+
+def _bits(needs: frozenset[Need]) -> int:
+    out = 0
+    for n in needs:
+        out |= _NEED_BIT[n]
+    return out
+
+
+def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> tuple[int, int]:
+    """(emergency children, children) no lawful answer for the whole instance exceeds (module docstring)."""
+    scope = make_scope(instance, whole_cohort)
+    places = instance.places
+    m = len(places)
+    capacity, others = scope.capacity.astype(np.int64), scope.others.astype(np.int64)
+    limit_applies = np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in places], dtype=bool)
+    limit = np.where(limit_applies, np.minimum(capacity, np.maximum(USUAL_FOSTERING_LIMIT - others, 0)), capacity)
+    top = np.where(others == 0, capacity, limit)
+    # Homes by attributes (a carer named for children is never grouped).
+    h_set = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
+    h_lo = np.array([p.age_min for p in places], dtype=np.int64)
+    h_hi = np.array([p.age_max for p in places], dtype=np.int64)
+    h_sex = np.array([{PlaceSex.ANY: 0, PlaceSex.MALE: 1, PlaceSex.FEMALE: 2}[p.sex] for p in places], dtype=np.int64)
+    h_needs = np.array([_bits(p.meets_needs) for p in places], dtype=np.int64)
+    h_limit_ok = ~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT)
+    h_alone_ok = others == 0
+    kin = np.array([bool(p.kinship_for) for p in places], dtype=bool)
+    usable = (top >= 1) & (capacity >= 1)
+    h_key = np.stack([h_set, h_lo, h_hi, h_sex, h_needs, h_limit_ok, h_alone_ok], axis=1)
+    grouped = usable & ~kin
+    h_types, h_type_of = np.unique(h_key[grouped], axis=0, return_inverse=True)
+    h_type_of = np.asarray(h_type_of).ravel()
+
+    kids = [instance.children[i] for i in scope.children]
+    n = len(kids)
+    ages = np.array([c.age_on(as_of) for c in kids], dtype=np.int64)
+    suit = np.zeros((n, len(_SETTINGS)), dtype=bool)
+    for i, c in enumerate(kids):
+        for s in c.suitable_settings(as_of):
+            suit[i, _SETTINGS.index(s)] = True
+    c_sex = np.array([1 if c.sex.value == PlaceSex.MALE.value else 2 for c in kids], dtype=np.int64)
+    c_needs = np.array([_bits(c.needs) for c in kids], dtype=np.int64)
+    emergency = np.array([c.urgency is Urgency.EMERGENCY for c in kids], dtype=bool)
+    alone = np.array([not c.lives_with_others for c in kids], dtype=bool)
+    named: dict[str, list[int]] = {}
+    for j, p in enumerate(places):
+        for kid in p.kinship_for:
+            named.setdefault(kid, []).append(j)
+    limited = np.array([c.max_distance_miles is not None for c in kids], dtype=bool)
+    special = limited | np.array([c.child_id in named for c in kids], dtype=bool)
+    suit_bits = suit.astype(np.int64) @ (1 << np.arange(len(_SETTINGS)))
+    c_key = np.stack([suit_bits, ages, c_sex, c_needs, emergency, alone], axis=1)
+    c_types, _, c_count = np.unique(c_key[~special], axis=0, return_inverse=True, return_counts=True)
+
+    def admits(ck: np.ndarray, hk: np.ndarray) -> np.ndarray:
+        """Rule by rule, child attributes (rows) x home attributes (columns): True where admissible."""
+        c_s, c_a, c_x, c_n, _c_e, c_al = (ck[:, k][:, None] for k in range(6))
+        hs, hlo, hhi, hx, hn, hlim, hal = (hk[:, k][None, :] for k in range(7))
+        supported = hs == _SETTINGS.index(Setting.SUPPORTED)
+        return (
+            ((c_s >> hs) & 1).astype(bool)
+            & (hlo <= c_a)
+            & (c_a <= hhi)
+            & ((hx == 0) | (hx == c_x))
+            & ((c_n & ~hn) == 0)
+            & (~supported | ((c_a >= SUPPORTED_MIN_AGE) & (c_a <= SUPPORTED_MAX_AGE)))
+            & hlim.astype(bool)
+            & (~c_al.astype(bool) | hal.astype(bool))
+        )
+
+    # Nodes: source, sink, child types, special children, home types, individual homes.
+    n_ct, n_ht = len(c_types), len(h_types)
+    spec_rows = np.flatnonzero(special)
+    source, sink = 0, 1
+    ct0 = 2
+    sc0 = ct0 + n_ct
+    ht0 = sc0 + len(spec_rows)
+    hh0 = ht0 + n_ht
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    caps: list[np.ndarray] = []
+
+    def arcs(a: np.ndarray, b: np.ndarray, cap: np.ndarray | int) -> None:
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        starts.append(a)
+        ends.append(b)
+        caps.append(np.broadcast_to(np.asarray(cap, dtype=np.int64), a.shape).copy())
+
+    big = n + 1
+    arcs(np.full(n_ct, source), ct0 + np.arange(n_ct), c_count)
+    arcs(np.full(len(spec_rows), source), sc0 + np.arange(len(spec_rows)), 1)
+    ok = admits(c_types, h_types)
+    a, b = np.nonzero(ok)
+    arcs(ct0 + a, ht0 + b, big)
+    g_homes = np.flatnonzero(grouped)
+    arcs(ht0 + h_type_of, hh0 + g_homes, big)  # each home below its type
+    arcs(hh0 + np.flatnonzero(usable), np.full(int(usable.sum()), sink), top[usable])
+    # Special children: to their type's homes (no distance limit) or to each home within reach.
+    s_keys = c_key[spec_rows]
+    s_ok = admits(s_keys, h_types)
+    p_e = np.array([p.easting for p in places], dtype=float)
+    p_n = np.array([p.northing for p in places], dtype=float)
+    # Homes within each limited child's reach: only homes whose easting is within the limit are
+    # measured (homes sorted by easting, a slice per child), with the DfE formula as everywhere else.
+    dist: dict[int, np.ndarray] = {}
+    by_e = np.argsort(p_e, kind="stable")
+    e_sorted = p_e[by_e]
+    metres = 1609.3 * 1.0001  # a mile in metres, with room for the formula's rounding to 0.1 mile
+    for k, r in enumerate(spec_rows.tolist()):
+        c = kids[r]
+        if not limited[r] or c.home_easting is None or c.home_northing is None:
+            continue
+        reach = (float(c.max_distance_miles) + 0.05) * metres  # type: ignore[arg-type]
+        lo, hi = np.searchsorted(e_sorted, [c.home_easting - reach, c.home_easting + reach + 1e-6])
+        cand = by_e[lo:hi]
+        d = np.asarray(miles(np.array([c.home_easting]), np.array([c.home_northing]), p_e[cand], p_n[cand])).ravel()
+        dist[k] = np.sort(cand[~(d > c.max_distance_miles)])
+    for k, r in enumerate(spec_rows.tolist()):
+        c = kids[r]
+        node = sc0 + k
+        mine = np.asarray(named.get(c.child_id, []), dtype=np.int64)
+        if c.max_distance_miles is None:
+            t = np.flatnonzero(s_ok[k])
+            arcs(np.full(len(t), node), ht0 + t, 1)
+            cols = mine
+        else:
+            near = dist.get(k, np.arange(m))  # an unknown distance never breaks a limit it cannot measure
+            cols = np.union1d(near[~kin[near]], mine[np.isin(mine, near)])
+        cols = cols[usable[cols]] if len(cols) else cols
+        if len(cols):
+            j = cols[admits(s_keys[k : k + 1], h_key[cols])[0]]
+            arcs(np.full(len(j), node), hh0 + j, 1)
+
+    st, en, cap = np.concatenate(starts), np.concatenate(ends), np.concatenate(caps)
+    n_source_arcs = n_ct + len(spec_rows)
+    is_emergency = np.concatenate([c_types[:, 4].astype(bool), emergency[spec_rows]])
+
+    def most(supply_cap: np.ndarray) -> int:
+        """The most children a flow places with these capacities on the source's arcs (push-relabel)."""
+        flow = max_flow.SimpleMaxFlow()
+        cap_now = cap.copy()
+        cap_now[:n_source_arcs] = supply_cap
+        flow.add_arcs_with_capacity(st.astype(np.int32), en.astype(np.int32), cap_now)
+        if flow.solve(source, sink) != flow.OPTIMAL:  # pragma: no cover - capacities are finite
+            raise RuntimeError("the whole-instance flow failed; this is a bug")
+        return int(flow.optimal_flow())
+
+    # Two maximum flows, not one min-cost flow (several times faster at England's size): the most
+    # emergency children, then the most children. Both are reached by one flow (matroid, above).
+    supply = cap[:n_source_arcs]
+    return most(np.where(is_emergency, supply, 0)), most(supply)
