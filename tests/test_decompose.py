@@ -101,3 +101,34 @@ def test_a_child_whose_only_home_is_in_the_next_piece_is_placed_by_the_repair() 
     assert s.objective == int(fixed.matches["score_penalty"].sum())
     assert "A" not in set(fixed.unplaced["child_id"])
     assert s.tiers_bound == {"emergency_placed": 0, "placed": 3}
+
+
+def test_pieces_honour_the_teams_decisions(two_councils) -> None:
+    """Held and rejected pairs reach the pieces: the joined answer breaks none of them, across borders too."""
+    from placements.domain import Decision
+    from placements.match import match
+
+    inst, policy = two_councils
+    policy = policy.replace(time_limit_seconds=20)
+    plain = match_in_pieces(inst, policy, max_children=400, engine="serial")
+    pieces = plan_pieces(inst, policy, max_children=400)
+    piece_of_child = {inst.children[i].child_id: k for k, pc in enumerate(pieces) for i in pc.children.tolist()}
+    piece_of_place = {inst.places[j].place_id: k for k, pc in enumerate(pieces) for j in pc.places.tolist()}
+    # Reject the first three proposals; hold one child for the home proposed to them, and one for a
+    # lawful home of another piece (found by an unrestricted match of the whole instance).
+    proposed = sorted(plain.assignment.items())
+    rejected = [Decision(child_id=c, place_id=p, decision="rejected") for c, p in proposed[:3]]
+    held_here = proposed[3]
+    whole = match(inst, policy)
+    across = next(((c, p) for c, p in sorted(whole.assignment.items()) if piece_of_child[c] != piece_of_place[p]), None)
+    held = [Decision(child_id=held_here[0], place_id=held_here[1], decision="held")]
+    if across is not None and across[0] != held_here[0]:
+        held.append(Decision(child_id=across[0], place_id=across[1], decision="held"))
+    decided = inst.replace(decisions=(*rejected, *held))
+    joined = match_in_pieces(decided, policy, max_children=400, engine="serial")
+    assert validate(decided, joined.assignment, policy.as_of_date()) == []
+    for d in rejected:
+        assert joined.assignment.get(d.child_id) != d.place_id
+    for d in held:
+        assert d.child_id not in joined.assignment  # held children are not matched again
+    assert across is not None, "the demo split in two always has a child whose best home is across the border"

@@ -133,13 +133,23 @@ def sub_instance(instance: Instance, piece: Piece) -> Instance:
 
     A child living in a home of another piece keeps their status but not the reference (that
     home's count of children living there still includes them, so its room is unchanged); a
-    kinship carer keeps only the named children of its own piece.
+    kinship carer keeps only the named children of its own piece. The team's decisions follow
+    their pairs: a rejection within the piece is kept; a child held for a home of another piece
+    is left out (they are not matched again), and a home of this piece held for a child of another
+    takes that child as one living there (its room falls by one), as ``make_scope`` counts a hold.
     """
     place_ids = {instance.places[j].place_id for j in piece.places}
     child_ids = {instance.children[i].child_id for i in piece.children}
+    held_elsewhere = {c for c, p in instance.held.items() if c in child_ids and p not in place_ids}
+    held_here_from_outside: dict[str, int] = {}
+    for c, p in instance.held.items():
+        if p in place_ids and c not in child_ids:
+            held_here_from_outside[p] = held_here_from_outside.get(p, 0) + 1
     children = []
     for i in piece.children:
         c = instance.children[i]
+        if c.child_id in held_elsewhere:
+            continue
         if c.current_place_id is not None and c.current_place_id not in place_ids:
             c = c.model_copy(update={"current_place_id": None})
         children.append(c)
@@ -148,8 +158,18 @@ def sub_instance(instance: Instance, piece: Piece) -> Instance:
         p = instance.places[j]
         if p.kinship_for and not p.kinship_for <= child_ids:
             p = p.model_copy(update={"kinship_for": frozenset(p.kinship_for & child_ids)})
+        taken = held_here_from_outside.get(p.place_id, 0)
+        if taken:
+            p = p.model_copy(
+                update={
+                    "vacancies": max(p.vacancies - taken, 0),
+                    "children_in_placement": p.children_in_placement + taken,
+                }
+            )
         places.append(p)
-    return Instance.model_construct(children=tuple(children), places=tuple(places))
+    kept = child_ids - held_elsewhere
+    decisions = tuple(d for d in instance.decisions if d.child_id in kept and d.place_id in place_ids)
+    return Instance.model_construct(children=tuple(children), places=tuple(places), decisions=decisions)
 
 
 def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
