@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+:
 #   make demo   create .venv, install, match the embedded demo authority
-#   make test   create .venv, install with test extras, run the test suite
+#   make test   create .venv, install with test extras, run ruff and mypy (make lint), then the test suite
 #   make lint   ruff (lint and format) and mypy
 #   make report the demo authority's HTML report (a few minutes)
 #   make prove  the demo's whole-cohort match proven optimal, score included (about 51 minutes on 2 cores)
@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -40,7 +40,7 @@ def main() -> None:
         for backend in args.backends.split(","):
             if backend.startswith("greedy-"):
                 order = backend.removeprefix("greedy-")
-                runs = [greedy(folder.instance, folder.policy, whole, order) for _ in range(args.repeats)]  # type: ignore[arg-type]
+                runs = [greedy(folder.instance, folder.policy, whole, order) for _ in range(args.repeats)]
             else:
                 pol = folder.policy.replace(backend=backend, time_limit_seconds=args.time_limit)
                 runs = [match(folder.instance, pol, whole_cohort=whole) for _ in range(args.repeats)]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
-def _flat(result) -> str:  # type: ignore[no-untyped-def]
+def _flat(result) -> str:
     return " ".join((result.output or "").split())
 
 

@@ -95,7 +95,7 @@ def _matching(problems: list[Problem], file: str, row: int | None, column: str |
     return [p for p in problems if p.file.endswith(file) and p.row == row and p.column == column]
 
 
-def _output(result) -> str:  # type: ignore[no-untyped-def]
+def _output(result) -> str:
     """Everything the command printed (stdout and stderr, however this click version splits them)."""
     out = result.output or ""
     try:

@@ -13,7 +13,7 @@ from strategies import tiny_instances
 from test_properties import random_instance
 
 
-def tiers(result) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+def tiers(result) -> tuple[int, int, int]:
     s = result.summary.to_dict()
     return (s["emergency_placed"], s["placed"], -s["extra_homes_for_split_groups"])
 

@@ -53,7 +53,7 @@ def placed(cid: str, where: str, age: int = 8, **kw: object) -> Child:
     return child(cid, age=age, status="placed", current_place_id=where, **kw)
 
 
-def found(rule, inst: Instance, as_of: dt.date = AS_OF) -> dict[str, Finding]:  # type: ignore[no-untyped-def]
+def found(rule, inst: Instance, as_of: dt.date = AS_OF) -> dict[str, Finding]:
     """Findings of one rule by child id; each child at most once, each coded and graded as the rule."""
     out = rule.check(inst, as_of)
     ids = [f.child_id for f in out]
@@ -501,7 +501,7 @@ class TestRegistry:
 
     def test_finding_checks_severity(self) -> None:
         with pytest.raises(ValueError, match="severity"):
-            Finding("C1", "x", "urgent", "e", "a.")  # type: ignore[arg-type]
+            Finding("C1", "x", "urgent", "e", "a.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,7 +587,7 @@ def test_review_dates_column() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _invoke(*args: str):  # type: ignore[no-untyped-def]
+def _invoke(*args: str):
     app = typer.Typer()
     app.command("conflicts")(conflicts_cmd)
 

@@ -157,7 +157,7 @@ def test_moves_agree_and_none_harms_a_child(written: dict[str, pd.DataFrame]) ->
 
 
 def _value(v: object) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)  # type: ignore[arg-type]
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
 def test_recruitment_options_agree_and_claim_nothing_they_do_not_reach(written: dict[str, pd.DataFrame]) -> None:

@@ -115,11 +115,11 @@ def test_demo_c0469_is_sent_to_a_home_that_lacks_only_what_it_says(demo_daily: t
     assert check_named_homes(inst, result, False) > 100
 
 
-def _child(inst: Instance, cid: str):  # type: ignore[no-untyped-def]
+def _child(inst: Instance, cid: str):
     return inst.children[inst.child_index[cid]]
 
 
-def _place(inst: Instance, pid: str):  # type: ignore[no-untyped-def]
+def _place(inst: Instance, pid: str):
     return inst.places[inst.place_index[pid]]
 
 

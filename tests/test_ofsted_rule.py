@@ -80,7 +80,7 @@ def test_unknown_policy_judgement_is_an_error() -> None:
 
 
 @st.composite
-def judged_instances(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+def judged_instances(draw: st.DrawFn):
     inst = draw(tiny_instances(max_children=4, max_places=3))
     ratings = [None, *OfstedRating]
     ids = [c.child_id for c in inst.children]
@@ -100,14 +100,14 @@ def judged_instances(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=judged_instances(), whole=st.booleans())
-def test_judgements_brute_force(inst, whole) -> None:  # type: ignore[no-untyped-def]
+def test_judgements_brute_force(inst, whole) -> None:
     """The model's optimum equals the best assignment the validator accepts, with judgements in play."""
     assert achieved(inst, whole) == brute_force(inst, whole)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=judged_instances())
-def test_eligibility_and_validator_agree_pair_by_pair(inst) -> None:  # type: ignore[no-untyped-def]
+def test_eligibility_and_validator_agree_pair_by_pair(inst) -> None:
     elig = Eligibility(inst, policy(), make_scope(inst, True), AS_OF)
     mask = elig.masks[Rule.OFSTED]
     for r, c in enumerate(elig.kids):

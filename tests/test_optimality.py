@@ -119,7 +119,7 @@ def freed(inst: Instance) -> tuple[Instance, dict[str, str]]:
         else p
         for p in inst.places
     )
-    return inst.replace(children=kids, places=homes), settled  # type: ignore[return-value]
+    return inst.replace(children=kids, places=homes), settled
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

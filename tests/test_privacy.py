@@ -73,7 +73,7 @@ def secrets(case: Path) -> dict[str, set[str]]:
 
 def _commands() -> list[object]:
     """Every reporting command the CLI has (gaps, recruit and report join as they land)."""
-    names = {c.name or c.callback.__name__ for c in app.registered_commands}  # type: ignore[union-attr]
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}
     slow = pytest.mark.slow
     cmds = [
         ["match"],
@@ -90,7 +90,7 @@ def _commands() -> list[object]:
     return cmds
 
 
-def _run(cmd: list[str], case: Path, out: Path, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _run(cmd: list[str], case: Path, out: Path, *extra: str, env: dict[str, str] | None = None):
     if SMALL in cmd:
         cmd = [c for c in cmd if c != SMALL]
         case = case / SMALL

@@ -250,7 +250,7 @@ def _chromium() -> str | None:
     return None
 
 
-def _need_browser():  # type: ignore[no-untyped-def]
+def _need_browser():
     """Playwright and a Chromium, or a skip (a failure when PLACEMENTS_REQUIRE_BROWSER=1)."""
     required = os.environ.get("PLACEMENTS_REQUIRE_BROWSER") == "1"
     try:

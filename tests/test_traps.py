@@ -31,7 +31,7 @@ TINY = ROOT / "tests" / "data" / "tiny"
 runner = CliRunner()
 
 
-def _output(result) -> str:  # type: ignore[no-untyped-def]
+def _output(result) -> str:
     out = result.output or ""
     try:
         err = result.stderr or ""

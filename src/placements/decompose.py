@@ -69,7 +69,7 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
     pts: dict[str, tuple[list[float], list[float]]] = {la: ([], []) for la in las}
     for c, la in zip(kids, la_of, strict=True):
         count[la] += 1
-        if c.home_easting is not None:
+        if c.home_easting is not None and c.home_northing is not None:
             pts[la][0].append(c.home_easting)
             pts[la][1].append(c.home_northing)
     # An authority's centre: its children's family homes, else its homes', else the country's.
@@ -81,10 +81,10 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
     fallback = _centre([p.easting for p in places], [p.northing for p in places])
     centre = {}
     for la in las:
-        c = _centre(*pts[la])
-        if np.isnan(c[0]) and la in home_pts:
-            c = _centre(*home_pts[la])
-        centre[la] = fallback if np.isnan(c[0]) else c
+        at = _centre(*pts[la])
+        if np.isnan(at[0]) and la in home_pts:
+            at = _centre(*home_pts[la])
+        centre[la] = fallback if np.isnan(at[0]) else at
 
     def split(group: list[str]) -> list[list[str]]:
         total = sum(count[la] for la in group)
@@ -120,8 +120,8 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
         named = sorted(p.kinship_for)
         if named and named[0] in child_index:
             place_piece[j] = child_piece[child_index[named[0]]]
-        elif upper_tier(p.la_code) in piece_of_la:
-            place_piece[j] = piece_of_la[upper_tier(p.la_code)]
+        elif (home_la := upper_tier(p.la_code)) is not None and home_la in piece_of_la:
+            place_piece[j] = piece_of_la[home_la]
         else:
             d = np.hypot(centres[:, 0] - p.easting, centres[:, 1] - p.northing)
             place_piece[j] = int(np.argmin(d))
@@ -342,9 +342,9 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     weight = policy.weights.sibling_apart
     in_scope_ids = {c.child_id for c in in_scope}
     groups = {
-        g: kept
+        g: members
         for g, ids in instance.sibling_groups.items()
-        if len(kept := tuple(i for i in ids if i in in_scope_ids)) > 1
+        if len(members := tuple(i for i in ids if i in in_scope_ids)) > 1
     }
     label = matches["sibling_group"].astype(str).to_numpy()
     apart, split = [], []

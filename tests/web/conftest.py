@@ -47,7 +47,7 @@ def drop_audit_triggers() -> None:
             cur.execute(sql)
 
 
-def make_user(role: str, username: str | None = None):  # type: ignore[no-untyped-def]
+def make_user(role: str, username: str | None = None):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -56,7 +56,7 @@ def make_user(role: str, username: str | None = None):  # type: ignore[no-untype
     return user
 
 
-def load_authority(folder: Path, la_code: str = "E06000018"):  # type: ignore[no-untyped-def]
+def load_authority(folder: Path, la_code: str = "E06000018"):
     from placements.web.audit import SYSTEM
     from placements.web.models import Authority
     from placements.web.services import imports
@@ -78,7 +78,7 @@ def users(roles: None) -> dict[str, object]:
 
 
 @pytest.fixture
-def tiny(roles: None):  # type: ignore[no-untyped-def]
+def tiny(roles: None):
     """The tests' tiny case folder as an authority: 7 children, 4 homes (one in Derby: out of area)."""
     return load_authority(DATA / "tiny")
 
@@ -92,7 +92,7 @@ class Worker:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(loop,), daemon=True)
 
-    def _run(self, loop) -> None:  # type: ignore[no-untyped-def]
+    def _run(self, loop) -> None:
         from django.db import connections
 
         try:
@@ -110,7 +110,7 @@ class Worker:
 
 
 @pytest.fixture
-def live_app(live_server, transactional_db) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def live_app(live_server, transactional_db) -> Iterator[object]:
     """A live server on 127.0.0.1 with the worker running; the audit triggers are dropped before the flush."""
     ensure_roles_and_audit()
     with Worker():

@@ -22,7 +22,7 @@ def _events(n: int) -> None:
         audit.record(OFFICER, "test.event", "thing", i, {"v": i}, {"v": i + 1}, reason="because")
 
 
-def test_update_and_delete_are_refused_by_the_database(roles) -> None:  # type: ignore[no-untyped-def]
+def test_update_and_delete_are_refused_by_the_database(roles) -> None:
     _events(3)
     table = AuditEvent._meta.db_table
     for sql in (f"UPDATE {table} SET actor = 'someone else' WHERE seq = 2", f"DELETE FROM {table} WHERE seq = 3"):
@@ -54,7 +54,7 @@ def _tamper(sql: str) -> None:
         ("DELETE FROM {t} WHERE seq = 5", 5, "chain ends early"),
     ],
 )
-def test_verify_names_the_first_altered_row(roles, sql, broken, words) -> None:  # type: ignore[no-untyped-def]
+def test_verify_names_the_first_altered_row(roles, sql, broken, words) -> None:
     _events(5)
     assert audit.verify().ok
     _tamper(sql.format(t=AuditEvent._meta.db_table))
@@ -64,7 +64,7 @@ def test_verify_names_the_first_altered_row(roles, sql, broken, words) -> None: 
     assert words in result.message and f"audit event {broken}" in result.message
 
 
-def test_verify_audit_command_exits_non_zero_naming_the_row(roles) -> None:  # type: ignore[no-untyped-def]
+def test_verify_audit_command_exits_non_zero_naming_the_row(roles) -> None:
     _events(4)
     runner = CliRunner()
     ok = runner.invoke(app, ["web", "verify-audit"])
@@ -77,7 +77,7 @@ def test_verify_audit_command_exits_non_zero_naming_the_row(roles) -> None:  # t
     assert "audit event 2" in out
 
 
-def test_no_personal_details_in_the_audit(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_no_personal_details_in_the_audit(tiny, users) -> None:
     r = Referral.objects.first()
     register.update_referral(
         OFFICER, r, {"home_postcode": "NG1 1AA", "date_of_birth": r.date_of_birth.replace(day=1)}, r.version
@@ -89,7 +89,7 @@ def test_no_personal_details_in_the_audit(tiny, users) -> None:  # type: ignore[
     assert "(changed)" in text
 
 
-def test_viewing_a_child_record_is_logged(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_viewing_a_child_record_is_logged(tiny, users) -> None:
     client = Client()
     client.force_login(users["read_only"])
     child_id = Referral.objects.first().child_id
@@ -99,7 +99,7 @@ def test_viewing_a_child_record_is_logged(tiny, users) -> None:  # type: ignore[
     assert audit.verify().ok
 
 
-def test_every_decision_is_attributable(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_every_decision_is_attributable(tiny, users) -> None:
     from placements.web.models import MatchRun, Proposal
     from placements.web.services import decisions, runs
     from placements.web.worker import run_pending

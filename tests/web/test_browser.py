@@ -39,14 +39,14 @@ def _need_browser() -> None:
 class Pages:
     """Visits pages, checks each with axe, keeps a screenshot."""
 
-    def __init__(self, browser, base: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, browser, base: str) -> None:
         from axe_playwright_python.sync_playwright import Axe
 
         self.browser, self.base, self.axe = browser, base, Axe()
         self.violations: list[str] = []
         self.checked: list[str] = []
 
-    def sign_in(self, username: str):  # type: ignore[no-untyped-def]
+    def sign_in(self, username: str):
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(self.base + "/login/")
@@ -57,7 +57,7 @@ class Pages:
         page.wait_for_url(self.base + "/")
         return page
 
-    def check(self, page, name: str) -> None:  # type: ignore[no-untyped-def]
+    def check(self, page, name: str) -> None:
         result = self.axe.run(page)
         for v in result.response["violations"]:
             if v["impact"] in ("serious", "critical"):
@@ -66,12 +66,12 @@ class Pages:
         self.checked.append(name)
         page.screenshot(path=str(SHOTS / f"{len(self.checked):02d}-{name}.png"), full_page=True)
 
-    def visit(self, page, path: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    def visit(self, page, path: str, name: str) -> None:
         page.goto(self.base + path)
         self.check(page, name)
 
 
-def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:
     _need_browser()
     # Playwright's sync API runs an event loop in this thread; the test reads the database between steps.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

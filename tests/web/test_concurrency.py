@@ -39,7 +39,7 @@ def _finished_run(base: str, token: str) -> int:
     return int(run["id"])
 
 
-def test_twenty_sessions_lose_and_duplicate_nothing(live_app) -> None:  # type: ignore[no-untyped-def]
+def test_twenty_sessions_lose_and_duplicate_nothing(live_app) -> None:
     from placements.web import audit
     from placements.web.loadtest import run_load
     from placements.web.models import AuditEvent, Decision, Proposal
@@ -72,7 +72,7 @@ def test_twenty_sessions_lose_and_duplicate_nothing(live_app) -> None:  # type: 
     )
 
 
-def test_two_officers_deciding_the_same_proposal_exactly_one_lands(live_app) -> None:  # type: ignore[no-untyped-def]
+def test_two_officers_deciding_the_same_proposal_exactly_one_lands(live_app) -> None:
     from placements.web.loadtest import call
     from placements.web.models import Decision, Proposal
     from web.conftest import DATA

@@ -15,7 +15,7 @@ from placements.web.worker import run_pending
 OFFICER = Actor("officer-user", "officer")
 
 
-def test_register_flags_stale_vacancies_and_shows_each_change(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_register_flags_stale_vacancies_and_shows_each_change(tiny, users) -> None:
     client = Client()
     client.force_login(users["officer"])
     home = Home.objects.get(place_id="P002")
@@ -32,7 +32,7 @@ def test_register_flags_stale_vacancies_and_shows_each_change(tiny, users) -> No
     assert ">P002<" not in stale_only
 
 
-def test_a_match_warns_about_stale_vacancies(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_a_match_warns_about_stale_vacancies(tiny, users) -> None:
     Home.objects.filter(place_id="P001").update(vacancies_confirmed_on=dt.date.today() - dt.timedelta(days=30))
     runs.request_run(OFFICER, users["officer"].pk, tiny)
     run_pending()
@@ -43,7 +43,7 @@ def test_a_match_warns_about_stale_vacancies(tiny, users) -> None:  # type: igno
     assert "P001" in client.get(reverse("proposals")).content.decode()
 
 
-def test_failed_run_page_says_the_earlier_proposals_stand(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_failed_run_page_says_the_earlier_proposals_stand(tiny, users) -> None:
     runs.request_run(OFFICER, users["officer"].pk, tiny)
     run_pending()
     Home.objects.filter(place_id="P001").update(age_min=5, age_max=3)  # an impossible approval: the reader refuses it
@@ -57,7 +57,7 @@ def test_failed_run_page_says_the_earlier_proposals_stand(tiny, users) -> None: 
     assert "did not finish" in page and "Earlier proposals and every decision are unchanged" in page
 
 
-def test_proposals_list_emergencies_first(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_proposals_list_emergencies_first(tiny, users) -> None:
     runs.request_run(OFFICER, users["officer"].pk, tiny)
     run_pending()
     client = Client()
@@ -67,7 +67,7 @@ def test_proposals_list_emergencies_first(tiny, users) -> None:  # type: ignore[
     assert table.index("C004") < min(table.index(c) for c in ("C001", "C002", "C005"))  # C004 is the emergency
 
 
-def test_import_page_lists_every_problem_and_imports_nothing(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_import_page_lists_every_problem_and_imports_nothing(tiny, users) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = Client()

@@ -29,7 +29,7 @@ def _patterns() -> list[URLPattern]:
 
 
 @pytest.fixture
-def world(tiny, users):  # type: ignore[no-untyped-def]
+def world(tiny, users):
     """One of everything a URL can name: a home, a child, a finished run, a proposal, two decisions."""
     officer = Actor("officer-user", "officer")
     runs.request_run(officer, users["officer"].pk, tiny)
@@ -62,7 +62,7 @@ def test_every_page_names_its_permission() -> None:
 
 
 @pytest.mark.parametrize("role", ["officer", "manager", "commissioner", "read_only", None])
-def test_every_role_against_every_page(role, world, users) -> None:  # type: ignore[no-untyped-def]
+def test_every_role_against_every_page(role, world, users) -> None:
     client = Client()
     if role:
         client.force_login(users[role])
@@ -85,7 +85,7 @@ def test_every_role_against_every_page(role, world, users) -> None:  # type: ign
 
 
 @pytest.mark.parametrize("role", ["commissioner", "read_only"])
-def test_changes_are_refused_to_roles_that_only_read(role, world, users) -> None:  # type: ignore[no-untyped-def]
+def test_changes_are_refused_to_roles_that_only_read(role, world, users) -> None:
     client = Client()
     client.force_login(users[role])
     before = Decision.objects.count()
@@ -98,21 +98,21 @@ def test_changes_are_refused_to_roles_that_only_read(role, world, users) -> None
     assert r.status_code == 403
 
 
-def test_read_only_sees_proposals_without_a_decision_form(world, users) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_sees_proposals_without_a_decision_form(world, users) -> None:
     client = Client()
     client.force_login(users["read_only"])
     page = client.get(reverse("proposal", args=[world["proposal_id"]])).content.decode()
     assert ("Accept the proposed home" not in page and "cannot" in page) or "not decide" in page
 
 
-def _token(user) -> str:  # type: ignore[no-untyped-def]
+def _token(user) -> str:
     key = f"token-for-{user.username}"
     ApiToken.objects.create(user=user, name="test", key_hash=hashlib.sha256(key.encode()).hexdigest())
     return key
 
 
 @pytest.mark.parametrize("role", ["officer", "manager", "commissioner", "read_only"])
-def test_api_has_the_pages_permissions(role, world, users) -> None:  # type: ignore[no-untyped-def]
+def test_api_has_the_pages_permissions(role, world, users) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {_token(users[role])}")
     calls = [
         ("get", "/api/v1/homes", "view_home", None),
@@ -142,12 +142,12 @@ def test_api_has_the_pages_permissions(role, world, users) -> None:  # type: ign
             assert r.status_code == 403, (role, url, r.status_code)
 
 
-def test_api_without_a_valid_token_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_api_without_a_valid_token_is_refused(world) -> None:
     assert Client().get("/api/v1/homes").status_code == 401
     assert Client(HTTP_AUTHORIZATION="Bearer nonsense").get("/api/v1/homes").status_code == 401
 
 
-def test_openapi_schema_is_served(world, users) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_schema_is_served(world, users) -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     paths = schema["paths"]
     for p in (
@@ -161,7 +161,7 @@ def test_openapi_schema_is_served(world, users) -> None:  # type: ignore[no-unty
     assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or schema["components"]["securitySchemes"]
 
 
-def test_csrf_is_enforced_on_forms(world, users) -> None:  # type: ignore[no-untyped-def]
+def test_csrf_is_enforced_on_forms(world, users) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["officer"])
     before = MatchRun.objects.count()

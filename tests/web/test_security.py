@@ -13,7 +13,7 @@ from django.urls import reverse
 from web.conftest import PASSWORD
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "placements.web.settings_production",
@@ -33,7 +33,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:  # ty
     assert "no issues" in done.stdout
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PLACEMENTS_WEB_SECRET_KEY"}
     env.update(DJANGO_SETTINGS_MODULE="placements.web.settings_production", PLACEMENTS_WEB_DATA=str(tmp_path))
     done = subprocess.run(
@@ -42,7 +42,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path) -> N
     assert done.returncode != 0 and "PLACEMENTS_WEB_SECRET_KEY" in done.stderr
 
 
-def test_five_wrong_passwords_lock_the_account(users) -> None:  # type: ignore[no-untyped-def]
+def test_five_wrong_passwords_lock_the_account(users) -> None:
     client = Client(REMOTE_ADDR="127.0.0.9")
     for _ in range(5):
         r = client.post(reverse("login"), {"username": "officer-user", "password": "wrong password"})
@@ -53,13 +53,13 @@ def test_five_wrong_passwords_lock_the_account(users) -> None:  # type: ignore[n
     assert "_auth_user_id" not in client.session
 
 
-def test_a_right_password_signs_in(users) -> None:  # type: ignore[no-untyped-def]
+def test_a_right_password_signs_in(users) -> None:
     client = Client(REMOTE_ADDR="127.0.0.10")
     r = client.post(reverse("login"), {"username": "manager-user", "password": PASSWORD})
     assert r.status_code == 302 and client.session.get("_auth_user_id")
 
 
-def test_pages_carry_the_security_headers(users) -> None:  # type: ignore[no-untyped-def]
+def test_pages_carry_the_security_headers(users) -> None:
     client = Client()
     client.force_login(users["officer"])
     r = client.get(reverse("login"))
@@ -70,7 +70,7 @@ def test_pages_carry_the_security_headers(users) -> None:  # type: ignore[no-unt
     assert r["X-Content-Type-Options"] == "nosniff"
 
 
-def test_one_time_password_must_be_changed_first(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_one_time_password_must_be_changed_first(tiny, users) -> None:
     from placements.web.models import Profile
 
     user = users["officer"]
@@ -85,7 +85,7 @@ def test_one_time_password_must_be_changed_first(tiny, users) -> None:  # type: 
     assert client.get(reverse("proposals")).status_code == 200
 
 
-def test_form_errors_are_shown_beside_the_field_and_in_the_summary(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_form_errors_are_shown_beside_the_field_and_in_the_summary(tiny, users) -> None:
     client = Client()
     client.force_login(users["officer"])
     r = client.post(reverse("referral_new"), {"child_id": "", "date_of_birth": "2031-01-01", "sex": "M"})

@@ -26,14 +26,14 @@ OFFICER = Actor("officer-user", "officer")
 MANAGER = Actor("manager-user", "manager")
 
 
-def _run(user, authority) -> MatchRun:  # type: ignore[no-untyped-def]
+def _run(user, authority) -> MatchRun:
     run = runs.request_run(OFFICER, user.pk, authority)
     assert run_pending() == 1
     run.refresh_from_db()
     return run
 
 
-def test_case_folder_round_trips_through_the_engine_reader(tiny, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_case_folder_round_trips_through_the_engine_reader(tiny, tmp_path) -> None:
     from placements import read_case_folder
 
     files = casefolder.build(tiny, dt.date(2026, 11, 23))
@@ -45,7 +45,7 @@ def test_case_folder_round_trips_through_the_engine_reader(tiny, tmp_path) -> No
     assert casefolder.fingerprint(files) == casefolder.fingerprint(casefolder.build(tiny, dt.date(2026, 11, 23)))
 
 
-def test_run_stores_proposals_fingerprint_and_engine_version(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_run_stores_proposals_fingerprint_and_engine_version(tiny, users) -> None:
     import placements
 
     run = _run(users["officer"], tiny)
@@ -67,14 +67,14 @@ def test_run_stores_proposals_fingerprint_and_engine_version(tiny, users) -> Non
     assert validate(case.instance, again.assignment, again.as_of) == []
 
 
-def _tmp():  # type: ignore[no-untyped-def]
+def _tmp():
     import tempfile
     from pathlib import Path
 
     return Path(tempfile.mkdtemp())
 
 
-def test_one_run_at_a_time_per_authority(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_one_run_at_a_time_per_authority(tiny, users) -> None:
     runs.request_run(OFFICER, users["officer"].pk, tiny)
     with pytest.raises(runs.RunRefused):
         runs.request_run(OFFICER, users["officer"].pk, tiny)
@@ -82,7 +82,7 @@ def test_one_run_at_a_time_per_authority(tiny, users) -> None:  # type: ignore[n
     runs.request_run(OFFICER, users["officer"].pk, tiny)  # allowed again once finished
 
 
-def test_decisions_feed_the_next_run(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_decisions_feed_the_next_run(tiny, users) -> None:
     first = _run(users["officer"], tiny)
     proposals = {p.referral.child_id: p for p in Proposal.objects.filter(run=first).select_related("home")}
     placed = [p for p in proposals.values() if p.home is not None]
@@ -106,7 +106,7 @@ def test_decisions_feed_the_next_run(tiny, users) -> None:  # type: ignore[no-un
     assert "rejected" not in casefolder.build(tiny, dt.date.today())["decisions.csv"]
 
 
-def test_choose_another_home_needs_a_reason_and_a_shortlisted_home(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_choose_another_home_needs_a_reason_and_a_shortlisted_home(tiny, users) -> None:
     run = _run(users["officer"], tiny)
     p = next(
         p for p in Proposal.objects.filter(run=run, home__isnull=False) if p.shortlist.exclude(home=p.home).exists()
@@ -125,7 +125,7 @@ def test_choose_another_home_needs_a_reason_and_a_shortlisted_home(tiny, users) 
     assert Decision.objects.filter(proposal=p).count() == 1
 
 
-def test_out_of_area_needs_a_manager_and_a_rationale(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_area_needs_a_manager_and_a_rationale(tiny, users) -> None:
     run = _run(users["officer"], tiny)
     p = Proposal.objects.filter(run=run, home__isnull=False, in_area=False).first()
     assert p is not None, "tiny has a home in Derby: some child is proposed out of area"
@@ -149,7 +149,7 @@ def test_out_of_area_needs_a_manager_and_a_rationale(tiny, users) -> None:  # ty
     assert ev and "Kinship" not in str(ev[0].after) and ev[0].after["rationale_chars"] > 10
 
 
-def test_a_failed_run_keeps_the_previous_proposals_and_says_why(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_run_keeps_the_previous_proposals_and_says_why(tiny, users) -> None:
     first = _run(users["officer"], tiny)
     p = Proposal.objects.filter(run=first, home__isnull=False, approvals_needed=[]).first()
     decisions.decide(OFFICER, p, "accept")
@@ -166,7 +166,7 @@ def test_a_failed_run_keeps_the_previous_proposals_and_says_why(tiny, users) -> 
     assert Decision.objects.filter(proposal=p, status=DecisionStatus.HELD).exists()
 
 
-def test_interrupted_run_is_marked_failed(tiny, users) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_run_is_marked_failed(tiny, users) -> None:
     run = runs.request_run(OFFICER, users["officer"].pk, tiny)
     claimed = runs.claim_next()
     assert claimed is not None and claimed.pk == run.pk
@@ -175,7 +175,7 @@ def test_interrupted_run_is_marked_failed(tiny, users) -> None:  # type: ignore[
     assert run.status == RunStatus.FAILED and "interrupted" in run.error
 
 
-def test_bad_places_import_names_line_and_column_and_imports_nothing(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_bad_places_import_names_line_and_column_and_imports_nothing(tiny) -> None:
     before = Home.objects.count()
     text = (
         (DATA_TINY / "places.csv")
@@ -191,7 +191,7 @@ def test_bad_places_import_names_line_and_column_and_imports_nothing(tiny) -> No
     assert Home.objects.count() == before and not Home.objects.filter(place_id="P009").exists()
 
 
-def test_bad_children_import_imports_nothing(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_bad_children_import_imports_nothing(tiny) -> None:
     before = list(Referral.objects.order_by("child_id").values_list("child_id", "sex"))
     text = "child_id,date_of_birth,sex,status\nN1,2015-01-01,F,needs_placement\nN2,31/02/2015,M,needs_placement\n"
     with pytest.raises(imports.ImportProblems) as info:
@@ -200,7 +200,7 @@ def test_bad_children_import_imports_nothing(tiny) -> None:  # type: ignore[no-u
     assert list(Referral.objects.order_by("child_id").values_list("child_id", "sex")) == before
 
 
-def test_export_zip_holds_the_case_folder(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_export_zip_holds_the_case_folder(tiny) -> None:
     files = casefolder.build(tiny, dt.date(2026, 11, 23))
     z = zipfile.ZipFile(io.BytesIO(casefolder.zip_bytes(files, "case")))
     assert sorted(z.namelist()) == ["case/children.csv", "case/decisions.csv", "case/places.csv", "case/policy.toml"]

@@ -15,7 +15,7 @@ from web.conftest import DEMO
 OFFICER = Actor("officer-user", "officer")
 
 
-def _zip(folder) -> bytes:  # type: ignore[no-untyped-def]
+def _zip(folder) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         for f in sorted(folder.iterdir()):
@@ -24,7 +24,7 @@ def _zip(folder) -> bytes:  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
-def test_ssda903_import_adds_children_and_never_wipes_what_the_return_lacks(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_ssda903_import_adds_children_and_never_wipes_what_the_return_lacks(tiny) -> None:
     before = Referral.objects.count()
     ret = _zip(DEMO / "ssda903")
     supplement = b"CHILD,status,urgency,needs,settings\nC0001,needs_placement,emergency,disability,foster\n"
@@ -41,7 +41,7 @@ def test_ssda903_import_adds_children_and_never_wipes_what_the_return_lacks(tiny
     assert (c.status, c.urgency, c.needs, c.settings) == ("needs_placement", "emergency", "disability", "foster")
 
 
-def test_ssda903_import_problems_import_nothing(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_ssda903_import_problems_import_nothing(tiny) -> None:
     before = Referral.objects.count()
     with pytest.raises(imports.ImportProblems, match="zip"):
         imports.import_ssda903(OFFICER, tiny, b"not a zip", None)

@@ -65,7 +65,7 @@ def reference_ratios(reference: dict[str, Any], names: list[str]) -> dict[str, f
         if not names or any(t is None or t.get(method) is None for t in secs):
             out[key] = reference["ratios"].get(key) if set(names) == set(reference["instances"]) else None
             continue
-        out[key] = round(sum(t["engine"] for t in secs) / max(sum(t[method] for t in secs), 1e-9), 3)  # type: ignore[index]
+        out[key] = round(sum(t["engine"] for t in secs) / max(sum(t[method] for t in secs), 1e-9), 3)
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.linear_solver import pywraplp
 
@@ -52,7 +53,7 @@ def lp_bound(pairs: Pairs, tiers: dict[str, int] | None) -> LpResult:
             s.Add(s.Sum([c * w[i] for i, c in coefs.items()]) <= rhs)
     emergency = s.Sum([int(e) * w[i] for i, e in enumerate(pats.emergency.tolist()) if e])
     placed = s.Sum([int(k) * w[i] for i, k in enumerate(pats.size.tolist())])
-    terms = []
+    terms: list[Any] = []
     for idx in ix.by_multi_group.values():
         z = s.NumVar(0.0, 1.0, "")
         s.Add(z <= s.Sum([w[i] for i in idx]))

@@ -221,7 +221,7 @@ def _baseline_in_pieces(
     times: dict[str, float | None] = {}
     for key in ("pairs_s", "build_s", "solve_s"):
         vals = [o["times"][key] for o in outs]
-        times[key] = None if None in vals else sum(vals)  # type: ignore[arg-type]
+        times[key] = None if None in vals else sum(v for v in vals if v is not None)
     times["total_s"] = total
     assignment = None
     if method != "lp":

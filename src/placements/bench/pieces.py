@@ -96,7 +96,7 @@ def join_quality(parts: list[dict[str, Any]], miles: list[tuple[float, int]]) ->
         if key not in parts[0]:
             continue
         vals = [p.get(key) for p in parts]
-        total = None if any(v is None for v in vals) else sum(vals)
+        total = None if any(v is None for v in vals) else sum(v for v in vals if v is not None)
         out[key] = round(total, 3) if isinstance(total, float) else total
     if "weekly_cost" in parts[0]:
         out["weekly_cost"] = round(sum(p["weekly_cost"] for p in parts), 2)

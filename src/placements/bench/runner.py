@@ -76,7 +76,8 @@ class _Watch(threading.Thread):
     def __init__(self, pgid: int, cap_mib: float) -> None:
         super().__init__(daemon=True)
         self.pgid, self.cap_mib = pgid, cap_mib
-        self.peak_mib, self.processes, self.over = 0.0, 0, None
+        self.peak_mib, self.processes = 0.0, 0
+        self.over: float | None = None
         self.done = threading.Event()
         self._rss = _group_rss()
 

@@ -61,7 +61,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             if None in pbs:
                 add(_SIZE_TARGETS[size][0], name, "no pairs/build/solve seconds", None)
             else:
-                ms = 1000 * sum(pbs)  # type: ignore[arg-type]
+                ms = 1000 * sum(pbs)
                 add(_SIZE_TARGETS[size][0], name, f"{ms:.0f} ms ({1000 * secs:.0f} ms with result tables)", ms < 50)
             if "cli_median_s" in d:
                 add(_SIZE_TARGETS[size][1], name, f"{d['cli_median_s']:.2f} s", d["cli_median_s"] < 1.0)

@@ -109,7 +109,12 @@ def match_cmd(
 
             try:
                 result = match_in_pieces(
-                    folder.instance, folder.policy, whole_cohort, piece_children, engine, address=address
+                    folder.instance,
+                    folder.policy,
+                    whole_cohort,
+                    piece_children,
+                    "ray" if engine == "ray" else "local",
+                    address=address,
                 )
             except (RuntimeError, ConnectionError) as exc:  # no Ray installed, or no cluster at the address
                 fail([Problem("--engine", None, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)])

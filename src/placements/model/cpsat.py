@@ -12,6 +12,7 @@ and for models that later grow non-linear terms.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -44,7 +45,7 @@ class CpSatModel:
             for coefs, rhs in place_rows(pats, p, idx):
                 m.add(cp_model.LinearExpr.weighted_sum([w[i] for i in coefs], list(coefs.values())) <= rhs)
         self.used = {}
-        extra_terms = []
+        extra_terms: list[Any] = []
         for g, idx in ix.by_multi_group.items():  # extra homes = homes used - (group placed at all)
             z = m.new_bool_var(f"z{g}")
             m.add(z <= sum(w[i] for i in idx))
@@ -85,7 +86,7 @@ class CpSatModel:
         values_a = [sa.boolean_value(v) for v in w]
 
         t = time.perf_counter()
-        m.clear_hints()
+        m.clear_hints()  # type: ignore[no-untyped-call]
         for v, val in zip(w, values_a, strict=True):
             m.add_hint(v, val)
         for z in self.used.values():

@@ -93,7 +93,8 @@ def implied_integral(pats: Patterns) -> np.ndarray:
     sizes = np.array([len(g) for g in pats.groups], dtype=np.int64)
     if len(pats) == 0:
         return np.zeros(0, dtype=bool)
-    return (sizes[pats.group] == 1) & ~pats.exclusive
+    relaxed: np.ndarray = (sizes[pats.group] == 1) & ~pats.exclusive
+    return relaxed
 
 
 def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np.ndarray | None) -> _Built:
@@ -497,7 +498,8 @@ class MipModel:
             chosen, proven_p = start, True
             log.debug("stage placed: the flow start meets the flow bound %s", placed_bound)
         else:
-            stage_p, chosen, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
+            stage_p, found, _, proven_p = self._stage("placed", True, start, share(0.4), seed)
+            chosen = start if found is None else found  # with an incumbent a stage always has an answer
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
         for built in (self.lp, self.mip):
@@ -509,7 +511,8 @@ class MipModel:
         # column, but with lone children's columns continuous (``implied_integral``) SCIP proves
         # it at the root on the demo's whole cohort.
         stage_p_done = time.perf_counter()
-        stage_h, chosen, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
+        stage_h, found, _, proven_h = self._stage("homes", False, chosen, share(0.5), seed)
+        chosen = chosen if found is None else found
         x_a = extra_homes(pats, chosen)
         if pricing is not None:
             # The pruned model's proofs say nothing of the pairs it was not given: tiers (1)-(2) are
@@ -524,7 +527,8 @@ class MipModel:
         stage_h_done = time.perf_counter()
         for built in (self.lp, self.mip):
             built.holds["extra"].SetUb(x_a + 1e-6)
-        stage_b, chosen_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
+        stage_b, found_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
+        chosen_b = chosen if found_b is None else found_b
         proven_at: dict[str, float] = {}
         if proven_p:
             proven_at["tiers_1_2"] = stage_p_done

@@ -101,7 +101,7 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
         c_s, c_a, c_x, c_n, _c_e, c_al = (ck[:, k][:, None] for k in range(6))
         hs, hlo, hhi, hx, hn, hlim, hal = (hk[:, k][None, :] for k in range(7))
         supported = hs == _SETTINGS.index(Setting.SUPPORTED)
-        return (
+        admissible: np.ndarray = (
             ((c_s >> hs) & 1).astype(bool)
             & (hlo <= c_a)
             & (c_a <= hhi)
@@ -111,6 +111,7 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
             & hlim.astype(bool)
             & (~c_al.astype(bool) | hal.astype(bool))
         )
+        return admissible
 
     # Nodes: source, sink, child types, special children, home types, individual homes.
     n_ct, n_ht = len(c_types), len(h_types)
@@ -154,7 +155,7 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
         c = kids[r]
         if not limited[r] or c.home_easting is None or c.home_northing is None:
             continue
-        reach = (float(c.max_distance_miles) + 0.05) * metres  # type: ignore[arg-type]
+        reach = (float(c.max_distance_miles or 0.0) + 0.05) * metres
         lo, hi = np.searchsorted(e_sorted, [c.home_easting - reach, c.home_easting + reach + 1e-6])
         cand = by_e[lo:hi]
         d = np.asarray(miles(np.array([c.home_easting]), np.array([c.home_northing]), p_e[cand], p_n[cand])).ravel()

@@ -113,7 +113,7 @@ def lagrangian_bound(
         cost = base + cap_l[None, :] + lim_l[None, :] * coef_lim
         cost -= (mult.emergency * emergency[singles] + mult.placed)[:, None]
         cost = np.where(ok, cost, inf)
-        total += float(np.minimum(cost.min(axis=1, initial=inf), 0.0).sum())  # type: ignore[call-overload]
+        total += float(np.minimum(cost.min(axis=1, initial=inf), 0.0).sum())
     # Sibling groups: every subset at every home that may take all of it, then the best partition.
     z_cost = (0.0 if quality else -1.0) - max(mult.extra, 0.0)
     for rows in (g for g in groups if len(g) > 1):
