@@ -3,7 +3,8 @@
 #   make test   create .venv, install with test extras, run ruff and mypy (make lint), then the test suite
 #   make lint   ruff (lint and format) and mypy
 #   make report the demo authority's HTML report (a few minutes)
-#   make prove  the demo's whole-cohort match proven optimal, score included (about 51 minutes on 2 cores)
+#   make prove  the demo's whole-cohort match with an hour and a half allowed, so the score is proven too (about 20 s
+#               under the default stability rule; 51 minutes with stability = "allow_moves", docs/solvers.md)
 #   make serve  the placement team's web application on http://127.0.0.1:8000 (demo authority, a user per role)
 PYTHON ?= python3
 VENV := .venv

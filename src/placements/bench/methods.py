@@ -59,10 +59,13 @@ def quality(result: MatchResult) -> dict[str, Any]:
     }
 
 
-def _violations(instance: Instance, assignment: dict[str, str], as_of: Any, whole_cohort: bool) -> dict[str, int]:
+def _violations(
+    instance: Instance, assignment: dict[str, str], as_of: Any, whole_cohort: bool, policy: Policy
+) -> dict[str, int]:
+    """Broken rules by rule code, under the authority's policy (its Ofsted rule and the stability rule too)."""
     from placements.validate import validate
 
-    found = validate(instance, assignment, as_of, whole_cohort)
+    found = validate(instance, assignment, as_of, whole_cohort, policy)
     return dict(sorted(Counter(str(v.rule) for v in found).items()))
 
 
@@ -258,6 +261,8 @@ def run(
     assignment, as_of = out.pop("assignment"), out.pop("as_of")
     out.pop("miles", None)
     out["violations"] = (
-        None if assignment is None else _violations(instance, assignment, as_of or policy.as_of_date(), whole_cohort)
+        None
+        if assignment is None
+        else _violations(instance, assignment, as_of or policy.as_of_date(), whole_cohort, policy)
     )
     return out

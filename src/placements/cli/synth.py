@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from placements.cli.common import console, fail, write
-from placements.synth.profiles import PROFILES
+from placements.synth.catalogue import PROFILES
 
 
 def synth_cmd(

@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from placements.areas import COUNTY_DISTRICTS, districts
+from placements.synth.catalogue import PROFILES
 from placements.synth.geography import Geography, LaMix, england, geography
 from placements.synth.market import RealHome
 
@@ -294,14 +295,6 @@ def _england_average() -> tuple[Profile, ...]:
 #: Profiles whose children's homes are the real ones of Ofsted's register (``placements.synth.market``).
 #: Nottingham's are not (yet): its homes make the demo, whose figures the docs and the proofs quote.
 REAL_MARKET = ("region", "england")
-
-#: Named profiles and a line about each (``authorities`` builds them).
-PROFILES: dict[str, str] = {
-    "nottingham": "a city the size of Nottingham (E06000018), 650 children",
-    "england-average": "one authority at national rates, 550 children",
-    "region": "Derby, Derbyshire, Nottingham and Nottinghamshire together, 3,314 children",
-    "england": "151 English authorities, 83,600 children",
-}
 
 
 @lru_cache(maxsize=8)
