@@ -73,15 +73,7 @@ PENALTY_PARTS: tuple[str, ...] = (
 #: The parts of the score that measure the child's own situation (not the authority's cost, nor the
 #: move itself): a settled child moves only when they gain at least ``weights.moves_settled_child`` in
 #: them. The sibling part of a sibling group (``siblings_apart``) is judged per pattern (``model/patterns.py``).
-WELFARE_PARTS: tuple[str, ...] = (
-    "setting_rank",
-    "under12_not_family",
-    "plan_fit",
-    "not_kinship",
-    "apart_from_placed_sibling",
-    "distance",
-    "out_of_area",
-)
+WELFARE_PARTS: tuple[str, ...] = tuple(p for p in PENALTY_PARTS if p not in ("cost", "moves_settled_child"))
 
 #: Parts a settled child's move may never make worse, per ``Policy.stability``: under ``protect`` distance
 #: and being in the authority's area may trade against the child's own other gains (a foster family two

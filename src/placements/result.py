@@ -25,6 +25,9 @@ from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
 from placements.stability import moves
 
+#: The score's parts as matches.csv holds them: each pair's parts, and the sibling group's part.
+SCORE_PARTS: tuple[str, ...] = (*PENALTY_PARTS, "siblings_apart")
+
 #: Distance beyond which a home counts as far (the DfE's published threshold), miles.
 OVER_MILES = 20.0
 

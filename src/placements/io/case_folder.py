@@ -23,6 +23,32 @@ from placements.io import postcodes
 from placements.io.sniff import SAVE_AS_CSV, not_text
 from placements.policy import Policy, load_policy
 
+#: The case folder's columns in the order every writer puts them (synthetic authorities, the web
+#: application's exports, the placements data standard's import); each writes those it has. Columns
+#: the engine does not read (``school_postcode``, ``approved_places``, ``vacancies_confirmed_on``) are
+#: carried for the people who read the files.
+CHILD_COLUMNS: tuple[str, ...] = (
+    "child_id", "date_of_birth", "sex", "status", "current_place_id", "urgency", "sibling_group", "needs", "settings",
+    "lives_with_others", "home_postcode", "school_postcode", "local_authority", "max_distance_miles", "permanence_plan",
+    "plan_date", "last_review_date", "entered_care_date", "assessment_date", "review_dates", "siblings_apart_reason",
+    "residential_rationale",
+)  # fmt: skip
+PLACE_COLUMNS: tuple[str, ...] = (
+    "place_id", "setting", "provider", "postcode", "easting", "northing", "local_authority", "vacancies",
+    "children_in_placement", "approved_places", "age_min", "age_max", "sex", "meets_needs", "weekly_cost", "long_term",
+    "sibling_exemption", "kinship_for", "ofsted_rating", "ofsted_urn", "ofsted_date", "ofsted_approved_for",
+    "location_approximate", "vacancies_confirmed_on",
+)  # fmt: skip
+
+
+def columns_except(columns: tuple[str, ...], *left_out: str) -> tuple[str, ...]:
+    """``columns`` in their order, without ``left_out`` (each must be one of them)."""
+    unknown = set(left_out) - set(columns)
+    if unknown:
+        raise ValueError(f"not case-folder columns: {sorted(unknown)}")
+    return tuple(c for c in columns if c not in left_out)
+
+
 CHILDREN_REQUIRED = ("child_id", "date_of_birth", "sex", "status")
 PLACES_REQUIRED = ("place_id", "setting", "provider", "vacancies", "age_min", "age_max", "weekly_cost")
 DECISIONS_REQUIRED = ("child_id", "place_id", "decision")

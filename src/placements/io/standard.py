@@ -32,6 +32,8 @@ import pandas as pd
 from placements.codes import Need, Setting, Status, Urgency
 from placements.errors import InputError, Problem
 from placements.instance import Instance
+from placements.io import case_folder
+from placements.io.case_folder import columns_except
 
 STANDARD = "SocialCareData/placements-standard v2 (2025-07-18)"
 
@@ -311,12 +313,8 @@ def children_rows(referrals: Path, placements: Path | None = None) -> list[dict[
     return out
 
 
-CHILD_COLUMNS = (
-    "child_id", "date_of_birth", "sex", "status", "current_place_id", "urgency", "sibling_group", "needs", "settings",
-    "lives_with_others", "home_postcode", "local_authority", "max_distance_miles", "permanence_plan", "plan_date",
-    "last_review_date", "entered_care_date", "assessment_date", "review_dates", "siblings_apart_reason",
-    "residential_rationale",
-)  # fmt: skip
+#: The children.csv an import writes: the case folder's columns the standard can fill.
+CHILD_COLUMNS = columns_except(case_folder.CHILD_COLUMNS, "school_postcode")
 
 
 def children_csv(rows: list[dict[str, str]]) -> str:

@@ -50,6 +50,8 @@ from placements.codes import (
     Status,
     Urgency,
 )
+from placements.io import case_folder
+from placements.io.case_folder import columns_except
 from placements.synth.geography import MILE_M, Geography, LaMix
 from placements.synth.profiles import Profile
 from placements.synth.timescales import reviews as review_history
@@ -1233,45 +1235,12 @@ def build_authority(prof: Profile, geo: Geography, rng: np.random.Generator, as_
     return a
 
 
-CHILD_COLUMNS = [
-    "child_id",
-    "date_of_birth",
-    "sex",
-    "status",
-    "current_place_id",
-    "urgency",
-    "sibling_group",
-    "needs",
-    "settings",
-    "lives_with_others",
-    "home_postcode",
-    "max_distance_miles",
-    "permanence_plan",
-    "plan_date",
-    "last_review_date",
-    "entered_care_date",
-    "assessment_date",
-    "review_dates",
-    "siblings_apart_reason",
-    "residential_rationale",
-]
-PLACE_COLUMNS = [
-    "place_id",
-    "setting",
-    "provider",
-    "postcode",
-    "local_authority",
-    "vacancies",
-    "children_in_placement",
-    "approved_places",
-    "age_min",
-    "age_max",
-    "sex",
-    "meets_needs",
-    "weekly_cost",
-    "long_term",
-    "sibling_exemption",
-    "kinship_for",
-]
-#: Columns added when the children's homes are the register's (``Profile.market``).
+#: The columns the generator writes, in the case folder's order (``local_authority`` is added for a
+#: folder of several authorities; ``MARKET_COLUMNS`` for homes taken from Ofsted's register).
+CHILD_COLUMNS = list(columns_except(case_folder.CHILD_COLUMNS, "school_postcode", "local_authority"))
+PLACE_COLUMNS = list(
+    columns_except(
+        case_folder.PLACE_COLUMNS[: case_folder.PLACE_COLUMNS.index("kinship_for") + 1], "easting", "northing"
+    )
+)
 MARKET_COLUMNS = ["ofsted_rating", "ofsted_urn"]

@@ -13,56 +13,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+from placements.io import case_folder
+from placements.io.case_folder import columns_except
 from placements.web.models import HOLDING, Authority, Decision, DecisionStatus, Home, Referral
 
-PLACE_COLUMNS = (
-    "place_id",
-    "setting",
-    "provider",
-    "postcode",
-    "easting",
-    "northing",
-    "local_authority",
-    "vacancies",
-    "children_in_placement",
-    "age_min",
-    "age_max",
-    "sex",
-    "meets_needs",
-    "weekly_cost",
-    "long_term",
-    "sibling_exemption",
-    "kinship_for",
-    "ofsted_rating",
-    "ofsted_urn",
-    "ofsted_date",
-    "ofsted_approved_for",
-    "location_approximate",
-    "vacancies_confirmed_on",
-)
-CHILD_COLUMNS = (
-    "child_id",
-    "date_of_birth",
-    "sex",
-    "status",
-    "current_place_id",
-    "urgency",
-    "sibling_group",
-    "needs",
-    "settings",
-    "lives_with_others",
-    "home_postcode",
-    "school_postcode",
-    "local_authority",
-    "max_distance_miles",
-    "permanence_plan",
-    "plan_date",
-    "last_review_date",
-    "entered_care_date",
-    "assessment_date",
-    "review_dates",
-)
-DECISION_COLUMNS = ("child_id", "place_id", "decision")
+#: The register and referral columns the application keeps, in the case folder's order.
+PLACE_COLUMNS = columns_except(case_folder.PLACE_COLUMNS, "approved_places")
+CHILD_COLUMNS = columns_except(case_folder.CHILD_COLUMNS, "siblings_apart_reason", "residential_rationale")
+DECISION_COLUMNS = case_folder.DECISIONS_REQUIRED
 
 
 def _cell(value: Any) -> str:

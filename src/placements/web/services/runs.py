@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from placements.result import SCORE_PARTS
 from placements.web import audit
 from placements.web.audit import SYSTEM, Actor
 from placements.web.models import (
@@ -169,22 +170,7 @@ def _store(run: MatchRun, result: Any, conflicts: Any, seconds: float) -> None:
     summary = result.summary.to_dict()
     homes = {h.place_id: h for h in Home.objects.filter(authority=run.authority)}
     referrals = {r.child_id: r for r in Referral.objects.filter(authority=run.authority)}
-    parts_cols = [
-        c
-        for c in result.matches.columns
-        if c
-        in (
-            "setting_rank",
-            "under12_not_family",
-            "plan_fit",
-            "not_kinship",
-            "apart_from_placed_sibling",
-            "distance",
-            "out_of_area",
-            "cost",
-            "siblings_apart",
-        )
-    ]
+    parts_cols = [c for c in result.matches.columns if c in SCORE_PARTS]
     conflict_rows: dict[str, list[dict[str, str]]] = {}
     for row in conflicts.itertuples():
         conflict_rows.setdefault(row.child_id, []).append(
