@@ -43,6 +43,13 @@ class Violation:
         return f"[{self.rule}] child {self.child_id} at {self.place_id}: {self.message}"
 
 
+def _matched(instance: Instance, whole_cohort: bool) -> set[str]:
+    """The children a match is about: every child in a whole cohort, else those needing a placement."""
+    if whole_cohort:
+        return {c.child_id for c in instance.children}
+    return {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
+
+
 def check_held(
     instance: Instance, as_of: dt.date, whole_cohort: bool = False, policy: Policy | None = None
 ) -> list[Violation]:
@@ -121,10 +128,7 @@ def _rules(
     children = {c.child_id: c for c in instance.children}
     places = {p.place_id: p for p in instance.places}
 
-    if whole_cohort:
-        matched = set(children)
-    else:
-        matched = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
+    matched = _matched(instance, whole_cohort)
     # Children living in each home who are not being matched stay where they are.
     staying: dict[str, int] = {pid: p.children_in_placement for pid, p in places.items()}
     room: dict[str, int] = {pid: p.vacancies for pid, p in places.items()}
@@ -321,10 +325,7 @@ def stability_violations(
     out: list[Violation] = []
     children = {c.child_id: c for c in instance.children}
     places = {p.place_id: p for p in instance.places}
-    if whole_cohort:
-        matched = set(children)
-    else:
-        matched = {c.child_id for c in instance.children if c.status is Status.NEEDS_PLACEMENT}
+    matched = _matched(instance, whole_cohort)
     home = protected_children(instance, as_of, whole_cohort, settled)
     w = policy.weights
     for kid, today in home.items():

@@ -6,7 +6,9 @@ are complete are they moved into place. A failure part-way leaves the target as 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -51,6 +53,19 @@ def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def csv_cell(value: object, float_format: str = ".10g") -> str:
+    """One value as the case folder writes it: blank for none, yes/no, ISO dates, numbers as ``float_format``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(value, float_format)
+    return str(value)
 
 
 def csv_text(frame: pd.DataFrame) -> str:

@@ -27,7 +27,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from placements import geo
@@ -38,6 +37,7 @@ from placements.geo import is_ons_la, normalise_postcode
 from placements.io import postcodes
 from placements.io.ssda903 import codes
 from placements.io.ssda903.read import SSDA903, Issue, read_ssda903
+from placements.io.writers import csv_cell
 
 COHORT_COLUMNS = (
     "child_id", "LA", "sex", "date_of_birth", "age", "uasc", "legal_status", "category_of_need",
@@ -253,22 +253,10 @@ def _locate(frame: pd.DataFrame, issues: list[Issue]) -> None:
     frame["placement_la"] = pd.Series(placement_la, index=frame.index, dtype=object)
 
 
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
 def cohort_csv(frame: pd.DataFrame, regional: bool = False) -> str:
     """cohort.csv: dates ISO, yes/no flags, blanks for unknown; ``LA`` only for regional data."""
     cols = [c for c in COHORT_COLUMNS if regional or c != "LA"]
-    text = pd.DataFrame({c: [_cell(v) for v in frame[c]] for c in cols}, columns=cols)
+    text = pd.DataFrame({c: [csv_cell(v, ".1f") for v in frame[c]] for c in cols}, columns=cols)
     return str(text.to_csv(index=False, lineterminator="\n"))
 
 

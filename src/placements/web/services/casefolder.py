@@ -11,10 +11,10 @@ import datetime as dt
 import hashlib
 import io
 from pathlib import Path
-from typing import Any
 
 from placements.io import case_folder
 from placements.io.case_folder import columns_except
+from placements.io.writers import csv_cell
 from placements.web.models import HOLDING, Authority, Decision, DecisionStatus, Home, Referral
 
 #: The register and referral columns the application keeps, in the case folder's order.
@@ -23,27 +23,15 @@ CHILD_COLUMNS = columns_except(case_folder.CHILD_COLUMNS, "siblings_apart_reason
 DECISION_COLUMNS = case_folder.DECISIONS_REQUIRED
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    return str(value)
-
-
 def home_row(h: Home) -> dict[str, str]:
     values = {c: getattr(h, c) for c in PLACE_COLUMNS}
-    return {k: _cell(v) for k, v in values.items()}
+    return {k: csv_cell(v) for k, v in values.items()}
 
 
 def referral_row(r: Referral) -> dict[str, str]:
     values = {c: getattr(r, c, None) for c in CHILD_COLUMNS}
     values["current_place_id"] = r.current_place.place_id if r.current_place_id else ""
-    return {k: _cell(v) for k, v in values.items()}
+    return {k: csv_cell(v) for k, v in values.items()}
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
