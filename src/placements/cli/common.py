@@ -119,6 +119,20 @@ def read_case(
     return (case_dir, None, held) if held else (case_dir, folder, [])
 
 
+def open_case(
+    case_dir: Path | None,
+    out: Path,
+    as_of: str | None,
+    pseudonymise: bool,
+    key_file: Path | None,
+    overrides: Mapping[str, object] | None = None,
+) -> tuple[Path, CaseFolder | None, Pseudonymiser | None, list[Problem]]:
+    """``read_case`` for a command whose outputs may be pseudonymised: the key's problems come first."""
+    pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
+    case_dir, folder, read_problems = read_case(case_dir, out, as_of, overrides)
+    return case_dir, folder, pseudonymiser, problems + read_problems
+
+
 def warn(folder: CaseFolder) -> None:
     for w in folder.warnings:
         err.print(f"warning: {w}", markup=False, highlight=False, soft_wrap=True)

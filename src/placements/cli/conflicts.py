@@ -11,16 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from placements.cli.common import (
-    KeyFileOption,
-    PseudonymiseOption,
-    console,
-    fail,
-    pseudonymiser_or_problems,
-    read_case,
-    warn,
-    write_guarded,
-)
+from placements.cli.common import KeyFileOption, PseudonymiseOption, console, fail, open_case, warn, write_guarded
 
 SHOW_ROWS = 20
 
@@ -46,9 +37,7 @@ def conflicts_cmd(
     from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
 
-    pseudonymiser, key_problems = pseudonymiser_or_problems(pseudonymise, key_file)
-    case_dir, folder, problems = read_case(case_dir, out, as_of)
-    problems = key_problems + problems
+    case_dir, folder, pseudonymiser, problems = open_case(case_dir, out, as_of, pseudonymise, key_file)
     settings = None
     if Path(case_dir).is_dir():
         try:

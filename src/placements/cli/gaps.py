@@ -7,16 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from placements.cli.common import (
-    KeyFileOption,
-    PseudonymiseOption,
-    console,
-    fail,
-    pseudonymiser_or_problems,
-    read_case,
-    warn,
-    write_guarded,
-)
+from placements.cli.common import KeyFileOption, PseudonymiseOption, console, fail, open_case, warn, write_guarded
 
 #: Metrics shown per age band on the terminal (every metric is in the CSVs).
 BAND_METRICS = ("children", "unplaced", "family_as_needed", "under12_residential", "siblings_apart", "over_20_miles")
@@ -49,10 +40,10 @@ def gaps_cmd(
     from placements.privacy.guard import Privacy
     from placements.privacy.results import protect_files
 
-    pseudonymiser, key_problems = pseudonymiser_or_problems(pseudonymise, key_file)
-    _, folder, problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})
-    if folder is None or key_problems:
-        fail(key_problems + problems)
+    overrides = {"time_limit_seconds": time_limit, "seed": seed}
+    _, folder, pseudonymiser, problems = open_case(case_dir, out, as_of, pseudonymise, key_file, overrides)
+    if folder is None or problems:
+        fail(problems)
     warn(folder)
     limit = folder.policy.time_limit_seconds
     with Progress(

@@ -7,16 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from placements.cli.common import (
-    KeyFileOption,
-    PseudonymiseOption,
-    console,
-    fail,
-    pseudonymiser_or_problems,
-    read_case,
-    warn,
-    write_guarded,
-)
+from placements.cli.common import KeyFileOption, PseudonymiseOption, console, fail, open_case, warn, write_guarded
 
 
 def _gbp(v: Any) -> str:
@@ -58,9 +49,8 @@ def recruit_cmd(
     from placements.privacy.results import protect_files
     from placements.resources import default_profiles
 
-    pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
-    _, folder, read_problems = read_case(case_dir, out, as_of, {"time_limit_seconds": time_limit, "seed": seed})
-    problems += read_problems
+    overrides = {"time_limit_seconds": time_limit, "seed": seed}
+    _, folder, pseudonymiser, problems = open_case(case_dir, out, as_of, pseudonymise, key_file, overrides)
     allowed = ", ".join(x.value for x in Target)
     targets = []
     for name in target or [Target.NO_UNDER12_RESIDENTIAL.value]:

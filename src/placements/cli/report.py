@@ -7,16 +7,7 @@ from typing import Annotated
 
 import typer
 
-from placements.cli.common import (
-    KeyFileOption,
-    PseudonymiseOption,
-    console,
-    fail,
-    pseudonymiser_or_problems,
-    read_case,
-    warn,
-    write_guarded,
-)
+from placements.cli.common import KeyFileOption, PseudonymiseOption, console, fail, open_case, warn, write_guarded
 
 DEFAULT_OUT = Path("out/report/report.html")
 
@@ -62,16 +53,16 @@ def report_cmd(
     from placements.reports.html.simulation import read_simulation
     from placements.resources import default_profiles
 
-    pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
+    overrides = {"time_limit_seconds": time_limit, "seed": seed}
+    case_dir, folder, pseudonymiser, problems = open_case(
+        case_dir, out.parent, as_of, pseudonymise, key_file, overrides
+    )
     if out.suffix.lower() not in (".html", ".htm"):
         problems.append(Problem("--out", None, None, f"{out} is not an .html file name"))
     if recruit_time_limit <= 0:
         problems.append(Problem("--recruit-time-limit", None, None, f"must be positive ({recruit_time_limit:g})"))
     if recruit_iterations < 1:
         problems.append(Problem("--recruit-iterations", None, None, f"must be at least 1 ({recruit_iterations})"))
-    overrides = {"time_limit_seconds": time_limit, "seed": seed}
-    case_dir, folder, read_problems = read_case(case_dir, out.parent, as_of, overrides)
-    problems += read_problems
     settings = None
     if Path(case_dir).is_dir():
         try:
