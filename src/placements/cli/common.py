@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from placements.io.case_folder import CaseFolder
     from placements.privacy.guard import Privacy
     from placements.privacy.pseudonyms import Pseudonymiser
+    from placements.reports.conflicts.config import ConflictsSettings
 
 console = Console()
 err = Console(stderr=True)
@@ -131,6 +132,19 @@ def open_case(
     pseudonymiser, problems = pseudonymiser_or_problems(pseudonymise, key_file)
     case_dir, folder, read_problems = read_case(case_dir, out, as_of, overrides)
     return case_dir, folder, pseudonymiser, problems + read_problems
+
+
+def conflicts_settings(case_dir: Path, problems: list[Problem]) -> ConflictsSettings | None:
+    """The case folder's ``conflicts.toml`` (or the defaults); its problems are added to ``problems``."""
+    from placements.reports.conflicts.config import load_conflicts_config
+
+    if not Path(case_dir).is_dir():
+        return None
+    try:
+        return load_conflicts_config(case_dir)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
 
 
 def warn(folder: CaseFolder) -> None:

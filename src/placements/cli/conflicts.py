@@ -11,7 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from placements.cli.common import KeyFileOption, PseudonymiseOption, console, fail, open_case, warn, write_guarded
+from placements.cli.common import (
+    KeyFileOption,
+    PseudonymiseOption,
+    conflicts_settings,
+    console,
+    fail,
+    open_case,
+    warn,
+    write_guarded,
+)
 
 SHOW_ROWS = 20
 
@@ -32,18 +41,11 @@ def conflicts_cmd(
     """List permanence-plan conflicts (dual plans, overdue reviews, siblings apart, ...) in conflicts.csv."""
     from rich.table import Table
 
-    from placements.errors import InputError
     from placements.privacy.guard import Privacy
-    from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
 
     case_dir, folder, pseudonymiser, problems = open_case(case_dir, out, as_of, pseudonymise, key_file)
-    settings = None
-    if Path(case_dir).is_dir():
-        try:
-            settings = load_conflicts_config(case_dir)
-        except InputError as exc:
-            problems.extend(exc.problems)
+    settings = conflicts_settings(case_dir, problems)
     if problems or folder is None or settings is None:
         fail(problems)
     warn(folder)

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from placements.cli.common import KeyFileOption, PseudonymiseOption, console, fail, open_case, warn, write_guarded
+from placements.cli.common import (
+    KeyFileOption,
+    PseudonymiseOption,
+    conflicts_settings,
+    console,
+    fail,
+    open_case,
+    warn,
+    write_guarded,
+)
 
 DEFAULT_OUT = Path("out/report/report.html")
 
@@ -47,7 +56,6 @@ def report_cmd(
     from placements.analysis.recruit.profiles import candidate_places, load_profiles
     from placements.errors import InputError, Problem
     from placements.privacy.guard import Privacy
-    from placements.reports.conflicts.config import load_conflicts_config
     from placements.reports.conflicts.registry import active_rules, run_rules
     from placements.reports.html.build import report_data, report_files
     from placements.reports.html.simulation import read_simulation
@@ -63,12 +71,7 @@ def report_cmd(
         problems.append(Problem("--recruit-time-limit", None, None, f"must be positive ({recruit_time_limit:g})"))
     if recruit_iterations < 1:
         problems.append(Problem("--recruit-iterations", None, None, f"must be at least 1 ({recruit_iterations})"))
-    settings = None
-    if Path(case_dir).is_dir():
-        try:
-            settings = load_conflicts_config(case_dir)
-        except InputError as exc:
-            problems.extend(exc.problems)
+    settings = conflicts_settings(case_dir, problems)
     recruit_inputs = None
     if not no_recruit and folder is not None:
         path = profiles or default_profiles()
