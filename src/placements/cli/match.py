@@ -230,7 +230,11 @@ def print_result(result: MatchResult, show: int) -> None:
     title = "Whole-cohort match" if s.whole_cohort else "Daily match"
     head = Table(title=f"{title} as of {s.as_of}", show_header=False)
     for key in PRINTED:
-        head.add_row(key.replace("_", " "), str(getattr(s, key)))
+        value = getattr(s, key)
+        label = key.replace("_", " ")
+        if key == "total_weekly_cost":
+            label, value = "total weekly cost (GBP)", f"{value:,.0f}"
+        head.add_row(label, str(value))
     console.print(head)
     if s.settled_children:
         from placements.stability import move_counts, moves_sentence
