@@ -202,38 +202,29 @@ def _locate(frame: pd.DataFrame, issues: list[Issue]) -> None:
     files = [str(f) for f in frame["_file"]]
     lines = [int(n) for n in frame["_line"]]
     column_of = {"home_postcode": "HOME_POST", "placement_postcode": "PL_POST"}
+
+    def flag(k: int, ssda_col: str, problem: str, action: str) -> None:
+        issues.append(Issue("Episodes", files[k], lines[k], ssda_col, problem, action))
+
     norms: dict[str, list[str | None]] = {}
     for col, ssda_col in column_of.items():
         out: list[str | None] = []
         for k, raw in enumerate(frame[col]):
             norm = normalise_postcode(str(raw)) if isinstance(raw, str) and raw else None
             if isinstance(raw, str) and raw and norm is None:
-                issues.append(
-                    Issue(
-                        "Episodes",
-                        files[k],
-                        lines[k],
-                        ssda_col,
-                        f"{raw!r} is not a postcode",
-                        "kept; distance and area unknown",
-                    )
-                )
+                flag(k, ssda_col, f"{raw!r} is not a postcode", "kept; distance and area unknown")
             out.append(norm)
         norms[col] = out
     found = postcodes.lookup([p for col in norms.values() for p in col if p])
     for col, ssda_col in column_of.items():
         for k, norm in enumerate(norms[col]):
             if norm is not None and norm not in found:
-                issues.append(
-                    Issue(
-                        "Episodes",
-                        files[k],
-                        lines[k],
-                        ssda_col,
-                        f"postcode {frame[col].iat[k]!r} is not in the ONS Postcode Directory",
-                        "kept; distance unknown (blank, where the DfE writes 999.9)"
-                        + ("; area unknown" if col == "placement_postcode" else ""),
-                    )
+                flag(
+                    k,
+                    ssda_col,
+                    f"postcode {frame[col].iat[k]!r} is not in the ONS Postcode Directory",
+                    "kept; distance unknown (blank, where the DfE writes 999.9)"
+                    + ("; area unknown" if col == "placement_postcode" else ""),
                 )
     miles: list[float | None] = []
     in_area: list[bool | None] = []

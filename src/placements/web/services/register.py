@@ -24,20 +24,29 @@ def _snapshot(obj: Any, columns: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def update_home(actor: Actor, home: Home, changes: dict[str, Any], version: int) -> Home:
-    """Apply form changes to a home; confirming vacancies sets today's date. Refused if the version moved on."""
+def _update(actor: Actor, obj: Any, changes: dict[str, Any], version: int, columns: tuple[str, ...]) -> Any:
+    """Apply changes to a home or a referral under a row lock, audited; refused if its version moved on
+    (another officer saved first)."""
+    kind, key, action = ("home", "place_id", "home") if isinstance(obj, Home) else ("child", "child_id", "referral")
     with transaction.atomic():
-        locked = Home.objects.select_for_update().get(pk=home.pk)
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
         if locked.version != version:
-            raise StaleEdit(f"home {locked.place_id} was changed by someone else; reload and try again")
-        before = _snapshot(locked, PLACE_COLUMNS)
+            what = f"home {locked.place_id}" if kind == "home" else f"child {locked.child_id}'s referral"
+            raise StaleEdit(f"{what} was changed by someone else; reload and try again")
+        before = _snapshot(locked, columns)
         for k, v in changes.items():
             setattr(locked, k, v)
         locked.version += 1
         locked.save()
-        b, a = audit.diff(before, _snapshot(locked, PLACE_COLUMNS))
-        audit.record(actor, "home.update", "home", locked.place_id, b, a)
+        b, a = audit.diff(before, _snapshot(locked, columns))
+        audit.record(actor, f"{action}.update", kind, getattr(locked, key), b, a)
         return locked
+
+
+def update_home(actor: Actor, home: Home, changes: dict[str, Any], version: int) -> Home:
+    """Apply form changes to a home; confirming vacancies sets today's date. Refused if the version moved on."""
+    updated: Home = _update(actor, home, changes, version, PLACE_COLUMNS)
+    return updated
 
 
 def confirm_vacancies(actor: Actor, home: Home, vacancies: int, version: int, today: dt.date | None = None) -> Home:
@@ -61,18 +70,9 @@ def create_referral(actor: Actor, authority: Authority, values: dict[str, Any]) 
 
 
 def update_referral(actor: Actor, referral: Referral, changes: dict[str, Any], version: int) -> Referral:
-    with transaction.atomic():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        if locked.version != version:
-            raise StaleEdit(f"child {locked.child_id}'s referral was changed by someone else; reload and try again")
-        before = _snapshot(locked, CHILD_COLUMNS)
-        for k, v in changes.items():
-            setattr(locked, k, v)
-        locked.version += 1
-        locked.save()
-        b, a = audit.diff(before, _snapshot(locked, CHILD_COLUMNS))
-        audit.record(actor, "referral.update", "child", locked.child_id, b, a)
-        return locked
+    """Apply form changes to a referral. Refused if the version moved on."""
+    updated: Referral = _update(actor, referral, changes, version, CHILD_COLUMNS)
+    return updated
 
 
 def record_view(actor: Actor, referral: Referral) -> None:
