@@ -8,12 +8,25 @@ from builders import child, instance, place
 from placements.instance import Instance
 
 NEEDS = ["", "disability", "exploitation", "disability;exploitation"]
+#: Areas a child must avoid (issue 15): a district, a sector, a unitary authority, a county and one of its districts,
+#: against homes drawn from POSTCODES and AUTHORITIES, so that every kind of entry sometimes excludes a home.
+AVOID = ["", "", "", "NG7", "NG7 2", "E06000018", "E10000024", "E07000170;NG5"]
+POSTCODES = [None, "NG7 2RD", "NG7 3AB", "NG5 1AA", "NG15 6AA"]
+AUTHORITIES = ["E06000018", "E06000018", "E07000170"]
 #: Lists of suitable settings that include a home's setting (supported accommodation: 16-17 only).
 SUITING = {
     "foster": ["", "foster", "foster;residential", "residential;foster"],
     "residential": ["", "residential", "residential;foster", "foster;residential"],
     "supported": ["supported", "supported;foster", "foster;supported"],
 }
+
+
+def _school(draw: st.DrawFn) -> dict[str, object]:
+    """A school on the grid for about one child in three (its postcode stands for the location)."""
+    miles = draw(st.sampled_from([None, None, 0, 10, 25]))
+    if miles is None:
+        return {}
+    return {"school_postcode": "NG5 1AA", "school_easting": miles * 1609.3, "school_northing": 0.0}
 
 
 @st.composite
@@ -44,6 +57,8 @@ def tiny_instances(
                 home_easting=float(draw(st.integers(0, 40))) * 1609.3,
                 max_distance_miles=draw(st.sampled_from([None, None, 15.0])),
                 permanence_plan=draw(st.sampled_from(["", "long_term_foster"])),
+                avoid_areas=draw(st.sampled_from(AVOID)),
+                **_school(draw),
             )
         )
     homes = []
@@ -66,6 +81,8 @@ def tiny_instances(
                 weekly_cost=draw(st.sampled_from([400, 800, 4000])),
                 long_term=draw(st.sampled_from(["yes", "no"])),
                 sibling_exemption=draw(st.sampled_from(["no", "no", "yes"])),
+                postcode=draw(st.sampled_from(POSTCODES)),
+                la_code=draw(st.sampled_from(AUTHORITIES)),
             )
         )
     # Placed children live somewhere that has room for them in children_in_placement.

@@ -41,6 +41,7 @@ CASES = {
         [place("F1", vacancies=2, children_in_placement=3)],
         Rule.FOSTERING_LIMIT,
     ),
+    "HomeInAreaToAvoid": ([child("C1", avoid_areas="NG7")], [place("F1", postcode="NG7 2RD")], Rule.AVOID_AREA),
     "MustLiveAloneButHomeHasChildren": (
         [child("C1", lives_with_others="no")],
         [place("F1", vacancies=1, children_in_placement=1)],

@@ -92,6 +92,10 @@ class Rule(StrEnum):
     DECISION = "decision"
     """The placement team's decision (decisions.csv): a rejected pair, or a child held for another home."""
     OFSTED = "ofsted"
+    AVOID_AREA = "avoid_area"
+    """The home lies in an area the child must not be placed in (the child's ``avoid_areas``): a postcode district
+    or sector the home's postcode is in, or the authority (ONS code) it stands in. The child's home today is not
+    exempt."""
     STABILITY = "stability"
     """A settled child is not moved to a home worse for them (``Policy.stability``)."""
 

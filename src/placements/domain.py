@@ -39,6 +39,7 @@ from placements.codes import (
     Status,
     Urgency,
 )
+from placements.geo import parse_avoid_areas
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UK = re.compile(r"^\d{2}/\d{2}/\d{4}$")
@@ -108,6 +109,17 @@ def _dates(value: Any) -> Any:
     return items
 
 
+def _avoid_areas(value: Any) -> Any:
+    """The case folder's ``;``-separated areas to avoid, or a list (JSON): each checked and normalised once."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return parse_avoid_areas(value)
+    if isinstance(value, list | tuple):
+        return parse_avoid_areas(";".join(str(v) for v in value))
+    return value
+
+
 Date = Annotated[dt.date | None, BeforeValidator(parse_date)]
 OptStr = Annotated[str | None, BeforeValidator(_blank_none)]
 OptFloat = Annotated[float | None, BeforeValidator(_blank_none)]
@@ -117,6 +129,11 @@ def _unique(values: tuple[Any, ...], what: str) -> tuple[Any, ...]:
     if len(set(values)) != len(values):
         raise ValueError(f"{what} listed twice")
     return values
+
+
+#: Child fields added with the referral form's school and areas to avoid (issue 15): omitted from JSON at their
+#: defaults, so the JSON (and the bench's fingerprint) of a child that does not use them is what it always was.
+LATER_CHILD_FIELDS = ("school_postcode", "school_easting", "school_northing", "avoid_areas")
 
 
 class Child(BaseModel):
@@ -138,6 +155,14 @@ class Child(BaseModel):
     home_easting: OptFloat = None
     home_northing: OptFloat = None
     home_la: OptStr = None
+    #: The school the child attends (issue 15): its location scores each home by its distance from the school
+    #: (``weights.per_school_mile``). Read from the case folder's optional ``school_postcode`` column.
+    school_postcode: OptStr = None
+    school_easting: OptFloat = None
+    school_northing: OptFloat = None
+    #: Areas the child must not be placed in (issue 15; the ``avoid_areas`` column, ``;``-separated): postcode
+    #: districts (``NG7``), sectors (``NG7 2``) or ONS authority codes (``E06000018``). See ``Rule.AVOID_AREA``.
+    avoid_areas: Annotated[tuple[str, ...], BeforeValidator(_avoid_areas)] = ()
     #: The responsible authority (ONS code) when a case folder holds several authorities' children;
     #: blank means the policy's ``la_code``. "Out of area" is judged against it.
     local_authority: OptStr = None
@@ -156,6 +181,22 @@ class Child(BaseModel):
     def _needs_sorted(self, v: frozenset[Need]) -> list[str]:
         """Sets serialise sorted: iteration order follows string hashing, which differs per process."""
         return sorted(n.value for n in v)
+
+    @model_serializer(mode="wrap")
+    def _optional_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Fields added after the first release are written only when set (see ``LATER_CHILD_FIELDS``)."""
+        data: dict[str, Any] = handler(self)
+        for name in LATER_CHILD_FIELDS:
+            if name in data and getattr(self, name) == Child.model_fields[name].default:
+                del data[name]
+        return data
+
+    @field_validator("school_northing")
+    @classmethod
+    def _both_school_coordinates(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if (info.data.get("school_easting") is None) != (v is None):
+            raise ValueError("school_easting and school_northing must be given together")
+        return v
 
     # Cross-field checks are field validators so that the error names a column.
     @field_validator("settings")
@@ -200,6 +241,10 @@ class Child(BaseModel):
     @property
     def has_home_location(self) -> bool:
         return self.home_easting is not None
+
+    @property
+    def has_school_location(self) -> bool:
+        return self.school_easting is not None
 
 
 #: Place fields added with Ofsted's register and judgements (issue 16): omitted from JSON at their defaults.

@@ -30,7 +30,7 @@ from placements.codes import (
     Urgency,
 )
 from placements.domain import Child
-from placements.geo import miles
+from placements.geo import in_avoided_area, miles
 from placements.instance import Instance
 from placements.policy import Policy
 
@@ -49,6 +49,7 @@ RULE_ORDER: tuple[Rule, ...] = (
     Rule.LIVES_ALONE,
     Rule.FOSTERING_LIMIT,
     Rule.OFSTED,
+    Rule.AVOID_AREA,
     Rule.CAPACITY,
     Rule.MAX_DISTANCE,
     Rule.DECISION,
@@ -65,6 +66,7 @@ PENALTY_PARTS: tuple[str, ...] = (
     "not_kinship",
     "apart_from_placed_sibling",
     "distance",
+    "school_distance",
     "out_of_area",
     "cost",
     "moves_settled_child",
@@ -76,8 +78,11 @@ PENALTY_PARTS: tuple[str, ...] = (
 WELFARE_PARTS: tuple[str, ...] = tuple(p for p in PENALTY_PARTS if p not in ("cost", "moves_settled_child"))
 
 #: Parts a settled child's move may never make worse, per ``Policy.stability``: under ``protect`` distance
-#: and being in the authority's area may trade against the child's own other gains (a foster family two
-#: miles further than a children's home), under ``strict`` nothing may be worse.
+#: (from the family and from school) and being in the authority's area may trade against the child's own
+#: other gains (a foster family two miles further than a children's home), under ``strict`` nothing may be
+#: worse. School distance trades as family distance does: both are miles, and a move that brings a child to
+#: their kinship carer or their brothers and sisters should not be refused for a longer journey to school;
+#: the move must still gain the child at least ``weights.moves_settled_child`` in all, school miles counted.
 NEVER_WORSE: dict[str, tuple[str, ...]] = {
     "protect": ("setting_rank", "under12_not_family", "plan_fit", "not_kinship", "apart_from_placed_sibling"),
     "strict": WELFARE_PARTS,
@@ -161,6 +166,7 @@ class Eligibility:
     as_of: dt.date
     ages: np.ndarray = field(init=False)
     distance: np.ndarray = field(init=False)  # miles, NaN when the child's home is unknown
+    school_distance: np.ndarray = field(init=False)  # miles from the child's school, NaN when it is unknown
 
     def __post_init__(self) -> None:
         kids = [self.instance.children[i] for i in self.scope.children]
@@ -173,6 +179,11 @@ class Eligibility:
         cn = np.array([np.nan if c.home_northing is None else c.home_northing for c in kids], dtype=float)
         self.distance = (
             miles(ce[:, None], cn[:, None], pe[None, :], pn[None, :]) if kids else np.zeros((0, len(places)))
+        )
+        se = np.array([np.nan if c.school_easting is None else c.school_easting for c in kids], dtype=float)
+        sn = np.array([np.nan if c.school_northing is None else c.school_northing for c in kids], dtype=float)
+        self.school_distance = (
+            miles(se[:, None], sn[:, None], pe[None, :], pn[None, :]) if kids else np.zeros((0, len(places)))
         )
 
     @cached_property
@@ -229,6 +240,7 @@ class Eligibility:
             Rule.LIVES_ALONE: (~lone | (others == 0)) & held_alone,
             Rule.DECISION: not_rejected,
             Rule.OFSTED: ofsted,
+            Rule.AVOID_AREA: self._avoid_mask(),
         }
         ok = np.ones((n, m), dtype=bool)
         for mask in out.values():
@@ -238,6 +250,21 @@ class Eligibility:
             if code not in HOME_RULES:
                 own &= mask
         out[Rule.STABILITY] = self._stability(ok, own)
+        return out
+
+    def _avoid_mask(self) -> np.ndarray:
+        """False where the home lies in one of the child's areas to avoid (``Child.avoid_areas``): its postcode in
+        an avoided district or sector, or its authority (its own code or the upper tier's) an avoided one. A home
+        with no postcode can be excluded by an authority code only. The child's home today is not exempt (unlike
+        the Ofsted rule's): the areas are the child's own safety plan, and a home in one is not safe to keep."""
+        places = self.instance.places
+        out = np.ones((len(self._kids), len(places)), dtype=bool)
+        codes = [(p.la_code, upper_tier(p.la_code)) for p in places]
+        for i, c in enumerate(self._kids):
+            if c.avoid_areas:
+                out[i] = [
+                    in_avoided_area(c.avoid_areas, p.postcode, la) is None for p, la in zip(places, codes, strict=True)
+                ]
         return out
 
     @cached_property
@@ -446,6 +473,8 @@ class Eligibility:
             apart[k] = places[cols[k]].place_id not in sibling_homes[rows[k]]
         dist = self.distance[rows, cols]
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
+        school = self.school_distance[rows, cols]
+        school_pts = np.where(np.isnan(school), 0.0, np.minimum(school, w.distance_cap_miles) * w.per_school_mile)
         cost = np.array([p.weekly_cost for p in places])[cols]
         out_area = (self.child_la[rows] != None) & ~self.in_area(rows, cols)  # noqa: E711
         home_today = self.settled_at[rows]
@@ -458,6 +487,7 @@ class Eligibility:
                 "not_kinship": (has_kin & ~kin_here) * w.not_kinship,
                 "apart_from_placed_sibling": apart * w.apart_from_placed_sibling,
                 "distance": np.rint(dist_pts).astype(np.int64),
+                "school_distance": np.rint(school_pts).astype(np.int64),
                 "out_of_area": out_area * w.out_of_area,
                 "cost": np.rint(cost / 100.0 * w.per_100_gbp_week).astype(np.int64),
                 "moves_settled_child": moves * w.moves_settled_child,

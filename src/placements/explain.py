@@ -126,6 +126,8 @@ def _phrase(rule: Rule, elig: Eligibility, row: int) -> str:
         return "that the placement team has not rejected for this child"
     if rule is Rule.OFSTED:
         return "with an Ofsted judgement the authority accepts"
+    if rule is Rule.AVOID_AREA:
+        return "outside the areas to avoid for this child" if c.avoid_areas else ""
     raise ValueError(rule)
 
 
@@ -202,6 +204,7 @@ def _nearest(elig: Eligibility, row: int, candidates: np.ndarray, rule: Rule) ->
         "the authority's policy does not accept for this child (a manager's approval in ofsted_approved_for, where "
         "policy allows one)",
         Rule.DECISION: "was rejected for this child by the placement team (decisions.csv)",
+        Rule.AVOID_AREA: "is in an area to avoid for this child",
     }[rule]
     near = "closest" if rule in (Rule.NEEDS, Rule.AGE) or np.isnan(miles) else "nearest"
     at = "" if np.isnan(miles) else f" at {miles:.1f} miles"

@@ -61,3 +61,76 @@ def is_ons_la(value: object) -> bool:
 def sector_only(text: str) -> str:
     """``'lives near NG7 2RD'`` -> ``'lives near NG7 2'``: every full postcode in a text cut to its sector."""
     return FULL_POSTCODE_IN_TEXT.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+
+
+def avoid_area(entry: str) -> str:
+    """One entry of a child's areas to avoid, normalised: a postcode district (``NG7``), a sector
+    (``NG7 2``, written with its space) or an ONS authority code (``E06000018``).
+
+    Raises ``ValueError`` saying what shape was expected (and, for a full postcode, which sector and
+    district it stands in): the message is the same from the case folder and the web form.
+    """
+    text = re.sub(r"\s+", " ", entry.strip().upper())
+    if ONS_LA.match(text):
+        return text
+    if DISTRICT.match(text):
+        return text
+    parts = text.split(" ")
+    if len(parts) == 2 and DISTRICT.match(parts[0]) and re.fullmatch(r"[0-9]", parts[1]):
+        return text
+    full = FULL_POSTCODE.match(text.replace(" ", ""))
+    if full:
+        outward, inward = full.group(1), full.group(2)
+        raise ValueError(
+            f"{entry.strip()!r} is a full postcode, which names a street: give its sector "
+            f"{outward + ' ' + inward[0]!r} or its district {outward!r}"
+        )
+    hint = ""
+    if re.fullmatch(r"[EWSN]\d+", text):
+        hint = " (an ONS authority code is a letter and eight digits)"
+    elif re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9]", text):
+        hint = f" (a sector is written with its space: {text[:-1] + ' ' + text[-1]!r})"
+    raise ValueError(
+        f"{entry.strip()!r} is not a postcode district (NG7), sector (NG7 2) or ONS authority code (E06000018){hint}"
+    )
+
+
+def parse_avoid_areas(value: str) -> tuple[str, ...]:
+    """A ``;``-separated list of areas to avoid (see ``avoid_area``), normalised, each once, in the order given.
+
+    Raises ``ValueError`` naming every malformed entry."""
+    out: list[str] = []
+    errors: list[str] = []
+    for raw in value.split(";"):
+        if not raw.strip():
+            continue
+        try:
+            area = avoid_area(raw)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        if area not in out:
+            out.append(area)
+    if errors:
+        raise ValueError("; ".join(errors))
+    return tuple(out)
+
+
+def in_avoided_area(areas: tuple[str, ...], postcode: str | None, la_codes: tuple[str | None, ...]) -> str | None:
+    """The first of ``areas`` that a home with this postcode (full or sector, normalised) and authority
+    codes (its own and its upper tier) lies in, else None. A home without a postcode can be excluded by
+    an authority code only."""
+    outward, sector = None, None
+    if postcode:
+        outward, _, inward = postcode.partition(" ")
+        sector = f"{outward} {inward[:1]}" if inward else None
+    for area in areas:
+        if ONS_LA.match(area):
+            if area in la_codes:
+                return area
+        elif " " in area:
+            if area == sector:
+                return area
+        elif area == outward:
+            return area
+    return None

@@ -40,6 +40,16 @@ class Weights(BaseModel):
     )
     per_mile: int = Field(3, ge=0, description="per mile from the family home, up to distance_cap_miles")
     distance_cap_miles: float = Field(100.0, gt=0)
+    per_school_mile: int = Field(
+        3,
+        ge=0,
+        description=(
+            "per mile from the child's school (children.csv's school_postcode), up to distance_cap_miles; nothing "
+            "for a child with no school postcode. As per_mile: a mile from school weighs what a mile from the family "
+            "does, so a home near both wins and 50 miles from school still costs less than one step down the child's "
+            "list of settings"
+        ),
+    )
     out_of_area: int = Field(60, ge=0, description="a home outside the authority's area")
     per_100_gbp_week: int = Field(4, ge=0, description="per GBP 100 of weekly cost")
     moves_settled_child: int = Field(
@@ -51,6 +61,20 @@ class Weights(BaseModel):
             "least this much by the score's own measures (see Policy.stability)"
         ),
     )
+
+    @model_serializer(mode="wrap")
+    def _later_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Weights added after the first release are written only when not the default, so a policy that does
+        not change them serialises as it always did (the bench's instance fingerprints stay valid)."""
+        data: dict[str, Any] = handler(self)
+        for name in LATER_WEIGHTS:
+            if name in data and getattr(self, name) == Weights.model_fields[name].default:
+                del data[name]
+        return data
+
+
+#: Weights added after the first release (issue 15's school distance): see ``Weights._later_when_set``.
+LATER_WEIGHTS = ("per_school_mile",)
 
 
 class OfstedRule(BaseModel):

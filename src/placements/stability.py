@@ -112,6 +112,10 @@ def _reason(
             gains.append(f"{d:.0f} miles nearer home")
         elif d <= -0.95:
             losses.append(f"{-d:.0f} miles further from home")
+    if after.get("school_distance", 0) < before.get("school_distance", 0):
+        gains.append("nearer their school")
+    elif after.get("school_distance", 0) > before.get("school_distance", 0):
+        losses.append("further from their school")
     if after["out_of_area"] < before["out_of_area"]:
         gains.append("back in the authority's area")
     elif after["out_of_area"] > before["out_of_area"]:

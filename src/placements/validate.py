@@ -188,6 +188,9 @@ def _rules(
             out.append(
                 Violation(Rule.OFSTED, kid, pid, f"home judged {p.ofsted_rating.value}, child not approved for it")
             )
+        avoided = _avoided(c, p)
+        if avoided is not None:
+            out.append(Violation(Rule.AVOID_AREA, kid, pid, f"the home is in {avoided}, an area this child must avoid"))
         if c.max_distance_miles is not None:
             assert c.home_easting is not None and c.home_northing is not None
             d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)
@@ -235,6 +238,27 @@ def _rules(
     return out
 
 
+def _avoided(c: Child, p: Place) -> str | None:
+    """The first of the child's areas to avoid that home ``p`` lies in (None: none), written out here again.
+
+    A district (``NG7``) holds every postcode whose outward code it is; a sector (``NG7 2``) every postcode
+    with that outward code and first inward digit; an ONS code the homes whose authority, or its county, it
+    is. No exemption for the child's home today.
+    """
+    outward, inward = (p.postcode.split(" ") + [""])[:2] if p.postcode else ("", "")
+    for area in c.avoid_areas:
+        if area[0] in "EWSN" and len(area) == 9 and area[1:].isdigit():
+            if p.la_code is not None and area in (p.la_code, upper_tier(p.la_code)):
+                return area
+        elif " " in area:
+            district, digit = area.split(" ")
+            if outward and district == outward and inward[:1] == digit:
+                return area
+        elif outward and area == outward:
+            return area
+    return None
+
+
 # ------------------------------------------------------------------------------------------- stability
 
 
@@ -265,6 +289,11 @@ def child_parts(
     else:
         d = round(math.hypot(c.home_easting - p.easting, c.home_northing - p.northing) / 1000 / 1.6093, 1)
         distance = round(min(d, w.distance_cap_miles) * w.per_mile)
+    if c.school_easting is None or c.school_northing is None:
+        school = 0
+    else:
+        d = round(math.hypot(c.school_easting - p.easting, c.school_northing - p.northing) / 1000 / 1.6093, 1)
+        school = round(min(d, w.distance_cap_miles) * w.per_school_mile)
     child_la = upper_tier(c.local_authority or policy.la_code)
     return {
         "setting_rank": _rank(c, p.setting, as_of) * w.setting_rank,
@@ -277,6 +306,7 @@ def child_parts(
         if placed_sibling_homes and p.place_id not in placed_sibling_homes
         else 0,
         "distance": distance,
+        "school_distance": school,
         "out_of_area": w.out_of_area if child_la is not None and child_la != upper_tier(p.la_code) else 0,
     }
 
@@ -319,7 +349,8 @@ def stability_violations(
     - they live with at least as many of their brothers and sisters being matched as today;
     - if it is another home: its setting is no less preferred for them and not outside a foster family
       if they live in one; none of the parts of the score that measure them (``child_parts``) is higher
-      there, except (under ``protect``) distance and being in the authority's area; and what they gain,
+      there, except (under ``protect``) distance (from the family and from school) and being in the authority's
+      area; and what they gain,
       siblings included, is at least ``weights.moves_settled_child``.
     """
     out: list[Violation] = []
@@ -348,7 +379,7 @@ def stability_violations(
             out.append(Violation(Rule.STABILITY, kid, now, f"moved from {p.setting} to {q.setting}"))
         before = child_parts(instance, c, p, as_of, policy, matched)
         after = child_parts(instance, c, q, as_of, policy, matched)
-        tradeable = ("distance", "out_of_area") if policy.stability == "protect" else ()
+        tradeable = ("distance", "school_distance", "out_of_area") if policy.stability == "protect" else ()
         worse = [k for k in before if after[k] > before[k] and k not in tradeable]
         if worse:
             out.append(Violation(Rule.STABILITY, kid, now, f"worse for the child: {', '.join(worse)}"))

@@ -24,12 +24,12 @@ from placements.io.sniff import SAVE_AS_CSV, not_text
 from placements.policy import Policy, load_policy
 
 #: The case folder's columns in the order every writer puts them (synthetic authorities, the web
-#: application's exports, the placements data standard's import); each writes those it has. Columns
-#: the engine does not read (``school_postcode``, ``approved_places``, ``vacancies_confirmed_on``) are
-#: carried for the people who read the files.
+#: application's exports, the placements data standard's import); each writes those it has (the synthetic
+#: generator and the data standard have no school or areas to avoid). Columns the engine does not read
+#: (``approved_places``, ``vacancies_confirmed_on``) are carried for the people who read the files.
 CHILD_COLUMNS: tuple[str, ...] = (
     "child_id", "date_of_birth", "sex", "status", "current_place_id", "urgency", "sibling_group", "needs", "settings",
-    "lives_with_others", "home_postcode", "school_postcode", "local_authority", "max_distance_miles", "permanence_plan",
+    "lives_with_others", "home_postcode", "school_postcode", "avoid_areas", "local_authority", "max_distance_miles", "permanence_plan",
     "plan_date", "last_review_date", "entered_care_date", "assessment_date", "review_dates", "siblings_apart_reason",
     "residential_rationale",
 )  # fmt: skip
@@ -196,6 +196,12 @@ def _child_values(row: dict[str, str], found: dict[str, postcodes.Location]) -> 
         values.update(home_postcode=norm, home_easting=loc.easting, home_northing=loc.northing, home_la=loc.la_code)
     elif row.get("home_postcode"):  # already a problem; a placeholder keeps it from causing more
         values.update(home_easting=0.0, home_northing=0.0)
+    school = normalise_postcode(row["school_postcode"]) if row.get("school_postcode") else None
+    if school is not None and school in found:
+        loc = found[school]
+        values.update(school_postcode=school, school_easting=loc.easting, school_northing=loc.northing)
+    else:  # unknown or not a postcode: already a problem (the engine never reads coordinates from this file)
+        values.update(school_easting=None, school_northing=None)
     return values
 
 
@@ -294,7 +300,7 @@ def read_case_folder(folder: Path, policy_overrides: dict[str, Any] | None = Non
         raise InputError(problems)
     warnings = near_miss_columns(children_t, set(Child.model_fields) | {"home_postcode"}) + place_warnings
 
-    found = _resolve_postcodes([(children_t, "home_postcode")], problems)
+    found = _resolve_postcodes([(children_t, "home_postcode"), (children_t, "school_postcode")], problems)
     children = _validate(Child, children_t, [_child_values(r, found) for r in children_t.rows], problems)
     decisions: list[Decision] = []
     if decisions_t is not None:

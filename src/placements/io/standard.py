@@ -314,7 +314,7 @@ def children_rows(referrals: Path, placements: Path | None = None) -> list[dict[
 
 
 #: The children.csv an import writes: the case folder's columns the standard can fill.
-CHILD_COLUMNS = columns_except(case_folder.CHILD_COLUMNS, "school_postcode")
+CHILD_COLUMNS = columns_except(case_folder.CHILD_COLUMNS, "school_postcode", "avoid_areas")
 
 
 def children_csv(rows: list[dict[str, str]]) -> str:

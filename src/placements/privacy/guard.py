@@ -118,9 +118,10 @@ class Privacy:
         self._ids = self.pseudonymiser.mapping(children, groups) if self.pseudonymiser else {}
         self._id_words = _automaton(self._ids)
         full = set()
-        for c in self.instance.children:
-            if c.home_postcode and not is_sector(c.home_postcode):
-                full.add(c.home_postcode.upper())
+        for c in self.instance.children:  # the family home and the school each locate the child
+            for postcode in (c.home_postcode, c.school_postcode):
+                if postcode and not is_sector(postcode):
+                    full.add(postcode.upper())
         for p in self.instance.places:
             if p.postcode and not is_sector(p.postcode):
                 full.add(p.postcode.upper())

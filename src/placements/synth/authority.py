@@ -1237,7 +1237,7 @@ def build_authority(prof: Profile, geo: Geography, rng: np.random.Generator, as_
 
 #: The columns the generator writes, in the case folder's order (``local_authority`` is added for a
 #: folder of several authorities; ``MARKET_COLUMNS`` for homes taken from Ofsted's register).
-CHILD_COLUMNS = list(columns_except(case_folder.CHILD_COLUMNS, "school_postcode", "local_authority"))
+CHILD_COLUMNS = list(columns_except(case_folder.CHILD_COLUMNS, "school_postcode", "avoid_areas", "local_authority"))
 PLACE_COLUMNS = list(
     columns_except(
         case_folder.PLACE_COLUMNS[: case_folder.PLACE_COLUMNS.index("kinship_for") + 1], "easting", "northing"
