@@ -25,8 +25,11 @@ from placements.web.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 #: Fields whose values never enter the audit: recorded as "changed" only (a child's date of birth and
-#: postcodes; a fostering household's postcode and grid reference locate a carer's home).
-PERSONAL_FIELDS = frozenset({"date_of_birth", "home_postcode", "school_postcode", "postcode", "easting", "northing"})
+#: postcodes, and the areas they must avoid, which can point to a person who harms them; a fostering
+#: household's postcode and grid reference locate a carer's home).
+PERSONAL_FIELDS = frozenset(
+    {"date_of_birth", "home_postcode", "school_postcode", "avoid_areas", "postcode", "easting", "northing"}
+)
 CHANGED = "(changed)"
 
 

@@ -156,6 +156,7 @@ class ReferralForm(forms.ModelForm):
             "lives_with_others",
             "home_postcode",
             "school_postcode",
+            "avoid_areas",
             "max_distance_miles",
             "permanence_plan",
             "plan_date",
@@ -168,16 +169,28 @@ class ReferralForm(forms.ModelForm):
             "sibling_group": "Sibling group to place together (the same label for each sibling)",
             "lives_with_others": "Can live with other children",
             "home_postcode": "Family home postcode",
-            "school_postcode": "School postcode (recorded; not yet used by the match)",
+            "school_postcode": "School postcode",
+            "avoid_areas": "Areas to avoid",
             "max_distance_miles": "Furthest distance from the family home (miles)",
             "plan_date": "Date of the permanence plan",
             "last_review_date": "Date of the last review",
             "entered_care_date": "Date the child came into care",
             "assessment_date": "Date of the latest assessment",
         }
+        help_texts = {
+            "school_postcode": "The school the child attends: the match prefers homes nearer it.",
+            "avoid_areas": (
+                "Places the child must never be placed in (for example a risk of exploitation, or a person who "
+                "harms them). Postcode districts like NG7, sectors like NG7 2 or council codes like E06000018, "
+                "separated by semicolons. No full postcodes."
+            ),
+        }
         widgets = {
-            f: forms.DateInput(attrs={"type": "date"})
-            for f in ("date_of_birth", "plan_date", "last_review_date", "entered_care_date", "assessment_date")
+            **{
+                f: forms.DateInput(attrs={"type": "date"})
+                for f in ("date_of_birth", "plan_date", "last_review_date", "entered_care_date", "assessment_date")
+            },
+            "avoid_areas": forms.TextInput(attrs={"spellcheck": "false"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -209,6 +222,17 @@ class ReferralForm(forms.ModelForm):
 
     def clean_school_postcode(self) -> str:
         return _postcode(self.cleaned_data.get("school_postcode", ""), "the school's postcode")
+
+    def clean_avoid_areas(self) -> str:
+        """Checked and normalised by the engine's own parser, so the form and the case folder agree."""
+        from placements.geo import parse_avoid_areas
+
+        try:
+            return ";".join(parse_avoid_areas(self.cleaned_data.get("avoid_areas", "") or ""))
+        except ValueError as exc:
+            raise forms.ValidationError(
+                f"Enter each area to avoid as a district, sector or council code: {exc}"
+            ) from None
 
     def clean_permanence_plan(self) -> str:
         return _joined(self.cleaned_data["permanence_plan"])

@@ -174,6 +174,11 @@ class Referral(models.Model):
     lives_with_others = models.BooleanField(default=True)
     home_postcode = models.CharField(max_length=10, blank=True, default="")
     school_postcode = models.CharField(max_length=10, blank=True, default="")
+    avoid_areas = models.TextField(
+        blank=True,
+        default="",
+        help_text="areas the child must not be placed in, ;-separated: postcode districts, sectors or ONS codes",
+    )
     local_authority = models.CharField(max_length=9, blank=True, default="")
     max_distance_miles = models.FloatField(null=True, blank=True)
     permanence_plan = models.TextField(blank=True, default="", help_text="routes, ;-separated")

@@ -62,6 +62,7 @@ PART_WORDS = {
     "not_kinship": "not with the child's connected-person carer",
     "apart_from_placed_sibling": "apart from a sibling already placed",
     "distance": "distance from the family home",
+    "school_distance": "distance from the child's school",
     "out_of_area": "outside the authority's area",
     "cost": "weekly cost",
     "siblings_apart": "apart from siblings being placed",

@@ -149,7 +149,8 @@ def _child_values(c: Any, raw: dict[str, str], homes: dict[str, Home]) -> dict[s
         "settings": ";".join(st.value for st in c.settings),
         "lives_with_others": c.lives_with_others,
         "home_postcode": c.home_postcode or "",
-        "school_postcode": raw.get("school_postcode", ""),
+        "school_postcode": c.school_postcode or "",
+        "avoid_areas": ";".join(c.avoid_areas),
         "local_authority": c.local_authority or "",
         "max_distance_miles": c.max_distance_miles,
         "permanence_plan": ";".join(p.value for p in c.permanence_plan),
@@ -240,7 +241,8 @@ def import_ssda903(
     in_supplement: set[str] = set()
     if supplement is not None:
         in_supplement = {r.get("CHILD", "") for r in _raw_rows(_decode(supplement, "supplement.csv"))}
-    all_fields = frozenset(casefolder.CHILD_COLUMNS) | {"current_place", "school_postcode"}
+    # A return and its supplement say nothing of the child's school or areas to avoid: recorded here, never wiped.
+    all_fields = (frozenset(casefolder.CHILD_COLUMNS) | {"current_place"}) - {"school_postcode", "avoid_areas"}
     only = {
         c.child_id: (all_fields if c.child_id in in_supplement else RETURN_FIELDS) for c in folder.instance.children
     }

@@ -1,0 +1,86 @@
+"""The referral form's school postcode and areas to avoid (issue 15): the form checks them with the engine's own
+parser, and the case folder the application exports and imports carries both, through the engine's reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+from django.urls import reverse
+
+from placements.web.audit import Actor
+from placements.web.models import Referral
+from placements.web.services import casefolder, imports
+
+OFFICER = Actor("officer-user", "officer")
+DAY = dt.date(2026, 11, 23)
+
+
+def _post(client: Client, **extra: str):
+    data = {
+        "child_id": "N1",
+        "date_of_birth": "2015-01-01",
+        "sex": "F",
+        "status": "needs_placement",
+        "urgency": "planned",
+        "lives_with_others": "on",
+        **extra,
+    }
+    return client.post(reverse("referral_new"), data)
+
+
+def test_form_shows_the_fields_with_hints(tiny, users) -> None:
+    client = Client()
+    client.force_login(users["officer"])
+    page = client.get(reverse("referral_new")).content.decode()
+    assert 'name="school_postcode"' in page and 'name="avoid_areas"' in page
+    assert "Areas to avoid" in page and "districts like NG7, sectors like NG7 2" in page
+    assert "not yet used by the match" not in page
+
+
+def test_form_errors_beside_the_fields(tiny, users) -> None:
+    client = Client()
+    client.force_login(users["officer"])
+    r = _post(client, school_postcode="NOTPOSTC", avoid_areas="NG7;NG7 2RD")
+    page = r.content.decode()
+    assert r.status_code == 200 and not Referral.objects.filter(child_id="N1").exists()
+    assert 'id="id_school_postcode-error"' in page and "Enter the school&#x27;s postcode as a postcode" in page
+    assert 'id="id_avoid_areas-error"' in page and 'href="#id_avoid_areas"' in page
+    assert "is a full postcode, which names a street: give its sector" in page
+
+
+def test_form_saves_normalised_values_and_the_export_round_trips(tiny, users, tmp_path) -> None:
+    from placements import read_case_folder
+
+    client = Client()
+    client.force_login(users["officer"])
+    r = _post(client, school_postcode="ng5 1aa", avoid_areas="ng7 2 ; e06000018")
+    assert r.status_code == 302, r.content.decode()[:2000]
+    saved = Referral.objects.get(child_id="N1")
+    assert (saved.school_postcode, saved.avoid_areas) == ("NG5 1AA", "NG7 2;E06000018")
+
+    files = casefolder.build(tiny, DAY)
+    header = files["children.csv"].splitlines()[0].split(",")
+    assert header.index("school_postcode") + 1 == header.index("avoid_areas")
+    folder = read_case_folder(casefolder.write(files, tmp_path / "case"))
+    c = {k.child_id: k for k in folder.instance.children}["N1"]
+    assert c.school_postcode == "NG5 1AA" and c.school_easting is not None
+    assert c.avoid_areas == ("NG7 2", "E06000018")
+
+    # The exported children.csv imported again (another authority's copy) keeps both.
+    saved.delete()
+    imports.import_children(OFFICER, tiny, files["children.csv"].encode(), "children.csv")
+    again = Referral.objects.get(child_id="N1")
+    assert (again.school_postcode, again.avoid_areas) == ("NG5 1AA", "NG7 2;E06000018")
+
+
+def test_import_with_a_bad_area_names_line_and_column_and_imports_nothing(tiny) -> None:
+    text = "child_id,date_of_birth,sex,status,avoid_areas\nN1,2015-01-01,F,needs_placement,NG7\nN2,2015-01-01,M,needs_placement,E0600018\n"
+    try:
+        imports.import_children(OFFICER, tiny, text.encode(), "children.csv")
+    except imports.ImportProblems as exc:
+        problems = exc.problems
+    else:
+        raise AssertionError("imported a bad area")
+    assert any(p.startswith("children.csv, line 3, column avoid_areas") and "E0600018" in p for p in problems), problems
+    assert not Referral.objects.filter(child_id__in=["N1", "N2"]).exists()
