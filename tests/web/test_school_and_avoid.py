@@ -84,3 +84,25 @@ def test_import_with_a_bad_area_names_line_and_column_and_imports_nothing(tiny) 
         raise AssertionError("imported a bad area")
     assert any(p.startswith("children.csv, line 3, column avoid_areas") and "E0600018" in p for p in problems), problems
     assert not Referral.objects.filter(child_id__in=["N1", "N2"]).exists()
+
+
+def test_a_run_keeps_homes_out_of_avoided_areas_and_words_the_school_part(tiny, users) -> None:
+    """Through the worker: C004's only home (P003, NG1 5FS) lies in the sector it must avoid, so it is not
+    proposed; C006's school in Nottingham (NG7 2RD) gives its proposal, its kinship carer in Derby, a school_distance
+    part."""
+    from placements.web.models import Proposal, RunStatus
+    from placements.web.services import runs
+    from placements.web.views import _parts_in_words
+    from placements.web.worker import run_pending
+
+    Referral.objects.filter(child_id="C004").update(avoid_areas="NG1 5")
+    Referral.objects.filter(child_id="C006").update(school_postcode="NG7 2RD")
+    run = runs.request_run(OFFICER, users["officer"].pk, tiny)
+    assert run_pending() == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    c004 = Proposal.objects.get(run=run, referral__child_id="C004")
+    assert c004.home is None
+    c006 = Proposal.objects.get(run=run, referral__child_id="C006")
+    assert c006.home is not None and c006.home.place_id == "P004" and c006.score_parts["school_distance"] > 0
+    assert _parts_in_words({"school_distance": 30}) == [("distance from the child's school", 30)]
