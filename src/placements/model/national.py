@@ -10,9 +10,10 @@ flow over every admissible pair; here the same flow is built for the whole insta
   with the same attributes (a *type*: settings, age, sex, needs, emergency, living alone) are one
   node with their count as supply, and homes of the same attributes one node with their rooms
   summed: a flow between types is a flow between their members and back;
-- the two per-pair rules are kept exact: a connected-person carer is a node of its own, reached
-  only by the children named for it, and a child with a maximum distance is a node of their own,
-  joined to each home within that distance (then homes are nodes of their own below their type).
+- the three per-pair rules are kept exact: a connected-person carer is a node of its own, reached
+  only by the children named for it, and a child with a maximum distance or areas to avoid is a node
+  of their own, joined to each home within that distance and outside those areas (then homes are
+  nodes of their own below their type).
 
 The flow's most emergency children and most children (two maximum flows; the sets of children a
 flow places form a matroid, so both are reached by one flow) bound tiers (1) and (2) of every lawful
@@ -27,6 +28,7 @@ import datetime as dt
 import numpy as np
 from ortools.graph.python import max_flow
 
+from placements.areas import upper_tier
 from placements.codes import (
     SUPPORTED_MAX_AGE,
     SUPPORTED_MIN_AGE,
@@ -36,8 +38,9 @@ from placements.codes import (
     Setting,
     Urgency,
 )
+from placements.domain import Place
 from placements.eligibility import make_scope
-from placements.geo import miles
+from placements.geo import ONS_LA, miles
 from placements.instance import Instance
 
 _SETTINGS = list(Setting)
@@ -48,6 +51,33 @@ def _bits(needs: frozenset[Need]) -> int:
     out = 0
     for n in needs:
         out |= _NEED_BIT[n]
+    return out
+
+
+def _home_areas(places: tuple[Place, ...]) -> dict[str, np.ndarray]:
+    """Per home: its postcode's district and sector and its authority and upper tier (None where unknown)."""
+    outward, sector, la, upper = [], [], [], []
+    for p in places:
+        out, _, inward = (p.postcode or "").partition(" ")
+        outward.append(out or None)
+        sector.append(f"{out} {inward[0]}" if out and inward else None)
+        la.append(p.la_code)
+        upper.append(upper_tier(p.la_code))
+    return {k: np.array(v, dtype=object) for k, v in (("o", outward), ("s", sector), ("l", la), ("u", upper))}
+
+
+def _in_areas(areas: tuple[str, ...], where: dict[str, np.ndarray] | None) -> np.ndarray:
+    """Per home: whether it lies in one of ``areas`` (the ``avoid_area`` rule, ``Child.avoid_areas``)."""
+    assert where is not None
+    codes = [a for a in areas if ONS_LA.match(a)]
+    sectors = [a for a in areas if " " in a]
+    districts = [a for a in areas if " " not in a and not ONS_LA.match(a)]
+    out: np.ndarray = (
+        np.isin(where["o"], districts)
+        | np.isin(where["s"], sectors)
+        | np.isin(where["l"], codes)
+        | np.isin(where["u"], codes)
+    )
     return out
 
 
@@ -91,7 +121,8 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
         for kid in p.kinship_for:
             named.setdefault(kid, []).append(j)
     limited = np.array([c.max_distance_miles is not None for c in kids], dtype=bool)
-    special = limited | np.array([c.child_id in named for c in kids], dtype=bool)
+    avoiding = np.array([bool(c.avoid_areas) for c in kids], dtype=bool)
+    special = limited | avoiding | np.array([c.child_id in named for c in kids], dtype=bool)
     suit_bits = suit.astype(np.int64) @ (1 << np.arange(len(_SETTINGS)))
     c_key = np.stack([suit_bits, ages, c_sex, c_needs, emergency, alone], axis=1)
     c_types, _, c_count = np.unique(c_key[~special], axis=0, return_inverse=True, return_counts=True)
@@ -140,7 +171,9 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
     g_homes = np.flatnonzero(grouped)
     arcs(ht0 + h_type_of, hh0 + g_homes, big)  # each home below its type
     arcs(hh0 + np.flatnonzero(usable), np.full(int(usable.sum()), sink), top[usable])
-    # Special children: to their type's homes (no distance limit) or to each home within reach.
+    # Special children: to their type's homes (no distance limit, no areas to avoid) or to each home within reach
+    # and outside their areas.
+    where = _home_areas(places) if avoiding.any() else None
     s_keys = c_key[spec_rows]
     s_ok = admits(s_keys, h_types)
     p_e = np.array([p.easting for p in places], dtype=float)
@@ -164,12 +197,14 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
         c = kids[r]
         node = sc0 + k
         mine = np.asarray(named.get(c.child_id, []), dtype=np.int64)
-        if c.max_distance_miles is None:
+        if c.max_distance_miles is None and not c.avoid_areas:
             t = np.flatnonzero(s_ok[k])
             arcs(np.full(len(t), node), ht0 + t, 1)
             cols = mine
         else:
             near = dist.get(k, np.arange(m))  # an unknown distance never breaks a limit it cannot measure
+            if c.avoid_areas:
+                near = near[~_in_areas(c.avoid_areas, where)[near]]
             cols = np.union1d(near[~kin[near]], mine[np.isin(mine, near)])
         cols = cols[usable[cols]] if len(cols) else cols
         if len(cols):
