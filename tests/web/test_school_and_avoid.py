@@ -106,3 +106,30 @@ def test_a_run_keeps_homes_out_of_avoided_areas_and_words_the_school_part(tiny, 
     c006 = Proposal.objects.get(run=run, referral__child_id="C006")
     assert c006.home is not None and c006.home.place_id == "P004" and c006.score_parts["school_distance"] > 0
     assert _parts_in_words({"school_distance": 30}) == [("distance from the child's school", 30)]
+
+
+def test_the_api_takes_school_and_areas_to_avoid_checked_as_the_form_checks_them(tiny, users) -> None:
+    import hashlib
+
+    from placements.web.models import ApiToken
+
+    key = "token-for-api-referrals"
+    ApiToken.objects.create(user=users["officer"], name="test", key_hash=hashlib.sha256(key.encode()).hexdigest())
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    body = {"child_id": "A1", "date_of_birth": "2015-01-01", "sex": "F"}
+
+    def post(**extra: object):
+        return client.post("/api/v1/referrals", {**body, **extra}, content_type="application/json")
+
+    r = post(school_postcode="NOTPOSTC", avoid_areas=["NG7", "NG7 2RD"], home_postcode="ZZ99 9ZZ")
+    assert r.status_code == 422, r.content
+    text = r.json()["detail"]
+    assert "school_postcode: Enter the school's postcode as a postcode" in text
+    assert "avoid_areas:" in text and "full postcode" in text
+    assert "home_postcode:" in text
+    assert not Referral.objects.filter(child_id="A1").exists()
+
+    r = post(school_postcode="ng5 1aa", avoid_areas=["ng7 2", "e06000018"])
+    assert r.status_code == 201, r.content
+    saved = Referral.objects.get(child_id="A1")
+    assert (saved.school_postcode, saved.avoid_areas) == ("NG5 1AA", "NG7 2;E06000018")

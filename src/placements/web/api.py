@@ -108,6 +108,8 @@ class ReferralIn(Schema):
     settings: list[str] = []
     lives_with_others: bool = True
     home_postcode: str = ""
+    school_postcode: str = ""
+    avoid_areas: list[str] = []  # postcode districts (NG7), sectors (NG7 2) or ONS codes (E06000018)
     max_distance_miles: float | None = None
     permanence_plan: list[str] = []
 
@@ -293,10 +295,24 @@ def create_referral(request: HttpRequest, body: ReferralIn) -> Any:
     from pydantic import ValidationError
 
     from placements import Child
+    from placements.geo import parse_avoid_areas
+    from placements.web.forms import checked_postcode
 
     actor = _actor(request, "edit_child")
     authority = selectors.authority()
     values = body.model_dump()
+    problems: list[str] = []
+    for field, what in (("home_postcode", "the family home's postcode"), ("school_postcode", "the school's postcode")):
+        try:  # the form's check: a postcode the match will find in the ONS Postcode Directory
+            values[field] = checked_postcode(values[field], what)
+        except ValueError as exc:
+            problems.append(f"{field}: {exc}")
+    try:
+        values["avoid_areas"] = ";".join(parse_avoid_areas(";".join(body.avoid_areas)))
+    except ValueError as exc:
+        problems.append(f"avoid_areas: {exc}")
+    if problems:
+        raise HttpError(422, "; ".join(problems))
     try:
         Child.model_validate(
             {
@@ -305,8 +321,10 @@ def create_referral(request: HttpRequest, body: ReferralIn) -> Any:
                 "needs": ";".join(body.needs),
                 "settings": ";".join(body.settings),
                 "permanence_plan": ";".join(body.permanence_plan),
-                "home_easting": 0.0 if body.home_postcode else None,
-                "home_northing": 0.0 if body.home_postcode else None,
+                "home_easting": 0.0 if values["home_postcode"] else None,
+                "home_northing": 0.0 if values["home_postcode"] else None,
+                "school_easting": 0.0 if values["school_postcode"] else None,
+                "school_northing": 0.0 if values["school_postcode"] else None,
             }
         )
     except ValidationError as exc:

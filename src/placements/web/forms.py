@@ -49,8 +49,10 @@ def _joined(values: list[str]) -> str:
     return ";".join(values)
 
 
-def _postcode(value: str, what: str) -> str:
-    """A postcode the engine will find: normalised, and in the ONS Postcode Directory (as the match checks)."""
+def checked_postcode(value: str, what: str) -> str:
+    """A postcode the engine will find: normalised, and in the ONS Postcode Directory (as the match checks).
+
+    Blank stays blank. Raises ``ValueError`` saying what to enter (the form and the JSON API share it)."""
     from placements.geo import normalise_postcode
     from placements.io.postcodes import lookup
 
@@ -59,10 +61,17 @@ def _postcode(value: str, what: str) -> str:
         return ""
     norm = normalise_postcode(text)
     if norm is None:
-        raise forms.ValidationError(f"Enter {what} as a postcode, like NG7 2RD")
+        raise ValueError(f"Enter {what} as a postcode, like NG7 2RD")
     if norm not in lookup([norm]):
-        raise forms.ValidationError(f"{norm} is not in the ONS Postcode Directory: check {what}")
+        raise ValueError(f"{norm} is not in the ONS Postcode Directory: check {what}")
     return norm
+
+
+def _postcode(value: str, what: str) -> str:
+    try:
+        return checked_postcode(value, what)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from None
 
 
 class HomeForm(forms.ModelForm):
