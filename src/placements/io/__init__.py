@@ -1,0 +1,1 @@
+"""Reading and writing files: case folders, SSDA903, postcodes, Ofsted's register, the data standard."""

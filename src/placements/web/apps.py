@@ -1,3 +1,5 @@
+"""The Django application configuration of the placement team's web application."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The web application's addresses: its pages, sign-in and the JSON API."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 

@@ -1,3 +1,5 @@
+"""The WSGI entry point that ``placements serve`` (waitress) and other servers load."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

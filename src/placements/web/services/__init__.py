@@ -1,0 +1,1 @@
+"""Writes of the web application: each one transaction with its audit event."""
