@@ -1,0 +1,245 @@
+"""The flows under the stability rule: ``tier_bound`` still bounds every lawful answer when settled children must
+keep a home (and is tighter for it), and ``bundled_flow``'s start, letting protected children move, is lawful.
+
+Brute force (``test_optimality.brute_force``, feasibility decided by the validator alone, the stability rule
+included) is the judge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import AS_OF, child, instance, place, policy
+from placements.eligibility import Eligibility, make_scope
+from placements.instance import Instance
+from placements.model import flows
+from placements.model.pricing import full_pairs, top_room
+from placements.policy import Policy
+from placements.validate import validate
+from strategies import tiny_instances
+from test_optimality import brute_force, freed
+
+
+def _elig(inst: Instance, whole: bool, pol: Policy, settled: dict[str, str] | None = None) -> Eligibility:
+    return Eligibility(inst, pol, make_scope(inst, whole, settled), AS_OF)
+
+
+def plain_bound(elig: Eligibility) -> tuple[int, int]:
+    """The flow bound before the stability rule was taken into account: every admissible pair, emergencies first."""
+    rows, places = np.nonzero(elig.admissible)
+    room = top_room(elig)
+    keep = room[places] >= 1
+    rows, places = rows[keep], places[keep]
+    emergency = elig.emergency()
+    r, _ = flows._flow(rows, places, -emergency[rows].astype(np.int64), len(elig.kids), room)
+    return int(emergency[r].sum()), len(r)
+
+
+def check(inst: Instance, whole: bool, pol: Policy, settled: dict[str, str] | None = None) -> tuple[bool, bool]:
+    """The bound holds against brute force and is never looser than the plain flow; the bundled start (as ``match``
+    calls it), when it houses every protected child, is lawful and, when it meets the bound, optimal.
+    Returns (anyone protected, the bundled start housed them all)."""
+    elig = _elig(inst, whole, pol, settled)
+    best = brute_force(inst, whole, pol, settled)
+    bound, plain = flows.tier_bound(elig), plain_bound(elig)
+    assert bound[0] >= best[0] and bound[1] >= best[1], (bound, best)
+    assert bound[0] <= plain[0] and bound[1] <= plain[1], (bound, plain)
+    required = set(np.flatnonzero(elig.protected).tolist())
+    home = flows.bundled_flow(elig, full_pairs(elig), fix_exclusive=False)
+    if not required <= set(home):  # match keeps no such start (``match._lawful``)
+        return bool(required), False
+    assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
+    assert validate(inst, assignment, AS_OF, whole, pol, settled) == []
+    got = (int(elig.emergency()[list(home)].sum()), len(home))
+    assert got <= best[:2]
+    if got == bound:  # a start meeting the bound is optimal in tiers (1)-(2)
+        assert got == best[:2]
+    return bool(required), True
+
+
+STABILITY = st.sampled_from(["protect", "strict"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=4, max_places=3, settled=True), STABILITY)
+def test_bound_holds_and_bundled_start_is_lawful_in_a_whole_cohort(inst: Instance, stability: str) -> None:
+    check(inst, True, policy(stability=stability))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=4, max_places=3, settled=True), STABILITY)
+def test_bound_holds_and_bundled_start_is_lawful_with_settled_children_in_a_daily_match(
+    inst: Instance, stability: str
+) -> None:
+    daily, settled = freed(inst)
+    check(daily, False, policy(stability=stability), settled)
+
+
+@st.composite
+def siblings_at_home(draw: st.DrawFn) -> Instance:
+    """Two or three brothers and sisters living together today in H0 (which suits them), a newcomer or two (an
+    emergency now and then, sometimes their brother or sister), and two other homes of random setting, ages,
+    room and distance: the cases where ``stable_pairs`` and the protected-first cost decide."""
+    setting = draw(st.sampled_from(["foster", "residential"]))
+    k = draw(st.integers(2, 3))
+    ages = [draw(st.integers(4, 12)) for _ in range(k)]
+    others = draw(st.integers(0, 1))
+    kids = [
+        child(f"S{i}", age=a, status="placed", current_place_id="H0", sibling_group="G") for i, a in enumerate(ages)
+    ]
+    for j in range(draw(st.integers(1, 4 - k + 1))):
+        kids.append(
+            child(
+                f"N{j}",
+                age=draw(st.integers(4, 12)),
+                urgency=draw(st.sampled_from(["planned", "emergency"])),
+                sibling_group=draw(st.sampled_from([None, None, "G"])),
+                lives_with_others=draw(st.sampled_from(["yes", "yes", "yes", "no"])),
+            )
+        )
+    homes = [
+        place(
+            "H0",
+            miles=float(draw(st.integers(0, 60))),
+            setting=setting,
+            provider="in_house" if setting == "foster" else "private",
+            vacancies=draw(st.integers(0, 1)),
+            children_in_placement=k + others,
+            sibling_exemption=draw(st.sampled_from(["no", "yes"])),
+        )
+    ]
+    for j in (1, 2):
+        h_setting = draw(st.sampled_from(["foster", "foster", "residential"]))
+        lo = draw(st.integers(0, 12))
+        homes.append(
+            place(
+                f"H{j}",
+                miles=float(draw(st.integers(0, 60))),
+                setting=h_setting,
+                provider="in_house" if h_setting == "foster" else "private",
+                vacancies=draw(st.integers(0, 3)),
+                children_in_placement=draw(st.integers(0, 2)),
+                age_min=lo,
+                age_max=draw(st.integers(lo, 17)),
+                sibling_exemption=draw(st.sampled_from(["no", "no", "yes"])),
+            )
+        )
+    return instance(kids, homes)
+
+
+MOVE_COST = st.sampled_from([0, 150, 300, 551, 700])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(siblings_at_home(), STABILITY, MOVE_COST)
+def test_bound_holds_for_siblings_living_together(inst: Instance, stability: str, cost: int) -> None:
+    pol = policy(stability=stability, weights={"moves_settled_child": cost})
+    check(inst, True, pol)
+    daily, settled = freed(inst)
+    check(daily, False, pol, settled)
+
+
+def _siblings_together(**kw: object) -> Instance:
+    """A (6) and B (8) live together in R1, a children's home with no other room; F1, a foster family for one
+    8-year-old, would gain B more than a move costs; N (14, an emergency) can live only in R1."""
+    return instance(
+        [
+            child("A", age=6, status="placed", current_place_id="R1", sibling_group="G"),
+            child("B", age=8, status="placed", current_place_id="R1", sibling_group="G"),
+            child("N", age=14, settings="residential", urgency="emergency"),
+        ],
+        [
+            place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2),
+            place("F1", age_min=8, age_max=8, **kw),  # type: ignore[arg-type]
+        ],
+    )
+
+
+def test_siblings_living_together_tighten_the_bound_to_the_optimum() -> None:
+    """B -> F1 is admissible (the pair mask leaves siblings to the patterns), so the plain flow puts B in F1 and N
+    in R1: (1 emergency, 3 children). No lawful answer parts A from B, and A and B must keep a home, so N has none:
+    the optimum is (0, 2), and the bound now says so (``stable_pairs`` drops B -> F1; the protected come first)."""
+    inst = _siblings_together()
+    pol = policy()
+    elig = _elig(inst, True, pol)
+    b = next(r for r, c in enumerate(elig.kids) if c.child_id == "B")
+    assert elig.admissible[b, 1]
+    assert not flows.stable_pairs(elig, elig.admissible)[b, 1]
+    assert plain_bound(elig) == (1, 3)
+    assert brute_force(inst, True, pol)[:2] == (0, 2)
+    assert flows.tier_bound(elig) == (0, 2)
+    assert check(inst, True, pol) == (True, True)
+    # Under allow_moves the plain bound is the optimum and nothing changes.
+    moves = policy(stability="allow_moves")
+    assert flows.tier_bound(_elig(inst, True, moves)) == (1, 3) == brute_force(inst, True, moves)[:2]
+
+
+def test_a_protected_child_comes_before_an_emergency() -> None:
+    """S (7) lives with foster carer F1, which has no other room, and may not leave a foster family for R1; N (7),
+    an emergency, needs a foster family and only F1 would do. The plain bound gives F1 to N: (1, 1); every lawful
+    answer keeps S there: (0, 1)."""
+    inst = instance(
+        [
+            child("S", age=7, status="placed", current_place_id="F1"),
+            child("N", age=7, settings="foster", urgency="emergency"),
+        ],
+        [
+            place("F1", vacancies=0, children_in_placement=1),
+            place("R1", setting="residential", provider="private", weekly_cost=4000),
+        ],
+    )
+    for stability in ("protect", "strict"):
+        pol = policy(stability=stability)
+        elig = _elig(inst, True, pol)
+        assert plain_bound(elig) == (1, 1)
+        assert flows.tier_bound(elig) == (0, 1) == brute_force(inst, True, pol)[:2]
+        check(inst, True, pol)
+
+
+def test_a_move_that_gains_too_little_is_pruned_and_one_that_gains_enough_is_kept() -> None:
+    """A (8) and B (8) live together in a children's home R1; F2, a foster family with room for both, gains each
+    550 points (a family for an under-12, the setting's rank): a lawful move for both. With a move costing 551
+    points it is not, and ``stable_pairs`` drops both pairs."""
+    inst = instance(
+        [
+            child("A", age=8, status="placed", current_place_id="R1", sibling_group="G"),
+            child("B", age=8, status="placed", current_place_id="R1", sibling_group="G"),
+        ],
+        [
+            place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2),
+            place("F2", vacancies=2),
+        ],
+    )
+    for cost, kept in ((550, True), (551, False)):
+        pol = policy(weights={"moves_settled_child": cost})
+        elig = _elig(inst, True, pol)
+        assert elig.protected.all() and elig.admissible[:, 1].all()
+        moves = flows.stable_pairs(elig, elig.admissible)[:, 1]
+        assert bool(moves.all()) is kept and bool(moves.any()) is kept  # both pairs kept, or both dropped
+        assert check(inst, True, pol) == (True, True)
+        home = flows.bundled_flow(elig, full_pairs(elig))
+        assert set(home.values()) == ({1} if kept else {0})  # the pair moves together or stays together
+
+
+@pytest.mark.parametrize("vacancies", [1, 2])
+def test_bundled_start_moves_siblings_only_together(vacancies: int) -> None:
+    """A and B live together in R1; F2 would gain each of them the move only if it can take both."""
+    inst = instance(
+        [
+            child("A", age=8, status="placed", current_place_id="R1", sibling_group="G"),
+            child("B", age=8, status="placed", current_place_id="R1", sibling_group="G"),
+        ],
+        [
+            place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=2),
+            place("F2", vacancies=vacancies),
+        ],
+    )
+    pol = policy()
+    elig = _elig(inst, True, pol)
+    home = flows.bundled_flow(elig, full_pairs(elig))
+    assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
+    assert assignment == ({"A": "F2", "B": "F2"} if vacancies == 2 else {"A": "R1", "B": "R1"})
+    assert validate(inst, assignment, AS_OF, True, pol) == []
