@@ -11,6 +11,10 @@ are matched near home in practice, so the instance splits along geography with l
 3. Each home goes to the piece of the authority it stands in, or, when no child of that
    authority is in the instance, to the piece whose centre is nearest. A connected-person carer
    goes with the first child named for them.
+4. A child who lives in a home of the register goes to that home's piece (so a home's children
+   are matched together, and a settled child can stay where they live under the stability rule);
+   brothers and sisters without a home go with the first of their group who has one. Pieces may
+   then hold a few more than ``max_children``.
 
 Each home belongs to exactly one piece, so the union of the pieces' lawful answers is lawful for
 the whole instance (the tests validate it). The pieces' bounds hold piece by piece only: a child
@@ -114,17 +118,53 @@ def plan_pieces(instance: Instance, policy: Policy, max_children: int) -> list[P
         ]
     )
     child_piece = np.array([piece_of_la[la] for la in la_of], dtype=np.int64)
-    child_index = instance.child_index
-    place_piece = np.empty(len(places), dtype=np.int64)
+    child_index, place_index = instance.child_index, instance.place_index
+    place_piece = np.full(len(places), -1, dtype=np.int64)
     for j, p in enumerate(places):
-        named = sorted(p.kinship_for)
-        if named and named[0] in child_index:
-            place_piece[j] = child_piece[child_index[named[0]]]
-        elif (home_la := upper_tier(p.la_code)) is not None and home_la in piece_of_la:
+        if p.kinship_for:
+            continue
+        if (home_la := upper_tier(p.la_code)) is not None and home_la in piece_of_la:
             place_piece[j] = piece_of_la[home_la]
         else:
             d = np.hypot(centres[:, 0] - p.easting, centres[:, 1] - p.northing)
             place_piece[j] = int(np.argmin(d))
+    # 4. A child living in a home of the register is matched in that home's piece, with everyone
+    #    else living there: so the home's room, the fostering limit and living alone are judged
+    #    with all its children, and the stability rule can keep a settled child where they live
+    #    (a child whose home fell in another piece used to be matched as if homeless).
+    lives_at = [place_index.get(c.current_place_id, -1) if c.current_place_id else -1 for c in kids]
+
+    def follow_home(kinship: bool) -> None:
+        for i, j in enumerate(lives_at):
+            if j >= 0 and bool(places[j].kinship_for) == kinship:
+                child_piece[i] = place_piece[j]
+
+    follow_home(kinship=False)
+    for j, p in enumerate(places):
+        if not p.kinship_for:
+            continue
+        named = sorted(p.kinship_for)
+        if named[0] in child_index:  # with the first child named for the carer
+            place_piece[j] = child_piece[child_index[named[0]]]
+        else:
+            d = np.hypot(centres[:, 0] - p.easting, centres[:, 1] - p.northing)
+            place_piece[j] = int(np.argmin(d))
+    follow_home(kinship=True)
+    # Brothers and sisters without a home join the first of the group who lives in one (unless a
+    # connected-person carer is named for them: they stay with that carer).
+    named_for_carer = {k for p in places for k in p.kinship_for}
+    first_home: dict[str, int] = {}
+    for i, c in enumerate(kids):
+        if c.sibling_group is not None and lives_at[i] >= 0:
+            first_home.setdefault(c.sibling_group, int(child_piece[i]))
+    for i, c in enumerate(kids):
+        if (
+            c.sibling_group is not None
+            and lives_at[i] < 0
+            and c.sibling_group in first_home
+            and c.child_id not in named_for_carer
+        ):
+            child_piece[i] = first_home[c.sibling_group]
     return [Piece(np.flatnonzero(child_piece == k), np.flatnonzero(place_piece == k)) for k in range(len(groups))]
 
 
@@ -157,7 +197,11 @@ def sub_instance(instance: Instance, piece: Piece) -> Instance:
     for j in piece.places:
         p = instance.places[j]
         if p.kinship_for and not p.kinship_for <= child_ids:
-            p = p.model_copy(update={"kinship_for": frozenset(p.kinship_for & child_ids)})
+            mine = p.kinship_for & child_ids
+            # With none of its children here the carer takes nobody in this piece (an empty
+            # ``kinship_for`` would make it an ordinary foster home).
+            update: dict[str, Any] = {"kinship_for": frozenset(mine)} if mine else {"vacancies": 0}
+            p = p.model_copy(update=update)
         taken = held_here_from_outside.get(p.place_id, 0)
         if taken:
             p = p.model_copy(
