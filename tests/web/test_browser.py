@@ -75,7 +75,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:
     _need_browser()
     # Playwright's sync API runs an event loop in this thread; the test reads the database between steps.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from placements.web.models import Decision, DecisionStatus, MatchRun, Proposal, Referral
     from web.conftest import DATA, load_authority
@@ -98,8 +98,8 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:
         pages.check(officer, "referral-form")
         officer.fill("#id_child_id", "N001")
         officer.click("button:has-text('Save referral')")
-        assert officer.locator(".govuk-error-summary").is_visible()
-        assert officer.locator("#id_date_of_birth-error").is_visible()
+        expect(officer.locator(".govuk-error-summary")).to_be_visible()  # waits for the page the click submitted
+        expect(officer.locator("#id_date_of_birth-error")).to_be_visible()  # waits for the page the click submitted
         pages.check(officer, "referral-form-errors")
         officer.fill("#id_date_of_birth", "2017-05-04")
         officer.select_option("#id_sex", "F")
@@ -140,7 +140,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:
         officer.goto(f"{base}/proposals/{second.pk}/")
         officer.check(f"input[name=other_home][value='{other.place_id}']")
         officer.click("#choose")
-        assert officer.locator("#id_choose_reason-error").is_visible()
+        expect(officer.locator("#id_choose_reason-error")).to_be_visible()  # waits for the page the click submitted
         pages.check(officer, "proposal-choose-error")
         officer.check(f"input[name=other_home][value='{other.place_id}']")
         officer.select_option("#id_choose_reason", "closer_to_school")
@@ -154,7 +154,9 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:
         officer.goto(f"{base}/proposals/{away.pk}/")
         officer.click("#accept")
         officer.wait_for_url(base + "/proposals/")
-        assert officer.locator("text=a manager must approve it first").is_visible()
+        expect(
+            officer.locator("text=a manager must approve it first")
+        ).to_be_visible()  # waits for the page the click submitted
         assert Decision.objects.get(proposal=away).status == DecisionStatus.AWAITING_APPROVAL
 
         # 6. Reject a fourth with a coded reason.
@@ -184,7 +186,7 @@ def test_the_teams_day_in_chromium(live_app, monkeypatch) -> None:
         pages.check(manager, "approval")
         manager.check("#id_outcome_0")
         manager.click("#record-approval")
-        assert manager.locator("#id_rationale-error").is_visible()
+        expect(manager.locator("#id_rationale-error")).to_be_visible()  # waits for the page the click submitted
         pages.check(manager, "approval-error")
         manager.check("#id_outcome_0")
         manager.fill("#id_rationale", "Connected-person carer in Derby; the plan is for the child to live with family.")
