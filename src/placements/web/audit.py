@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -193,7 +194,8 @@ def triggers_sql(vendor: str) -> tuple[list[str], list[str]]:
             "DROP FUNCTION IF EXISTS audit_append_only();",
         ]
         return create, drop
-    raise NotImplementedError(f"no append-only triggers for {vendor}: use SQLite or PostgreSQL")
+    # The audit trail must be append-only, so a database without these triggers is refused outright.
+    raise ImproperlyConfigured(f"no append-only audit triggers for {vendor}: use SQLite or PostgreSQL")
 
 
 def install_triggers(schema_editor: Any) -> None:
