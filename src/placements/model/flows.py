@@ -25,6 +25,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from placements.eligibility import WELFARE_PARTS, Eligibility
+from placements.model.greedy import house_groups, patterns_by_group
 from placements.model.patterns import Patterns, group_rows
 from placements.model.pricing import FullPairs
 from placements.model.pricing import top_room as pricing_top_room
@@ -181,9 +182,7 @@ def _first_member(pats: Patterns) -> np.ndarray:
 def groups_first(pats: Patterns, emergency: np.ndarray, n: int) -> dict[int, int]:
     """Sibling groups and children who must live alone housed whole where they fit (fewest homes,
     emergencies and larger groups first), then every lone child by a flow into the room left."""
-    by_group: list[list[int]] = [[] for _ in pats.groups]
-    for i, g in enumerate(pats.group.tolist()):
-        by_group[g].append(i)
+    by_group = patterns_by_group(pats)
     special = [g for g, rows in enumerate(pats.groups) if len(rows) > 1 or any(pats.exclusive[i] for i in by_group[g])]
     order = sorted(
         special,
@@ -192,32 +191,9 @@ def groups_first(pats: Patterns, emergency: np.ndarray, n: int) -> dict[int, int
     used = np.zeros(len(pats.capacity), dtype=np.int64)
     weighted = np.zeros(len(pats.capacity), dtype=np.int64)
     home: dict[int, int] = {}
-    for g in order:
-        left = set(pats.groups[g])
-        homes_used: set[int] = set()
-        while left:
-            best, key = -1, None
-            for i in by_group[g]:
-                members = pats.members[i]
-                p = int(pats.place[i])
-                if p in homes_used or not left.issuperset(members):
-                    continue
-                size = int(pats.size[i])
-                lw = int(pats.limit[p]) if pats.exclusive[i] else size
-                if used[p] + size > pats.capacity[p] or weighted[p] + lw > max(int(pats.limit[p]), 0):
-                    continue
-                k = (-size, int(pats.penalty[i]) / size, i)
-                if key is None or k < key:
-                    best, key = i, k
-            if best < 0:
-                break
-            p = int(pats.place[best])
-            used[p] += int(pats.size[best])
-            weighted[p] += int(pats.limit[p]) if pats.exclusive[best] else int(pats.size[best])
-            homes_used.add(p)
-            left.difference_update(pats.members[best])
-            for r in pats.members[best]:
-                home[r] = p
+    for best in house_groups(pats, order, by_group, used, weighted):
+        for r in pats.members[best]:
+            home[r] = int(pats.place[best])
     room = np.minimum(pats.capacity - used, pats.limit - weighted)
     free = np.ones(n, dtype=bool)
     free[list(home)] = False

@@ -106,15 +106,33 @@ def group_greedy(pats: Patterns) -> np.ndarray:
     somewhere is kept whole. Returns pattern indices; every home's rows (``place_rows``) hold.
     """
     n_groups = len(pats.groups)
-    by_group: list[list[int]] = [[] for _ in range(n_groups)]
-    for i, g in enumerate(pats.group.tolist()):
-        by_group[g].append(i)
+    by_group = patterns_by_group(pats)
     emergency_in = np.zeros(n_groups, dtype=np.int64)
     for g, idx in enumerate(by_group):
         emergency_in[g] = max((int(pats.emergency[i]) for i in idx), default=0)
     order = sorted(range(n_groups), key=lambda g: (-emergency_in[g], -len(pats.groups[g]), len(by_group[g]), g))
     used = np.zeros(len(pats.capacity), dtype=np.int64)  # new children per home
     weighted = np.zeros(len(pats.capacity), dtype=np.int64)  # counted against the limit (exclusive = all of it)
+    chosen = house_groups(pats, order, by_group, used, weighted)
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def patterns_by_group(pats: Patterns) -> list[list[int]]:
+    """Per sibling group (or lone child), the indices of its patterns."""
+    by_group: list[list[int]] = [[] for _ in pats.groups]
+    for i, g in enumerate(pats.group.tolist()):
+        by_group[g].append(i)
+    return by_group
+
+
+def house_groups(
+    pats: Patterns, order: list[int], by_group: list[list[int]], used: np.ndarray, weighted: np.ndarray
+) -> list[int]:
+    """Each group of ``order`` housed by repeatedly choosing, among its patterns that still fit, the
+    one housing most of its unhoused members (then the lowest penalty per child), each home at most
+    once per group. ``used`` (new children per home) and ``weighted`` (counted against the fostering
+    limit; a child who must live alone counts all of it) are updated in place. Returns the chosen
+    pattern indices in the order chosen."""
     chosen: list[int] = []
     for g in order:
         left = set(pats.groups[g])
@@ -141,4 +159,4 @@ def group_greedy(pats: Patterns) -> np.ndarray:
             homes_used.add(p)
             left.difference_update(pats.members[best])
             chosen.append(best)
-    return np.array(sorted(chosen), dtype=np.int64)
+    return chosen
