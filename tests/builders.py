@@ -56,3 +56,18 @@ def policy(**kw: Any) -> Policy:
     data: dict[str, Any] = {"as_of": AS_OF, "la_code": "E06000018", "time_limit_seconds": 20, "workers": 1}
     data.update(kw)
     return Policy.model_validate(data)
+
+
+def cli_output(result: Any) -> str:
+    """Everything a CLI command printed (stdout and stderr, however this click version splits them)."""
+    out = result.output or ""
+    try:
+        err = result.stderr or ""
+    except (AttributeError, ValueError):
+        err = ""
+    return out if err in out else out + "\n" + err
+
+
+def cli_flat(result: Any) -> str:
+    """``cli_output`` with whitespace collapsed, so a line the console wrapped reads as one sentence."""
+    return " ".join(cli_output(result).split())

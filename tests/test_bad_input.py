@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from builders import cli_output
 from placements.cli import app
 from placements.errors import InputError, Problem
 from placements.io.case_folder import read_case_folder
@@ -95,16 +96,6 @@ def _matching(problems: list[Problem], file: str, row: int | None, column: str |
     return [p for p in problems if p.file.endswith(file) and p.row == row and p.column == column]
 
 
-def _output(result) -> str:
-    """Everything the command printed (stdout and stderr, however this click version splits them)."""
-    out = result.output or ""
-    try:
-        err = result.stderr or ""
-    except (AttributeError, ValueError):
-        err = ""
-    return out if err in out else out + "\n" + err
-
-
 def _flat(text: str) -> str:
     """Whitespace collapsed, so a line the console wrapped still reads as one sentence."""
     return " ".join(text.split())
@@ -168,7 +159,7 @@ def test_cli_fails_with_exit_2_and_writes_nothing(
     monkeypatch.chdir(BROKEN)  # short relative paths in the messages
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", name, "--out", str(out)])
-    text = _flat(_output(result))
+    text = _flat(cli_output(result))
     assert result.exit_code == 2, text
     assert "nothing was written" in text
     assert _where(f"{name}/{file}", row, column) in text, text
@@ -183,7 +174,7 @@ def test_cli_leaves_existing_out_folder_untouched(runner: CliRunner, tmp_path: P
     keep.write_text("yesterday's proposal\n", encoding="utf-8")
     before = keep.stat().st_mtime_ns
     result = runner.invoke(app, ["match", str(BROKEN / "UnknownSexCode"), "--out", str(out)])
-    assert result.exit_code == 2, _output(result)
+    assert result.exit_code == 2, cli_output(result)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert keep.read_text(encoding="utf-8") == "yesterday's proposal\n"
     assert keep.stat().st_mtime_ns == before
@@ -197,7 +188,7 @@ def test_cli_refuses_out_equal_to_case_folder(spelling: str, runner: CliRunner, 
     before = {p.name: p.read_bytes() for p in case.iterdir()}
     out = {"same": str(case), "dot": str(case / "."), "trailing-slash": str(case) + "/"}[spelling]
     result = runner.invoke(app, ["match", str(case), "--out", out])
-    text = _flat(_output(result))
+    text = _flat(cli_output(result))
     assert result.exit_code == 2, text
     assert "--out is the case folder" in text
     assert {p.name: p.read_bytes() for p in case.iterdir()} == before
@@ -206,7 +197,7 @@ def test_cli_refuses_out_equal_to_case_folder(spelling: str, runner: CliRunner, 
 def test_cli_rejects_impossible_as_of(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", str(TINY), "--out", str(out), "--as-of", "2026-13-01"])
-    text = _flat(_output(result))
+    text = _flat(cli_output(result))
     assert result.exit_code == 2, text
     assert "--as-of" in text and "impossible date" in text
     assert not out.exists()
@@ -215,8 +206,8 @@ def test_cli_rejects_impossible_as_of(runner: CliRunner, tmp_path: Path) -> None
 def test_cli_matches_tiny(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", str(TINY), "--out", str(out)])
-    assert result.exit_code == 0, _output(result)
-    assert "Proven optimal" in _flat(_output(result))
+    assert result.exit_code == 0, cli_output(result)
+    assert "Proven optimal" in _flat(cli_output(result))
     assert sorted(p.name for p in out.iterdir()) == ["matches.csv", "shortlist.csv", "summary.json", "unplaced.csv"]
     with (out / "matches.csv").open(encoding="utf-8", newline="") as fh:
         matches = list(csv.DictReader(fh))
@@ -272,8 +263,8 @@ def test_match_of_tiny_in_process_validates() -> None:
 def test_cli_rejects_bad_solver_option(option: list[str], runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", str(TINY), "--out", str(out), *option])
-    assert result.exit_code == 2, _output(result)
-    assert option[0] in _flat(_output(result))
+    assert result.exit_code == 2, cli_output(result)
+    assert option[0] in _flat(cli_output(result))
     assert not out.exists()
 
 
@@ -305,7 +296,7 @@ def test_each_problem_is_one_line_of_output(runner: CliRunner, tmp_path: Path, m
         read_case_folder(Path("UnknownNeedCode"))
     result = runner.invoke(app, ["match", "UnknownNeedCode", "--out", str(tmp_path / "out")], env={"COLUMNS": "80"})
     assert result.exit_code == 2
-    lines = [line.strip() for line in _output(result).splitlines()]
+    lines = [line.strip() for line in cli_output(result).splitlines()]
     for p in info.value.problems:
         assert str(p) in lines
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from builders import AS_OF, MILE, child, instance, place, policy
+from builders import AS_OF, MILE, child, cli_flat, instance, place, policy
 from placements.cli import app
 from placements.codes import Rule
 from placements.domain import Child
@@ -48,15 +48,6 @@ def _folder(tmp_path: Path, values: dict[str, dict[str, str]]) -> Path:
     return case
 
 
-def _flat(result) -> str:
-    out = result.output or ""
-    try:
-        err = result.stderr or ""
-    except (AttributeError, ValueError):
-        err = ""
-    return " ".join((out if err in out else out + "\n" + err).split())
-
-
 # ------------------------------------------------------------------------------------------- reading
 
 
@@ -81,7 +72,7 @@ def test_bad_school_postcode_names_file_line_and_column(tmp_path: Path, value: s
     assert (Path(p.file).name, p.row, p.column) == ("children.csv", 7, "school_postcode") and words in p.message
     result = runner.invoke(app, ["match", str(case), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert "children.csv, line 7, column school_postcode" in _flat(result) and words in _flat(result)
+    assert "children.csv, line 7, column school_postcode" in cli_flat(result) and words in cli_flat(result)
     assert not (tmp_path / "out").exists()
 
 
@@ -105,7 +96,7 @@ def test_bad_avoid_area_names_file_line_column_and_value(tmp_path: Path, value: 
     assert words in p.message
     result = runner.invoke(app, ["match", str(case), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert "children.csv, line 4, column avoid_areas" in _flat(result) and words in _flat(result)
+    assert "children.csv, line 4, column avoid_areas" in cli_flat(result) and words in cli_flat(result)
 
 
 def test_avoid_area_shapes() -> None:

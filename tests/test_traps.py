@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from builders import cli_flat
 from placements.cli import app
 from placements.errors import InputError
 from placements.io.case_folder import read_case_folder
@@ -29,15 +30,6 @@ DEMO = ROOT / "data" / "demo"
 BROKEN = ROOT / "tests" / "data" / "broken"
 TINY = ROOT / "tests" / "data" / "tiny"
 runner = CliRunner()
-
-
-def _output(result) -> str:
-    out = result.output or ""
-    try:
-        err = result.stderr or ""
-    except (AttributeError, ValueError):
-        err = ""
-    return " ".join((out if err in out else out + "\n" + err).split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +49,7 @@ def test_header_only_children_csv_with_the_demo_places_is_one_problem(tmp_path: 
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", str(case), "--out", str(out)])
     assert result.exit_code == 2
-    assert "(1 problem(s))" in _output(result) and "kinship_for" not in _output(result)
+    assert "(1 problem(s))" in cli_flat(result) and "kinship_for" not in cli_flat(result)
     assert not out.exists()
 
 
@@ -68,7 +60,7 @@ def test_header_only_children_csv_with_the_demo_places_is_one_problem(tmp_path: 
 def test_excel_workbook_renamed_csv_is_named_as_such(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["match", str(BROKEN / "ChildrenCsvIsExcelWorkbook"), "--out", str(out)])
-    text = _output(result)
+    text = cli_flat(result)
     assert result.exit_code == 2, text
     assert "children.csv: this looks like an Excel workbook (.xlsx), not CSV text" in text
     assert "save it as 'CSV UTF-8 (Comma delimited) (*.csv)'" in text
@@ -161,7 +153,7 @@ def test_policy_misspelt_key_at_each_level_through_the_cli(tmp_path: Path) -> No
          "'per_mile'?"),
     ):  # fmt: skip
         result = runner.invoke(app, ["match", str(BROKEN / name), "--out", str(tmp_path / "out")])
-        assert result.exit_code == 2 and words in _output(result), _output(result)
+        assert result.exit_code == 2 and words in cli_flat(result), cli_flat(result)
 
 
 def test_scenario_misspelt_keys_did_you_mean(tmp_path: Path) -> None:
@@ -204,7 +196,7 @@ def test_cohort_problems_report_is_named_after_the_cohort_and_touches_nothing_el
     monkeypatch.chdir(here)
     args = ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--la-code", "E06000018"]
     result = runner.invoke(app, [*args, "--out", "march.csv"])
-    assert result.exit_code == 0, _output(result)
+    assert result.exit_code == 0, cli_flat(result)
     assert sorted(p.name for p in here.iterdir()) == ["march.csv", "march.problems.csv", "problems.csv"]
     assert (here / "problems.csv").read_text(encoding="utf-8") == "my own list\n"
     assert "two-digit year" in (here / "march.problems.csv").read_text(encoding="utf-8")
@@ -225,8 +217,8 @@ def test_cohort_out_that_cannot_be_a_file_fails_cleanly(tmp_path: Path, where: s
     result = runner.invoke(
         app, ["cohort", "--ssda903", str(src), "--as-of", "2024-03-31", "--la-code", "E06000018", "--out", str(out)]
     )
-    assert result.exit_code == 2, _output(result)  # not 1: a traceback
-    assert "nothing was written" in _output(result)
+    assert result.exit_code == 2, cli_flat(result)  # not 1: a traceback
+    assert "nothing was written" in cli_flat(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["903", "afile"]
 
 
@@ -246,10 +238,10 @@ def test_match_from_ssda903_without_supplement_refuses_unless_whole_cohort(tmp_p
     args = ["match", "--ssda903", str(src), "--places", str(places), "--as-of", "2024-03-31", "--la-code", "E06000018"]
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert "without --supplement every child counts as placed and there is nobody to match" in _output(result)
+    assert "without --supplement every child counts as placed and there is nobody to match" in cli_flat(result)
     assert not (tmp_path / "out").exists()
     result = runner.invoke(app, [*args, "--whole-cohort", "--out", str(tmp_path / "whole")])
-    assert result.exit_code == 0, _output(result)
+    assert result.exit_code == 0, cli_flat(result)
     assert (tmp_path / "whole" / "matches.csv").exists()
 
 
@@ -277,8 +269,8 @@ def test_out_naming_an_existing_file_fails_before_any_work(tmp_path: Path, comma
     target.write_text("kept\n", encoding="utf-8")
     t0 = time.perf_counter()
     result = runner.invoke(app, [*command, "--out", str(target)])
-    assert result.exit_code == 2, _output(result)
-    assert f"{target}: --out names an existing file; give a folder" in _output(result)
+    assert result.exit_code == 2, cli_flat(result)
+    assert f"{target}: --out names an existing file; give a folder" in cli_flat(result)
     assert time.perf_counter() - t0 < 20  # refused before reading, solving or simulating
     assert target.read_text(encoding="utf-8") == "kept\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["yesterday.csv"]
@@ -288,8 +280,8 @@ def test_output_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path: Pa
     target = tmp_path / "afile"
     target.write_text("kept\n", encoding="utf-8")
     result = runner.invoke(app, ["synth", "--profile", "nottingham", "--seed", "1", "--out", str(target)])
-    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), _output(result)
-    assert f"{target}: is an existing file, not a folder" in _output(result)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), cli_flat(result)
+    assert f"{target}: is an existing file, not a folder" in cli_flat(result)
     assert target.read_text(encoding="utf-8") == "kept\n"
 
 
