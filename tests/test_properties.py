@@ -206,3 +206,23 @@ def test_whole_turns_a_fractional_answer_into_a_whole_one_no_worse() -> None:
     # The model is left as it was: relaxed columns continuous, every column free again.
     assert all(not model.mip.w[i].integer() for i in np.flatnonzero(relaxed))
     assert all(model.mip.w[i].ub() == 1.0 and model.mip.w[i].lb() == 0.0 for i in range(len(pats)))
+
+
+def test_multipliers_come_only_from_the_stage_own_lp() -> None:
+    """Duals of another stage's LP (or of an LP changed since) are never priced: zero multipliers instead."""
+    from placements.eligibility import Eligibility, make_scope
+    from placements.model.mip import MipModel
+    from placements.model.patterns import build_patterns
+
+    inst = random_instance(7, n_children=30, n_places=20)
+    elig = Eligibility(inst, policy(), make_scope(inst, True), AS_OF)
+    model = MipModel(pats := build_patterns(elig), len(elig.kids))
+    assert model._lp("placed", True) is not None
+    placed = model.multipliers("placed")
+    assert placed.capacity.shape == (len(pats.capacity),) and (placed.capacity >= 0).all()
+    assert placed.capacity.any() or placed.limit.any()  # more children than room: some home binds
+    stale = model.multipliers("quality")
+    assert not stale.capacity.any() and not stale.limit.any() and stale.emergency == stale.placed == stale.extra == 0.0
+    # Out of time before the LP: nothing solved, nothing read.
+    assert model._lp("quality", False, deadline=0.0) is None
+    assert not model.multipliers("quality").capacity.any()

@@ -187,6 +187,7 @@ class MipModel:
         self.relaxed = implied_integral(pats)
         self.lp = _build(pats, self.ix, n_rows, "GLOP", None)
         self.mip = _build(pats, self.ix, n_rows, SOLVERS[backend], self.relaxed)
+        self.lp_solved_for: str | None = None  # the stage whose LP ``self.lp`` holds a solution of
         self.build_seconds = time.perf_counter() - t0
 
     def _lp(
@@ -198,6 +199,7 @@ class MipModel:
         the LP optimum).
         """
         lp = self.lp
+        self.lp_solved_for = None
         lp.set_objective(name, maximise)
         if deadline is not None:
             remaining = deadline - time.perf_counter()
@@ -209,23 +211,29 @@ class MipModel:
             if deadline is not None and time.perf_counter() >= deadline - 0.1:
                 return None  # out of time: the caller keeps what it holds
             raise RuntimeError(f"LP relaxation of stage {name} did not solve ({code})")  # pragma: no cover
+        self.lp_solved_for = name
         response = _response(lp.solver)
         n = len(lp.w)
         d = np.array(response.reduced_cost[:n]) * (1.0 if maximise else -1.0)
         x = np.array(response.variable_value[:n])
         return lp.solver.Objective().Value(), d, x
 
-    def multipliers(self) -> Multipliers:
-        """The last LP's duals as non-negative multipliers in the "minimise" direction (``pricing``).
+    def multipliers(self, stage: str) -> Multipliers:
+        """Stage ``stage``'s LP duals as non-negative multipliers in the "minimise" direction (``pricing``).
+
+        When that LP was not solved (the stage ran out of time first) the multipliers are zero, which
+        still gives a bound (a weak one); the solver's duals would belong to another stage's LP.
 
         OR-Tools' duals follow the objective's sense: for a minimisation a binding ``<=`` row has a
         dual <= 0 and a ``>=`` row one >= 0 (the other way round when maximising). Any dual of the
         wrong sign (a tolerance) is taken as 0, which keeps the bound valid.
         """
         lp = self.lp
-        flip = -1.0 if lp.solver.Objective().maximization() else 1.0
         m = len(self.pats.capacity)
         cap, lim = np.zeros(m), np.zeros(m)
+        if self.lp_solved_for != stage:
+            return Multipliers(cap, lim)
+        flip = -1.0 if lp.solver.Objective().maximization() else 1.0
         for p, kind, ct in lp.place_cons:
             (cap if kind == "capacity" else lim)[p] = max(0.0, -flip * ct.dual_value())
         return Multipliers(
@@ -519,7 +527,7 @@ class MipModel:
             # proven over every admissible pair only by the flow bound, tier (3) by pricing.
             proven_p = placed_bound is not None and (e_a, p_a) == tuple(placed_bound)
             elig, full = pricing
-            homes_bound = lagrangian_bound(elig, pats, full, "homes", self.multipliers(), (e_a, p_a, 0.0))
+            homes_bound = lagrangian_bound(elig, pats, full, "homes", self.multipliers("homes"), (e_a, p_a, 0.0))
             proven_h = bool(x_a <= np.ceil(homes_bound - 1e-6))
             log.debug(
                 "stage homes: bound over every admissible pair %.2f (pruned model %.2f)", homes_bound, stage_h.bound
@@ -541,7 +549,7 @@ class MipModel:
         else:
             bound = 0  # no LP in time: every penalty is >= 0, the only bound known
         if pricing is not None:
-            priced = lagrangian_bound(elig, pats, full, "quality", self.multipliers(), (e_a, p_a, float(x_a)))
+            priced = lagrangian_bound(elig, pats, full, "quality", self.multipliers("quality"), (e_a, p_a, float(x_a)))
             log.debug("stage quality: bound over every admissible pair %.1f (pruned model %d)", priced, bound)
             bound = min(bound, max(0, int(np.ceil(priced - 1e-6 * max(1.0, abs(priced))))))
             proven_b = bool(proven_b and bound >= int(round(value_b)))
