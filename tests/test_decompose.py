@@ -122,6 +122,38 @@ def test_a_child_whose_only_home_is_in_the_next_piece_is_placed_by_the_repair() 
     assert s.tiers_bound == {"emergency_placed": 0, "placed": 3}
 
 
+def test_a_sibling_group_living_in_two_pieces_is_counted_split_over_the_whole_instance() -> None:
+    """Brothers settled apart in homes of two pieces: each piece sees a group of one and calls it whole,
+    so the pieces' counts summed said 0; the joined answer counts the group as it is, split in two homes.
+    Today's practice on the same pieces (the bench's baselines) is counted the same way."""
+    from builders import AS_OF, child, instance, place, policy
+    from placements.bench.methods import run
+
+    city, county = "E06000018", "E10000024"
+    kids = [
+        child("A", local_authority=city, sibling_group="G", status="placed", current_place_id="H1"),
+        child("B", local_authority=county, sibling_group="G", status="placed", current_place_id="H2"),
+        child("C", local_authority=county, home_easting=80 * 1609.3),
+    ]
+    homes = [
+        place("H1", 1.0, la_code=city, vacancies=0, children_in_placement=1),
+        place("H2", 81.0, la_code=county, vacancies=1, children_in_placement=1),
+    ]
+    inst, pol = instance(kids, homes), policy(time_limit_seconds=10)
+    pieces = plan_pieces(inst, pol, max_children=2)
+    assert len(pieces) == 2
+    for repair in (False, True):
+        result = match_in_pieces(inst, pol, whole_cohort=True, max_children=2, engine="serial", repair=repair)
+        assert validate(inst, result.assignment, AS_OF, True, pol) == []
+        s = result.summary
+        assert result.assignment["A"] == "H1" and result.assignment["B"] == "H2"  # both stay where they live
+        assert (s.sibling_groups, s.sibling_groups_split, s.extra_homes_for_split_groups) == (1, 1, 1), repair
+        rows = result.matches.set_index("child_id")
+        assert bool(rows.loc["A", "split"]) and bool(rows.loc["B", "split"]) and not bool(rows.loc["C", "split"])
+    greedy = run("greedy-arrival", inst, pol, True, None, piece_children=2)["quality"]
+    assert (greedy["sibling_groups"], greedy["sibling_groups_split"], greedy["extra_homes"]) == (1, 1, 1)
+
+
 def test_pieces_honour_the_teams_decisions(two_councils) -> None:
     """Held and rejected pairs reach the pieces: the joined answer breaks none of them, across borders too."""
     from placements.domain import Decision

@@ -43,7 +43,7 @@ from placements.instance import Instance
 from placements.match import match
 from placements.parallel import parallel_map
 from placements.policy import Policy
-from placements.result import MatchResult, Summary, relative_gap
+from placements.result import MatchResult, Summary, relative_gap, sibling_figures
 
 Engine = Literal["local", "ray", "serial"]
 
@@ -271,7 +271,8 @@ def match_in_pieces(
     if repair:
         left = max(MIN_PIECE_SECONDS, policy.time_limit_seconds - (time.perf_counter() - t0))
         joined = repair_across_pieces(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
-        joined = dataclasses.replace(joined, summary=joined.summary.replace(seconds=round(time.perf_counter() - t0, 3)))
+    joined = count_groups_whole(instance, whole_cohort, joined)
+    joined = dataclasses.replace(joined, summary=joined.summary.replace(seconds=round(time.perf_counter() - t0, 3)))
     if not whole_bound:
         return joined
     from placements.model.national import whole_tier_bound
@@ -322,6 +323,37 @@ def join_results(results: list[MatchResult], policy: Policy, whole_cohort: bool,
     unplaced = pd.concat([r.unplaced for r in results], ignore_index=True) if results else pd.DataFrame()
     as_of = results[0].as_of if results else policy.as_of_date()
     return MatchResult(assignment, joined, matches, shortlist, unplaced, as_of, whole_cohort)
+
+
+def whole_groups(instance: Instance, whole_cohort: bool) -> dict[str, tuple[str, ...]]:
+    """Each sibling group with two or more members in the match, and those members, over the whole instance."""
+    from placements.eligibility import make_scope
+
+    scope = make_scope(instance, whole_cohort)
+    in_scope = {instance.children[i].child_id for i in scope.children}
+    return {
+        g: members
+        for g, ids in instance.sibling_groups.items()
+        if len(members := tuple(i for i in ids if i in in_scope)) > 1
+    }
+
+
+def count_groups_whole(instance: Instance, whole_cohort: bool, joined: MatchResult) -> MatchResult:
+    """The joined answer's sibling figures counted over the whole instance (``result.sibling_figures``).
+
+    Why: each piece counts only the members it matched, so a group whose members were matched in
+    two pieces looked whole to each though its members live apart. The summary's groups, groups
+    split and extra homes, and the matches' ``split`` column, are counted again over every member.
+    """
+    groups = whole_groups(instance, whole_cohort)
+    n, split, extra = sibling_figures(groups, joined.assignment)
+    matches = joined.matches.copy()
+    if len(matches):
+        matches["split"] = matches["sibling_group"].astype(str).isin(split).to_numpy()
+    summary = joined.summary.replace(
+        sibling_groups=n, sibling_groups_split=len(split), extra_homes_for_split_groups=extra
+    )
+    return dataclasses.replace(joined, summary=summary, matches=matches)
 
 
 #: What the joined bound covers once a repair across pieces has placed children.
@@ -384,30 +416,18 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     matches = pd.concat([joined.matches, fixed.matches], ignore_index=True)
     # Sibling terms over the whole answer: a repaired child may share a home with a sibling a piece placed.
     weight = policy.weights.sibling_apart
-    in_scope_ids = {c.child_id for c in in_scope}
-    groups = {
-        g: members
-        for g, ids in instance.sibling_groups.items()
-        if len(members := tuple(i for i in ids if i in in_scope_ids)) > 1
-    }
+    groups = whole_groups(instance, whole_cohort)
     label = matches["sibling_group"].astype(str).to_numpy()
-    apart, split = [], []
+    apart = []
     for cid, g in zip(matches["child_id"].tolist(), label.tolist(), strict=True):
         members = groups.get(g, ()) if g else ()
         here = assignment[cid]
         apart.append(weight * sum(1 for o in members if o != cid and assignment.get(o) != here))
-        split.append(len({assignment.get(o) for o in members}) > 1)
     matches["score_penalty"] = matches["score_penalty"] - matches["siblings_apart"] + np.array(apart, dtype=np.int64)
     matches["siblings_apart"] = np.array(apart, dtype=np.int64)
-    matches["split"] = split
     unplaced = pd.concat(
         [joined.unplaced[~joined.unplaced["child_id"].isin(waiting_ids)], fixed.unplaced], ignore_index=True
     )
-    homes_of: dict[str, set[str]] = {}
-    for cid, pid in assignment.items():
-        g = by_id[cid].sibling_group
-        if g in groups:
-            homes_of.setdefault(g, set()).add(pid)
     emergency = {c.child_id for c in in_scope if c.urgency.value == "emergency"}
     s = joined.summary
     dist = matches["distance_miles"].to_numpy(dtype=float)
@@ -420,8 +440,6 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
         placed=len(assignment),
         unplaced=s.needing_placement - len(assignment),
         emergency_placed=sum(1 for cid in assignment if cid in emergency),
-        sibling_groups_split=sum(1 for ids in groups.values() if len({assignment.get(i) for i in ids}) > 1),
-        extra_homes_for_split_groups=sum(max(len(h) - 1, 0) for h in homes_of.values()),
         under12_in_residential=int(((matches["age"] < 12) & (matches["setting"] == Setting.RESIDENTIAL.value)).sum()),
         out_of_area=None if s.out_of_area is None else int((~matches["in_area"].astype(bool)).sum()),
         over_20_miles=int((dist > 20.0).sum()),

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +179,28 @@ class MatchResult:
             "unplaced.csv": csv_text(self.unplaced),
             "summary.json": json_text(self.summary.to_dict()),
         }
+
+
+def sibling_figures(groups: Mapping[str, Sequence[str]], assignment: Mapping[str, str]) -> tuple[int, set[str], int]:
+    """Sibling groups of two or more, the groups split, and the extra homes they use, for ``assignment``.
+
+    ``groups``: each group's child ids that are in the match. A group is split when its members are
+    not all in one home (a member without a home counts as being apart); extra homes are, per group,
+    the homes its placed members use less one. The summary of one match counts the same way
+    (``build_result``); a large instance matched in pieces is counted over the whole instance with
+    this, so a group whose members were matched in different pieces is counted as it is.
+    """
+    multi, extra = 0, 0
+    split: set[str] = set()
+    for g, ids in groups.items():
+        if len(ids) < 2:
+            continue
+        multi += 1
+        homes = {assignment.get(i) for i in ids}
+        if len(homes) > 1:
+            split.add(g)
+        extra += max(len(homes - {None}) - 1, 0)
+    return multi, split, extra
 
 
 def build_result(elig: Eligibility, home_of_row: dict[int, int], solver: SolverStats, t0: float) -> MatchResult:

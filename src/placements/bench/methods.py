@@ -211,6 +211,8 @@ def _baseline_in_pieces(
     piece_children: int,
 ) -> dict[str, Any]:
     from placements.bench.pieces import join_quality, pieces, run_all
+    from placements.decompose import whole_groups
+    from placements.result import sibling_figures
 
     t0 = time.perf_counter()
     subs = pieces(instance, policy, piece_children)
@@ -231,6 +233,10 @@ def _baseline_in_pieces(
         assignment = {}
         for o in outs:
             assignment.update(o["assignment"])
+        # Sibling groups counted over the whole instance, as the engine's joined answer is: a group
+        # matched in two pieces looks whole to each piece though its members live apart.
+        groups, split, extra = sibling_figures(whole_groups(instance, whole_cohort), assignment)
+        q.update(sibling_groups=groups, sibling_groups_split=len(split), extra_homes=extra)
     return {"quality": q, "times": times, "assignment": assignment, "as_of": outs[0]["as_of"] if outs else None}
 
 

@@ -181,7 +181,8 @@ def markdown(result: dict[str, Any]) -> str:
             lines += [
                 f"Every method ran on the same {n or 'N'} geographic pieces of at most {d['piece_children']:,} "
                 "children (`placements.decompose.plan_pieces`), two pieces at a time; the figures are the "
-                "pieces' joined. **Bounds and gaps are per piece**: the sum of the pieces' bounds, not a bound "
+                "pieces' joined, and sibling groups (split, extra homes) are counted over the whole "
+                "instance, every member of a group wherever they were matched. **Bounds and gaps are per piece**: the sum of the pieces' bounds, not a bound "
                 "for the whole instance (a child might do better in a home of the next piece). Seconds for "
                 "pairs/build/solve are summed over the pieces; total seconds are wall time.",
                 "",
