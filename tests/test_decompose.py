@@ -154,6 +154,37 @@ def test_a_sibling_group_living_in_two_pieces_is_counted_split_over_the_whole_in
     assert (greedy["sibling_groups"], greedy["sibling_groups_split"], greedy["extra_homes"]) == (1, 1, 1)
 
 
+def test_the_repair_brings_a_waiting_child_to_the_home_of_a_sibling_a_piece_placed() -> None:
+    """Sisters settled apart: A in the city (H1, full), B in the county (H2, room for one more). Their
+    disabled brother C comes into care and goes to A's piece, which has no home for him. The repair
+    places him with B, not in the nearer H3, because it knows where the pieces placed his sisters."""
+    from builders import AS_OF, child, instance, place, policy
+
+    city, county = "E06000018", "E10000024"
+    kids = [
+        child("A", local_authority=city, sibling_group="G", status="placed", current_place_id="H1"),
+        child("B", local_authority=county, sibling_group="G", status="placed", current_place_id="H2"),
+        child("C", needs="disability", local_authority=city, sibling_group="G"),
+        child("D", local_authority=county, home_easting=90 * 1609.3, status="placed", current_place_id="H4"),
+    ]
+    homes = [
+        place("H1", 1.0, la_code=city, vacancies=0, children_in_placement=1),
+        place("H2", 81.0, la_code=county, vacancies=1, children_in_placement=1, meets_needs="disability"),
+        place("H3", 75.0, la_code=county, vacancies=1, meets_needs="disability"),
+        place("H4", 90.0, la_code=county, vacancies=0, children_in_placement=1),
+    ]
+    inst, pol = instance(kids, homes), policy(time_limit_seconds=10)
+    pieces = plan_pieces(inst, pol, max_children=3)
+    assert sorted(sorted(inst.children[i].child_id for i in pc.children) for pc in pieces) == [["A", "C"], ["B", "D"]]
+    result = match_in_pieces(inst, pol, whole_cohort=True, max_children=3, engine="serial")
+    assert result.assignment == {"A": "H1", "B": "H2", "C": "H2", "D": "H4"}
+    assert validate(inst, result.assignment, AS_OF, True, pol) == []
+    s = result.summary
+    assert (s.sibling_groups, s.sibling_groups_split, s.extra_homes_for_split_groups) == (1, 1, 1)
+    rows = result.matches.set_index("child_id")
+    assert rows.loc["C", "siblings_apart"] == pol.weights.sibling_apart  # apart from A only
+
+
 def test_pieces_honour_the_teams_decisions(two_councils) -> None:
     """Held and rejected pairs reach the pieces: the joined answer breaks none of them, across borders too."""
     from placements.domain import Decision

@@ -223,6 +223,8 @@ def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
 
 #: The least time a piece is given, however many pieces share the run's limit.
 MIN_PIECE_SECONDS = 5.0
+#: The share of the time limit kept for the repair across pieces (at least ``MIN_PIECE_SECONDS``).
+REPAIR_SHARE = 0.05
 
 
 def match_in_pieces(
@@ -239,10 +241,11 @@ def match_in_pieces(
 ) -> MatchResult:
     """Match a large instance piece by piece (see the module docstring) and join the answers.
 
-    ``policy.time_limit_seconds`` is for the whole run: the pieces run ``workers`` at a time, in
-    ``ceil(pieces / workers)`` rounds, so each gets the limit divided by the rounds (at least
+    ``policy.time_limit_seconds`` is for the whole run: the whole-instance bound comes first, a share
+    (``REPAIR_SHARE``) is kept for the repair, and the pieces run ``workers`` at a time, in
+    ``ceil(pieces / workers)`` rounds, so each gets what is left divided by the rounds (at least
     ``MIN_PIECE_SECONDS``). ``whole_bound``: also bound tiers (1)-(2) over the whole instance
-    (``placements.model.national``, in the summary's ``tiers_bound``), after the pieces. ``repair``:
+    (``placements.model.national``, in the summary's ``tiers_bound``). ``repair``:
     match the children the pieces left without a home against the room every piece left
     (``repair_across_pieces``): a child whose suitable homes are all in another piece is not
     disadvantaged by where the border runs. With fewer workers each
@@ -252,11 +255,20 @@ def match_in_pieces(
     policy = policy or Policy()
     t0 = time.perf_counter()
     pieces = plan_pieces(instance, policy, max_children)
+    tiers_bound = None
+    if whole_bound:  # first, so that its seconds come out of the time limit like the rest
+        from placements.model.national import whole_tier_bound
+
+        e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort)
+        tiers_bound = {"emergency_placed": e, "placed": p}
+    subs = [sub_instance(instance, pc) for pc in pieces]
     workers = workers or os.cpu_count() or 1
     rounds = -(-len(pieces) // max(1, min(workers, len(pieces))))
-    piece_seconds = max(MIN_PIECE_SECONDS, policy.time_limit_seconds / max(rounds, 1))
+    reserve = max(MIN_PIECE_SECONDS, REPAIR_SHARE * policy.time_limit_seconds) if repair else 0.0
+    left = policy.time_limit_seconds - (time.perf_counter() - t0) - reserve
+    piece_seconds = max(MIN_PIECE_SECONDS, left / max(rounds, 1))
     piece_policy = policy.replace(workers=1, time_limit_seconds=min(piece_seconds, policy.time_limit_seconds))
-    tasks = [(sub_instance(instance, pc), piece_policy, whole_cohort) for pc in pieces]
+    tasks = [(sub, piece_policy, whole_cohort) for sub in subs]
     done = [0]
 
     def tick(_k: int) -> None:
@@ -272,15 +284,9 @@ def match_in_pieces(
         left = max(MIN_PIECE_SECONDS, policy.time_limit_seconds - (time.perf_counter() - t0))
         joined = repair_across_pieces(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
     joined = count_groups_whole(instance, whole_cohort, joined)
-    joined = dataclasses.replace(joined, summary=joined.summary.replace(seconds=round(time.perf_counter() - t0, 3)))
-    if not whole_bound:
-        return joined
-    from placements.model.national import whole_tier_bound
-
-    e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort)
-    summary = joined.summary.replace(
-        tiers_bound={"emergency_placed": e, "placed": p}, seconds=round(time.perf_counter() - t0, 3)
-    )
+    summary = joined.summary.replace(seconds=round(time.perf_counter() - t0, 3))
+    if tiers_bound is not None:
+        summary = summary.replace(tiers_bound=tiers_bound)
     return dataclasses.replace(joined, summary=summary)
 
 
@@ -372,7 +378,8 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     every home with room left: its vacancies are the room left, the children the pieces placed there
     count as living there (the fostering limit and living alone see them), a home a child who must
     live alone was given is closed, and a connected-person carer keeps only the named children still
-    waiting. The union is lawful for the whole instance (the tests validate it). Sibling terms of the
+    waiting. A waiting child's brothers and sisters placed by a piece in a home with room are known
+    as living there, so the score prefers the home that keeps them together. The union is lawful for the whole instance (the tests validate it). Sibling terms of the
     score are counted again over the whole answer, since a repaired child may join or leave a
     sibling placed by a piece.
     """
@@ -402,6 +409,15 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
         places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
     kids = [c.model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None}) for c in waiting]
     kept = {p.place_id for p in places}
+    # Brothers and sisters the pieces placed in a home with room left come too, as living there (not
+    # matched again), so the score draws a waiting child to the home of a placed sibling.
+    groups_waiting = {c.sibling_group for c in waiting if c.sibling_group is not None}
+    kids += [
+        by_id[o].model_copy(update={"status": Status.PLACED, "current_place_id": placed[o]})
+        for g in sorted(groups_waiting)
+        for o in instance.sibling_groups[g]
+        if o in placed and placed[o] in kept
+    ]
     # The team's rejections still hold for the children waiting (held children are never waiting).
     rejected = tuple(
         d
