@@ -29,6 +29,7 @@ the engine or the number of processes.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from placements.policy import Policy
 from placements.result import MatchResult, Summary, relative_gap, sibling_figures
 
 Engine = Literal["local", "ray", "serial"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -216,8 +218,16 @@ def sub_instance(instance: Instance, piece: Piece) -> Instance:
     return Instance.model_construct(children=tuple(children), places=tuple(places), decisions=decisions)
 
 
-def _match_piece(args: tuple[Instance, Policy, bool]) -> MatchResult:
-    instance, policy, whole_cohort = args
+def _match_piece(args: tuple[Instance, Policy, bool, float]) -> MatchResult:
+    """One piece, in a pool process or a Ray task: its share of the limit, less if earlier rounds ran over.
+
+    ``end`` is the wall-clock time (``time.time()``, comparable across processes and, on a cluster
+    with synchronised clocks, across machines) by which the pieces should be done.
+    """
+    instance, policy, whole_cohort, end = args
+    left = max(MIN_PIECE_SECONDS, end - time.time())
+    if left < policy.time_limit_seconds:
+        policy = policy.replace(time_limit_seconds=left)
     return match(instance, policy, whole_cohort=whole_cohort)
 
 
@@ -244,7 +254,8 @@ def match_in_pieces(
     ``policy.time_limit_seconds`` is for the whole run: the whole-instance bound comes first, a share
     (``REPAIR_SHARE``) is kept for the repair, and the pieces run ``workers`` at a time, in
     ``ceil(pieces / workers)`` rounds, so each gets what is left divided by the rounds (at least
-    ``MIN_PIECE_SECONDS``). ``whole_bound``: also bound tiers (1)-(2) over the whole instance
+    ``MIN_PIECE_SECONDS``), and less when the rounds before it ran over (a piece's preparation,
+    and sending it to its process, are outside a piece's own solver limit). ``whole_bound``: also bound tiers (1)-(2) over the whole instance
     (``placements.model.national``, in the summary's ``tiers_bound``). ``repair``:
     match the children the pieces left without a home against the room every piece left
     (``repair_across_pieces``): a child whose suitable homes are all in another piece is not
@@ -263,12 +274,17 @@ def match_in_pieces(
         tiers_bound = {"emergency_placed": e, "placed": p}
     subs = [sub_instance(instance, pc) for pc in pieces]
     workers = workers or os.cpu_count() or 1
-    rounds = -(-len(pieces) // max(1, min(workers, len(pieces))))
+    slots = 1 if engine == "serial" else min(workers, len(pieces))
+    rounds = -(-len(pieces) // max(1, slots))
     reserve = max(MIN_PIECE_SECONDS, REPAIR_SHARE * policy.time_limit_seconds) if repair else 0.0
     left = policy.time_limit_seconds - (time.perf_counter() - t0) - reserve
     piece_seconds = max(MIN_PIECE_SECONDS, left / max(rounds, 1))
+    log.debug(
+        "%d pieces planned, bound and cut in %.1f s; %.1f s each", len(pieces), time.perf_counter() - t0, piece_seconds
+    )
     piece_policy = policy.replace(workers=1, time_limit_seconds=min(piece_seconds, policy.time_limit_seconds))
-    tasks = [(sub, piece_policy, whole_cohort) for sub in subs]
+    end = time.time() + max(left, 0.0)
+    tasks = [(sub, piece_policy, whole_cohort, end) for sub in subs]
     done = [0]
 
     def tick(_k: int) -> None:
@@ -280,9 +296,11 @@ def match_in_pieces(
         _match_piece, tasks, engine=engine, workers=min(workers, len(tasks)), address=address, progress=tick
     )
     joined = join_results(results, policy, whole_cohort, time.perf_counter() - t0)
+    log.debug("pieces matched at %.1f s", time.perf_counter() - t0)
     if repair:
         left = max(MIN_PIECE_SECONDS, policy.time_limit_seconds - (time.perf_counter() - t0))
         joined = repair_across_pieces(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
+        log.debug("repair across pieces done at %.1f s", time.perf_counter() - t0)
     joined = count_groups_whole(instance, whole_cohort, joined)
     summary = joined.summary.replace(seconds=round(time.perf_counter() - t0, 3))
     if tiers_bound is not None:
