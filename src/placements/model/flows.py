@@ -132,13 +132,53 @@ def stable_pairs(elig: Eligibility, ok: np.ndarray) -> np.ndarray:
     return ok
 
 
+def pinned_pairs(elig: Eligibility, ok: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """``ok`` (children in scope x homes) less the pairs no lawful answer can use beside the protected
+    children who have one pair left.
+
+    Every lawful answer houses each protected child at one of their pairs in ``ok`` (which must hold every
+    pair a lawful answer may use, as ``stable_pairs``'s does). One with a single pair left is there in
+    every lawful answer: pinned. So a home whose pinned children fill its ``top`` is closed to everyone
+    else; a pinned child who must live alone closes their home to every child outside their sibling
+    group; and a child who must live alone cannot join a pinned child of another group (the validator's
+    ``LIVES_ALONE``: brothers and sisters only). Each pair dropped may leave another protected child one
+    pair, so this repeats until nobody is pinned anew. The flow relaxes both rules (a child who must live
+    alone takes one place, not the home), which this restores where the pinned children decide it.
+    """
+    protected = _protected(elig)
+    ok = ok & (top >= 1)[None, :]
+    n = len(protected)
+    group = np.arange(n)
+    for g in group_rows(elig):
+        group[list(g)] = g[0]
+    alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    pinned = np.full(n, -1, dtype=np.int64)
+    while True:
+        new = np.flatnonzero(protected & (pinned < 0) & (ok.sum(axis=1) == 1))
+        if len(new) == 0:
+            return ok
+        pinned[new] = ok[new].argmax(axis=1)
+        free = pinned < 0
+        for p in np.unique(pinned[new]).tolist():
+            here = np.flatnonzero(pinned == p)
+            if len(here) >= top[p]:
+                ok[free, p] = False
+                continue
+            groups = np.unique(group[here])  # two groups: everyone is a stranger to one of them
+            strangers = free & (group != groups[0]) if len(groups) == 1 else free
+            if alone[here].any():
+                ok[strangers, p] = False
+            ok[strangers & alone, p] = False
+
+
 def tier_bound(elig: Eligibility) -> tuple[int, int]:
     """(emergency children, children) a relaxed flow places over every admissible pair: a bound on
     tiers (1) and (2) of any lawful answer (module docstring).
 
     Under the stability rule every protected settled child keeps a home (``Eligibility.protected``;
-    the admissible pairs already leave out homes worse for them, and ``stable_pairs`` the moves no
-    lawful sibling pattern allows). So the flow returned is a largest one that, among those, houses
+    the admissible pairs already leave out homes worse for them, ``stable_pairs`` the moves no
+    lawful sibling pattern allows, and ``pinned_pairs`` the pairs that no lawful answer can use beside
+    the protected children left with one home). So the flow returned is a largest one that, among those, houses
     the most protected children first (a cost of ``n + 1`` each), then the most emergency children
     (1 each). Why this bounds every lawful answer A: the children a flow can place form a matroid,
     so A's children extend to a largest flow B, which houses every protected child (A does) and at
@@ -148,12 +188,10 @@ def tier_bound(elig: Eligibility) -> tuple[int, int]:
     children), never below a lawful answer. Without the rule (or with nobody protected) it is the
     plain flow bound.
     """
-    rows, places = np.nonzero(stable_pairs(elig, elig.admissible))
+    room = pricing_top_room(elig)
+    rows, places = np.nonzero(pinned_pairs(elig, stable_pairs(elig, elig.admissible), room))
     emergency = elig.emergency()
     protected = _protected(elig)
-    room = pricing_top_room(elig)
-    keep = room[places] >= 1
-    rows, places = rows[keep], places[keep]
     n = len(elig.kids)
     cost = -emergency[rows].astype(np.int64) - (n + 1) * protected[rows].astype(np.int64)
     r, _ = _flow(rows, places, cost, n, room)
