@@ -359,3 +359,26 @@ def test_bound_holds_when_settled_children_are_pinned(inst: Instance, stability:
     check(inst, True, pol)
     daily, settled = freed(inst)
     check(daily, False, pol, settled)
+
+
+def test_bundled_start_moves_a_child_who_lives_alone_to_free_their_home_for_another() -> None:
+    """L must live alone and lives in R1, a children's home for one; N, an emergency who must live alone too, suits
+    only R1 (age 13: R2 takes 14-17). L may move to R2, also for one: the start houses both, as the optimum does
+    (region-s1: E10000007-C0968 and E10000007-C0003 waited for such homes while their occupants were kept there)."""
+    inst = instance(
+        [
+            child("L", age=14, status="placed", current_place_id="R1", lives_with_others="no", settings="residential"),
+            child("N", age=13, urgency="emergency", lives_with_others="no", settings="residential"),
+        ],
+        [
+            place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=1),
+            place("R2", setting="residential", provider="private", vacancies=1, age_min=14),
+        ],
+    )
+    pol = policy(weights={"moves_settled_child": 0})
+    elig = _elig(inst, True, pol)
+    home = flows.bundled_flow(elig, full_pairs(elig), fix_exclusive=False)
+    assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
+    assert assignment == {"L": "R2", "N": "R1"}
+    assert flows.tier_bound(elig) == (1, 2) == brute_force(inst, True, pol)[:2]
+    assert check(inst, True, pol) == (True, True)

@@ -416,7 +416,9 @@ def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True)
 
     Protected settled children keep a home (the stability rule), with a bonus above every other term
     so that all of them are housed whenever a flow can house them (``tier_bound``). One who must live
-    alone stays where they live. Protected brothers and sisters living together today move as one
+    alone in a home with room for one, without brothers or sisters matched with them, flows like any
+    child who must live alone (into an empty home with room for one, their own among them), so that
+    their home may go to another such child; any other stays where they live. Protected brothers and sisters living together today move as one
     unit (one node whose supply is their number) to their home today or to a home that may lawfully
     take them all (``_unit_homes``); a unit the flow splits stays at home and the flow runs again
     (at most once per unit; a unit split even at home is left without a home, so ``match`` drops the
@@ -448,7 +450,7 @@ def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True)
     for r, p in stay.items():
         if r in fixed:
             continue
-        if alone[r]:
+        if alone[r] and (room[p] > 1 or elig.siblings_in_scope[r] > 0):
             fixed[r] = p
             room[p] = 0
         elif elig.siblings_in_scope[r] > 0:
