@@ -305,12 +305,12 @@ def test_a_pinned_child_who_must_live_alone_keeps_others_out_but_not_their_broth
 @st.composite
 def crowded_homes(draw: st.DrawFn) -> Instance:
     """Two or three homes full or nearly full of settled children (some who must live alone, some whose need only
-    their own home meets, some brothers and sisters), and one or two newcomers, emergencies now and then: the
+    their own home meets, some brothers and sisters), and a newcomer or two, emergencies now and then: the
     cases where ``pinned_pairs`` decides."""
     m = draw(st.integers(2, 3))
     kids, homes = [], []
     for j in range(m):
-        k = draw(st.integers(1, 2))
+        k = draw(st.integers(1, 2)) if j == 0 else 1  # few children: brute force is exponential in them
         setting = draw(st.sampled_from(["foster", "residential"]))
         need = draw(st.sampled_from(["", "disability"]))
         for i in range(k):
@@ -338,7 +338,7 @@ def crowded_homes(draw: st.DrawFn) -> Instance:
                 sex=draw(st.sampled_from(["any", "any", "M", "F"])),
             )
         )
-    for i in range(draw(st.integers(1, 2))):
+    for i in range(draw(st.integers(1, 4 - m))):
         kids.append(
             child(
                 f"N{i}",
@@ -352,7 +352,7 @@ def crowded_homes(draw: st.DrawFn) -> Instance:
     return instance(kids, homes)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(crowded_homes(), STABILITY, st.sampled_from([0, 150]))
 def test_bound_holds_when_settled_children_are_pinned(inst: Instance, stability: str, cost: int) -> None:
     pol = policy(stability=stability, weights={"moves_settled_child": cost})
