@@ -5,9 +5,11 @@ once the rules that involve more than one child are relaxed, and OR-Tools' min-c
 that in a fraction of a second where the pattern model's MIP needs minutes at region scale.
 
 - ``tier_bound``: each home may take at most ``top`` new children (its capacity when no other
-  child lives there, else its room under the fostering limit), every admissible pair an arc. Every
-  lawful answer is such a flow (sibling groups, the limit's exception and children who must live
-  alone only restrict it), so the most emergency children and the most children a flow places
+  child lives there, else its room under the fostering limit), every admissible pair an arc that
+  some lawful answer may use (``stable_pairs``, ``pinned_pairs``: under the stability rule, a
+  protected child left with one home is there in every lawful answer). Every lawful answer is such
+  a flow (sibling groups, the limit's exception and children who must live alone only restrict
+  it), so the most emergency children and the most children a flow places
   bound tiers (1) and (2) of the real model over *all* admissible pairs, not only the K nearest.
   Both are reached by one flow: the sets of children a flow can place form a matroid (a
   transversal matroid), so a largest flow can always hold the most emergency children
