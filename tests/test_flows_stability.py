@@ -243,3 +243,142 @@ def test_bundled_start_moves_siblings_only_together(vacancies: int) -> None:
     assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
     assert assignment == ({"A": "F2", "B": "F2"} if vacancies == 2 else {"A": "R1", "B": "R1"})
     assert validate(inst, assignment, AS_OF, True, pol) == []
+
+
+def _pinned_chain() -> Instance:
+    """Region-s1's emergency child E-C0310 in small. E (8, an emergency) must live alone and only F1 suits them; S1
+    and S2 live in F1 today. P, whose need only F2 meets, lives in F2 (room for one) and cannot move, so S1 (a boy:
+    F3 takes girls) has only F1 left; S2 may move to F3. A move gaining nothing is allowed (cost 0)."""
+    return instance(
+        [
+            child("E", age=8, urgency="emergency", lives_with_others="no"),
+            child("S1", age=9, status="placed", current_place_id="F1"),
+            child("S2", age=9, sex="F", status="placed", current_place_id="F1"),
+            child("P", age=9, status="placed", current_place_id="F2", needs="disability"),
+        ],
+        [
+            place("F1", vacancies=0, children_in_placement=2),
+            place("F2", vacancies=0, children_in_placement=1, age_min=9, meets_needs="disability"),
+            place("F3", age_min=9, sex="F"),
+        ],
+    )
+
+
+def test_children_pinned_to_their_home_tighten_the_bound_to_the_optimum() -> None:
+    """The flow lets E take one of F1's two places beside S1 (S2 moving to F3): (1 emergency, 4 children). But P
+    keeps F2, so S1 keeps F1, and E cannot live alone there: the optimum is (0, 3), and ``pinned_pairs`` says so."""
+    inst = _pinned_chain()
+    pol = policy(weights={"moves_settled_child": 0})
+    elig = _elig(inst, True, pol)
+    row = {c.child_id: r for r, c in enumerate(elig.kids)}
+    assert elig.protected[[row["S1"], row["S2"], row["P"]]].all()
+    ok = flows.stable_pairs(elig, elig.admissible)
+    assert ok[row["S1"], 1] and ok[row["E"], 0]  # S1 may move to F2 and E may live in F1, pair by pair
+    pinned = flows.pinned_pairs(elig, ok, top_room(elig))
+    assert not pinned[row["S1"], 1] and not pinned[row["E"], 0]
+    assert pinned[row["S2"], 2]  # S2's move to F3 stays: F1 has room for S2
+    assert plain_bound(elig) == (1, 4)
+    assert brute_force(inst, True, pol)[:2] == (0, 3)
+    assert flows.tier_bound(elig) == (0, 3)
+    check(inst, True, pol)
+
+
+def test_a_pinned_child_who_must_live_alone_keeps_others_out_but_not_their_brothers_and_sisters() -> None:
+    """L must live alone and lives in R1 (room for two), where nothing else suits them; their sister M, newly in
+    care, may join them there, a stranger N may not."""
+    inst = instance(
+        [
+            child("L", age=14, status="placed", current_place_id="R1", lives_with_others="no", sibling_group="G"),
+            child("M", age=13, sibling_group="G", urgency="emergency"),
+            child("N", age=13, urgency="emergency"),
+        ],
+        [place("R1", setting="residential", provider="private", vacancies=1, children_in_placement=1)],
+    )
+    pol = policy()
+    elig = _elig(inst, True, pol)
+    pinned = flows.pinned_pairs(elig, elig.admissible, top_room(elig))
+    assert pinned[:, 0].tolist() == [True, True, False]
+    assert flows.tier_bound(elig) == (1, 2) == brute_force(inst, True, pol)[:2]
+    check(inst, True, pol)
+
+
+@st.composite
+def crowded_homes(draw: st.DrawFn) -> Instance:
+    """Two or three homes full or nearly full of settled children (some who must live alone, some whose need only
+    their own home meets, some brothers and sisters), and a newcomer or two, emergencies now and then: the
+    cases where ``pinned_pairs`` decides."""
+    m = draw(st.integers(2, 3))
+    kids, homes = [], []
+    for j in range(m):
+        k = draw(st.integers(1, 2)) if j == 0 else 1  # few children: brute force is exponential in them
+        setting = draw(st.sampled_from(["foster", "residential"]))
+        need = draw(st.sampled_from(["", "disability"]))
+        for i in range(k):
+            kids.append(
+                child(
+                    f"S{j}{i}",
+                    age=draw(st.integers(9, 11)),
+                    sex=draw(st.sampled_from(["M", "F"])),
+                    status="placed",
+                    current_place_id=f"H{j}",
+                    needs=draw(st.sampled_from(["", need])),
+                    sibling_group=draw(st.sampled_from([None, f"G{j}", "A"])),
+                    lives_with_others="no" if k == 1 and draw(st.booleans()) else "yes",
+                )
+            )
+        homes.append(
+            place(
+                f"H{j}",
+                miles=float(draw(st.integers(0, 30))),
+                setting=setting,
+                provider="in_house" if setting == "foster" else "private",
+                vacancies=draw(st.integers(0, 1)),
+                children_in_placement=k,
+                meets_needs=need,
+                sex=draw(st.sampled_from(["any", "any", "M", "F"])),
+            )
+        )
+    for i in range(draw(st.integers(1, 4 - m))):
+        kids.append(
+            child(
+                f"N{i}",
+                age=draw(st.integers(9, 11)),
+                sex=draw(st.sampled_from(["M", "F"])),
+                urgency=draw(st.sampled_from(["planned", "emergency"])),
+                sibling_group=draw(st.sampled_from([None, None, "A"])),
+                lives_with_others=draw(st.sampled_from(["yes", "no"])),
+            )
+        )
+    return instance(kids, homes)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_homes(), STABILITY, st.sampled_from([0, 150]))
+def test_bound_holds_when_settled_children_are_pinned(inst: Instance, stability: str, cost: int) -> None:
+    pol = policy(stability=stability, weights={"moves_settled_child": cost})
+    check(inst, True, pol)
+    daily, settled = freed(inst)
+    check(daily, False, pol, settled)
+
+
+def test_bundled_start_moves_a_child_who_lives_alone_to_free_their_home_for_another() -> None:
+    """L must live alone and lives in R1, a children's home for one; N, an emergency who must live alone too, suits
+    only R1 (age 13: R2 takes 14-17). L may move to R2, also for one: the start houses both, as the optimum does
+    (region-s1: E10000007-C0968 and E10000007-C0003 waited for such homes while their occupants were kept there)."""
+    inst = instance(
+        [
+            child("L", age=14, status="placed", current_place_id="R1", lives_with_others="no", settings="residential"),
+            child("N", age=13, urgency="emergency", lives_with_others="no", settings="residential"),
+        ],
+        [
+            place("R1", setting="residential", provider="private", vacancies=0, children_in_placement=1),
+            place("R2", setting="residential", provider="private", vacancies=1, age_min=14),
+        ],
+    )
+    pol = policy(weights={"moves_settled_child": 0})
+    elig = _elig(inst, True, pol)
+    home = flows.bundled_flow(elig, full_pairs(elig), fix_exclusive=False)
+    assignment = {elig.kids[r].child_id: inst.places[p].place_id for r, p in home.items()}
+    assert assignment == {"L": "R2", "N": "R1"}
+    assert flows.tier_bound(elig) == (1, 2) == brute_force(inst, True, pol)[:2]
+    assert check(inst, True, pol) == (True, True)

@@ -5,9 +5,11 @@ once the rules that involve more than one child are relaxed, and OR-Tools' min-c
 that in a fraction of a second where the pattern model's MIP needs minutes at region scale.
 
 - ``tier_bound``: each home may take at most ``top`` new children (its capacity when no other
-  child lives there, else its room under the fostering limit), every admissible pair an arc. Every
-  lawful answer is such a flow (sibling groups, the limit's exception and children who must live
-  alone only restrict it), so the most emergency children and the most children a flow places
+  child lives there, else its room under the fostering limit), every admissible pair an arc that
+  some lawful answer may use (``stable_pairs``, ``pinned_pairs``: under the stability rule, a
+  protected child left with one home is there in every lawful answer). Every lawful answer is such
+  a flow (sibling groups, the limit's exception and children who must live alone only restrict
+  it), so the most emergency children and the most children a flow places
   bound tiers (1) and (2) of the real model over *all* admissible pairs, not only the K nearest.
   Both are reached by one flow: the sets of children a flow can place form a matroid (a
   transversal matroid), so a largest flow can always hold the most emergency children
@@ -132,13 +134,53 @@ def stable_pairs(elig: Eligibility, ok: np.ndarray) -> np.ndarray:
     return ok
 
 
+def pinned_pairs(elig: Eligibility, ok: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """``ok`` (children in scope x homes) less the pairs no lawful answer can use beside the protected
+    children who have one pair left.
+
+    Every lawful answer houses each protected child at one of their pairs in ``ok`` (which must hold every
+    pair a lawful answer may use, as ``stable_pairs``'s does). One with a single pair left is there in
+    every lawful answer: pinned. So a home whose pinned children fill its ``top`` is closed to everyone
+    else; a pinned child who must live alone closes their home to every child outside their sibling
+    group; and a child who must live alone cannot join a pinned child of another group (the validator's
+    ``LIVES_ALONE``: brothers and sisters only). Each pair dropped may leave another protected child one
+    pair, so this repeats until nobody is pinned anew. The flow relaxes both rules (a child who must live
+    alone takes one place, not the home), which this restores where the pinned children decide it.
+    """
+    protected = _protected(elig)
+    ok = ok & (top >= 1)[None, :]
+    n = len(protected)
+    group = np.arange(n)
+    for g in group_rows(elig):
+        group[list(g)] = g[0]
+    alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    pinned = np.full(n, -1, dtype=np.int64)
+    while True:
+        new = np.flatnonzero(protected & (pinned < 0) & (ok.sum(axis=1) == 1))
+        if len(new) == 0:
+            return ok
+        pinned[new] = ok[new].argmax(axis=1)
+        free = pinned < 0
+        for p in np.unique(pinned[new]).tolist():
+            here = np.flatnonzero(pinned == p)
+            if len(here) >= top[p]:
+                ok[free, p] = False
+                continue
+            groups = np.unique(group[here])  # two groups: everyone is a stranger to one of them
+            strangers = free & (group != groups[0]) if len(groups) == 1 else free
+            if alone[here].any():
+                ok[strangers, p] = False
+            ok[strangers & alone, p] = False
+
+
 def tier_bound(elig: Eligibility) -> tuple[int, int]:
     """(emergency children, children) a relaxed flow places over every admissible pair: a bound on
     tiers (1) and (2) of any lawful answer (module docstring).
 
     Under the stability rule every protected settled child keeps a home (``Eligibility.protected``;
-    the admissible pairs already leave out homes worse for them, and ``stable_pairs`` the moves no
-    lawful sibling pattern allows). So the flow returned is a largest one that, among those, houses
+    the admissible pairs already leave out homes worse for them, ``stable_pairs`` the moves no
+    lawful sibling pattern allows, and ``pinned_pairs`` the pairs that no lawful answer can use beside
+    the protected children left with one home). So the flow returned is a largest one that, among those, houses
     the most protected children first (a cost of ``n + 1`` each), then the most emergency children
     (1 each). Why this bounds every lawful answer A: the children a flow can place form a matroid,
     so A's children extend to a largest flow B, which houses every protected child (A does) and at
@@ -148,12 +190,10 @@ def tier_bound(elig: Eligibility) -> tuple[int, int]:
     children), never below a lawful answer. Without the rule (or with nobody protected) it is the
     plain flow bound.
     """
-    rows, places = np.nonzero(stable_pairs(elig, elig.admissible))
+    room = pricing_top_room(elig)
+    rows, places = np.nonzero(pinned_pairs(elig, stable_pairs(elig, elig.admissible), room))
     emergency = elig.emergency()
     protected = _protected(elig)
-    room = pricing_top_room(elig)
-    keep = room[places] >= 1
-    rows, places = rows[keep], places[keep]
     n = len(elig.kids)
     cost = -emergency[rows].astype(np.int64) - (n + 1) * protected[rows].astype(np.int64)
     r, _ = _flow(rows, places, cost, n, room)
@@ -378,7 +418,9 @@ def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True)
 
     Protected settled children keep a home (the stability rule), with a bonus above every other term
     so that all of them are housed whenever a flow can house them (``tier_bound``). One who must live
-    alone stays where they live. Protected brothers and sisters living together today move as one
+    alone in a home with room for one, without brothers or sisters matched with them, flows like any
+    child who must live alone (into an empty home with room for one, their own among them), so that
+    their home may go to another such child; any other stays where they live. Protected brothers and sisters living together today move as one
     unit (one node whose supply is their number) to their home today or to a home that may lawfully
     take them all (``_unit_homes``); a unit the flow splits stays at home and the flow runs again
     (at most once per unit; a unit split even at home is left without a home, so ``match`` drops the
@@ -410,7 +452,7 @@ def bundled_flow(elig: Eligibility, full: FullPairs, fix_exclusive: bool = True)
     for r, p in stay.items():
         if r in fixed:
             continue
-        if alone[r]:
+        if alone[r] and (room[p] > 1 or elig.siblings_in_scope[r] > 0):
             fixed[r] = p
             room[p] = 0
         elif elig.siblings_in_scope[r] > 0:
