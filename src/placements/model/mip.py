@@ -277,11 +277,11 @@ class MipModel:
             kept[incumbent] = True
         # A quick incumbent from the LP's own support (the columns it uses, plus the incumbent's):
         # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
-        # region scale it finds what a window over every column does not in minutes.
+        # region scale it finds what a window over every column does not in minutes. On a daily
+        # match the LP is nearly whole (a handful of fractional columns), so this MIP of a few dozen
+        # columns often finds the optimum and the proof window below shrinks to a few columns or none.
         support = (x_lp > 1e-6) | kept
-        # Not for a small model (the daily match): the proof window below is then the whole model at
-        # once, and a MIP on the support first cost more than it saved.
-        if support.sum() < len(d) and len(d) > PROOF_WINDOW_COLUMNS:
+        if support.sum() < len(d):
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
             code, found, value, _ = self._solve_window(
