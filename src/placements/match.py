@@ -80,7 +80,8 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     # Unpruned (a daily match, a city's whole cohort): the flows prove tiers (1)-(2) and the first
     # stage still starts from the greedy proposals, whose LP-guided MIP answer is a better start for
     # tiers (3)-(4) than a flow's (city: 110,004 against 110,718 after 120 s, measured side by side).
-    # Pruned (region, pieces): starts over every admissible pair, the placed stage skipped.
+    # Pruned (region, pieces): starts over every admissible pair. Either way the placed stage is
+    # skipped when the start meets the flows' bound (every daily bench instance: one LP fewer).
     # Protected settled children must keep a home (and may move only where a pattern allows): the
     # greedy start has them stay where they live.
     greedy = greedy_rows(elig, "hardest", stay=bool(pats.required))
@@ -99,7 +100,7 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
     if isinstance(model, MipModel):
         pricing = (elig, full) if full is not None else None
-        sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound if pruned else None, pricing)
+        sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound, pricing)
         best_flow = _best_start(pats, flow_starts) if flow_starts else None
         flow_tiers = (
             (int(pats.emergency[best_flow].sum()), int(pats.size[best_flow].sum())) if best_flow is not None else (0, 0)
