@@ -97,23 +97,32 @@ def implied_integral(pats: Patterns) -> np.ndarray:
     return relaxed
 
 
-def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np.ndarray | None) -> _Built:
-    """One solver's copy of the model, loaded from one ``MPModelProto`` built from the arrays.
+@dataclass
+class _Proto:
+    """The model as one ``MPModelProto`` (the MIP's integrality) and where its named rows are."""
+
+    proto: linear_solver_pb2.MPModelProto
+    holds_at: dict[str, int]  # row of each tier's hold
+    place_at: list[tuple[int, str, int]]  # (home, "capacity" or "limit", row)
+    extra_idx: list[int]  # columns of the extra-homes sum
+    extra_coef: list[float]
+
+
+def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
+    """The model built once from the arrays, for both solvers' copies (``_load``).
 
     Setting coefficients one by one through pywraplp (a SWIG call each) was most of the model's
     building time: 1.5 million calls at region scale. The proto's repeated fields are filled with
-    whole lists and the solver loads it in C++ (measured in docs/solvers.md).
+    whole lists and each solver loads it in C++ (measured in docs/solvers.md).
     """
     proto = linear_solver_pb2.MPModelProto()
-    integer = relaxed is not None  # None: the LP relaxation, every column continuous
-    continuous = relaxed.tolist() if relaxed is not None else [True] * len(pats)
     add_var = proto.variable.add
-    for r in continuous:
+    for r in relaxed.tolist():
         add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r)
     n = len(pats)
     multi = list(ix.by_multi_group.items())
     for _ in multi:
-        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=integer)
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=True)
     inf = math.inf
 
     def row(idx: list[int], coefs: list[float], lb: float, ub: float) -> int:
@@ -151,6 +160,17 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
         "placed": row(list(range(n)), pats.size.astype(float).tolist(), 0.0, inf),
         "extra": row(extra_idx, extra_coef, -inf, float(n + 1)),
     }
+    return _Proto(proto, holds_at, place_at, extra_idx, extra_coef)
+
+
+def _load(model: _Proto, pats: Patterns, n_rows: int, name: str, relax: bool) -> _Built:
+    """One solver's copy of the model; with ``relax`` the LP relaxation, from a copy with every column continuous."""
+    proto = model.proto
+    if relax:
+        proto = linear_solver_pb2.MPModelProto()
+        proto.CopyFrom(model.proto)
+        for v in proto.variable:
+            v.is_integer = False
     s = pywraplp.Solver.CreateSolver(name)
     if s is None:  # pragma: no cover - all ship inside the ortools wheel
         raise RuntimeError(f"OR-Tools was built without {name}")
@@ -158,17 +178,17 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
     if error:  # pragma: no cover - the proto is built above
         raise RuntimeError(f"the model did not load: {error}; this is a bug")
     variables, constraints = s.variables(), s.constraints()
-    w = variables[:n]
+    w = variables[: len(pats)]
     we, wp, _ = tier_weights(n_rows)
     weighted = pats.size.astype(float) + (we // wp) * pats.emergency.astype(float)
     penalty_idx = np.flatnonzero(pats.penalty).tolist()
     objectives: dict[str, Terms] = {
         "placed": list(zip(w, weighted.tolist(), strict=True)),
-        "homes": [(variables[i], c) for i, c in zip(extra_idx, extra_coef, strict=True)],
+        "homes": [(variables[i], c) for i, c in zip(model.extra_idx, model.extra_coef, strict=True)],
         "quality": [(w[i], float(pen)) for i, pen in zip(penalty_idx, pats.penalty[penalty_idx].tolist(), strict=True)],
     }
-    holds = {k: constraints[v] for k, v in holds_at.items()}
-    place_cons = [(p, kind, constraints[k]) for p, kind, k in place_at]
+    holds = {k: constraints[v] for k, v in model.holds_at.items()}
+    place_cons = [(p, kind, constraints[k]) for p, kind, k in model.place_at]
     return _Built(s, w, objectives, holds, place_cons)
 
 
@@ -185,8 +205,9 @@ class MipModel:
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
         self.ix = index_patterns(pats)
         self.relaxed = implied_integral(pats)
-        self.lp = _build(pats, self.ix, n_rows, "GLOP", None)
-        self.mip = _build(pats, self.ix, n_rows, SOLVERS[backend], self.relaxed)
+        model = _proto(pats, self.ix, self.relaxed)
+        self.lp = _load(model, pats, n_rows, "GLOP", relax=True)
+        self.mip = _load(model, pats, n_rows, SOLVERS[backend], relax=False)
         self.build_seconds = time.perf_counter() - t0
 
     def _lp(
