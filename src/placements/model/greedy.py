@@ -133,6 +133,15 @@ def house_groups(
     once per group. ``used`` (new children per home) and ``weighted`` (counted against the fostering
     limit; a child who must live alone counts all of it) are updated in place. Returns the chosen
     pattern indices in the order chosen."""
+    # Python lists: indexing numpy arrays one element at a time was most of this loop's time.
+    place, size, penalty, exclusive = (
+        pats.place.tolist(),
+        pats.size.tolist(),
+        pats.penalty.tolist(),
+        pats.exclusive.tolist(),
+    )
+    capacity, limit = pats.capacity.tolist(), pats.limit.tolist()
+    now_used, now_weighted = used.tolist(), weighted.tolist()
     chosen: list[int] = []
     for g in order:
         left = set(pats.groups[g])
@@ -140,23 +149,24 @@ def house_groups(
         while left:
             best, key = -1, None
             for i in by_group[g]:
-                members = pats.members[i]
-                p = int(pats.place[i])
-                if p in homes_used or not left.issuperset(members):
+                p = place[i]
+                if p in homes_used or not left.issuperset(pats.members[i]):
                     continue
-                size = int(pats.size[i])
-                lw = int(pats.limit[p]) if pats.exclusive[i] else size
-                if used[p] + size > pats.capacity[p] or weighted[p] + lw > max(int(pats.limit[p]), 0):
+                n = size[i]
+                lw = limit[p] if exclusive[i] else n
+                if now_used[p] + n > capacity[p] or now_weighted[p] + lw > max(limit[p], 0):
                     continue
-                k = (-size, int(pats.penalty[i]) / size, i)
+                k = (-n, penalty[i] / n, i)
                 if key is None or k < key:
                     best, key = i, k
             if best < 0:
                 break
-            p = int(pats.place[best])
-            used[p] += int(pats.size[best])
-            weighted[p] += int(pats.limit[p]) if pats.exclusive[best] else int(pats.size[best])
+            p = place[best]
+            now_used[p] += size[best]
+            now_weighted[p] += limit[p] if exclusive[best] else size[best]
             homes_used.add(p)
             left.difference_update(pats.members[best])
             chosen.append(best)
+    used[:] = now_used
+    weighted[:] = now_weighted
     return chosen
