@@ -41,7 +41,7 @@ def greedy_rows(
     penalty[pairs["row"].to_numpy(), pairs["place"].to_numpy()] = pairs["penalty"].to_numpy()
     groups = group_rows(elig)
     group_of = {r: gi for gi, g in enumerate(groups) for r in g}
-    lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    lone = [not c.lives_with_others for c in elig.kids]
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
 
     if order == "arrival":
@@ -50,9 +50,10 @@ def greedy_rows(
         options = admissible.sum(axis=1)
         sequence = sorted(range(n), key=lambda r: (not emergency[r], int(options[r]), r))
 
-    room = elig.scope.capacity.copy()
-    others = elig.scope.others
-    limit_applies = elig.fostering_limit_applies
+    # Python lists: the loop below reads them one element at a time.
+    room = elig.scope.capacity.tolist()
+    others = elig.scope.others.tolist()
+    limit_applies = elig.fostering_limit_applies.tolist()
     new_at: dict[int, list[int]] = {}
     home_of_row: dict[int, int] = {}
     if stay:
@@ -74,7 +75,7 @@ def greedy_rows(
         return not ((lone[r] or any(lone[o] for o in here)) and len(groups_here) > 1)
 
     for r in sequence:
-        candidates = [int(p) for p in np.flatnonzero(admissible[r]) if fits(r, int(p))]
+        candidates = [p for p in np.flatnonzero(admissible[r]).tolist() if fits(r, p)]
         if not candidates:
             continue
         sibling_homes = {home_of_row[o] for o in groups[group_of[r]] if o in home_of_row}
