@@ -59,8 +59,13 @@ class _Built:
     objectives: dict[str, Terms]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
     holds: dict[str, pywraplp.Constraint]  # rows holding "emergency", "placed", "extra" (free until set)
     place_cons: list[tuple[int, str, pywraplp.Constraint]]  # (home, "capacity" or "limit", row)
+    #: The objective the solver holds: minimise "quality" as loaded from the proto (``_proto``).
+    objective: tuple[str, bool] = ("quality", False)
 
     def set_objective(self, name: str, maximise: bool) -> None:
+        if self.objective == (name, maximise):
+            return  # one SWIG call per term saved (a daily match's MIP copy: 0.7 ms)
+        self.objective = (name, maximise)
         objective = self.solver.Objective()
         objective.Clear()
         for v, c in self.objectives[name]:
@@ -115,10 +120,11 @@ def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
     building time: 1.5 million calls at region scale. The proto's repeated fields are filled with
     whole lists and each solver loads it in C++ (measured in docs/solvers.md).
     """
-    proto = linear_solver_pb2.MPModelProto()
+    proto = linear_solver_pb2.MPModelProto()  # minimising by default
     add_var = proto.variable.add
-    for r in relaxed.tolist():
-        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r)
+    # The quality objective (the last stage's, and the first MIP's of most daily matches) is loaded with the model.
+    for r, pen in zip(relaxed.tolist(), pats.penalty.astype(float).tolist(), strict=True):
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r, objective_coefficient=pen)
     n = len(pats)
     multi = list(ix.by_multi_group.items())
     for _ in multi:
@@ -208,6 +214,7 @@ class MipModel:
         model = _proto(pats, self.ix, self.relaxed)
         self.lp = _load(model, pats, n_rows, "GLOP", relax=True)
         self.mip = _load(model, pats, n_rows, SOLVERS[backend], relax=False)
+        self.window = np.ones(len(pats), dtype=bool)  # the MIP's columns with upper bound 1 (the last window)
         self.build_seconds = time.perf_counter() - t0
 
     def _lp(
@@ -401,8 +408,10 @@ class MipModel:
         the demo's small windows end sooner; the whole cohort's 51-minute proof does not (docs/solvers.md).
         """
         mip = self.mip
-        for v, k in zip(mip.w, keep.tolist(), strict=True):
-            v.SetUb(1.0 if k else 0.0)
+        changed = np.flatnonzero(keep != self.window)  # one SWIG call per column whose bound changes
+        for j, k in zip(changed.tolist(), keep[changed].tolist(), strict=True):
+            mip.w[j].SetUb(1.0 if k else 0.0)
+        self.window = keep.copy()
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             return None, None, float("nan"), float("nan")
