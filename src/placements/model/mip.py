@@ -409,6 +409,12 @@ class MipModel:
         """
         mip = self.mip
         changed = np.flatnonzero(keep != self.window)  # one SWIG call per column whose bound changes
+        if len(changed) == 0:
+            # The window just solved, again (a small model's LP support can be its proof window, solved
+            # now to a zero gap). MPSolver passes a model to SCIP only after a change, so SCIP would still
+            # be in its solved stage, refuse the hint and report ABNORMAL: touching one bound makes it solve anew.
+            changed = np.zeros(1, dtype=np.int64)
+            mip.w[0].SetUb(0.0 if keep[0] else 1.0)
         for j, k in zip(changed.tolist(), keep[changed].tolist(), strict=True):
             mip.w[j].SetUb(1.0 if k else 0.0)
         self.window = keep.copy()
