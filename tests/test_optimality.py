@@ -137,3 +137,14 @@ def test_hand_checked_sibling_trade_off() -> None:
     inst = instance(kids, homes)
     assert achieved(inst, False) == brute_force(inst, False)
     assert set(match(inst, policy()).assignment.values()) == {"F3"}
+
+
+def test_a_proof_window_equal_to_the_lp_support_is_solved_again() -> None:
+    """Found by hypothesis: the placed stage's LP support is also its proof window, so the same window
+    is solved twice in a row; SCIP must solve it anew (to a zero gap), not report the second solve as
+    abnormal and leave tiers (1)-(2) unproven."""
+    kids = [child("C0", age=0), child("C1", age=0)]
+    kids += [child(f"E{i}", age=0, urgency="emergency") for i in range(2)]
+    kids.append(child("E2", age=0, urgency="emergency", lives_with_others=False))
+    inst = instance(kids, [place("P0", miles=0.0, vacancies=3, age_max=0)])
+    assert achieved(inst, False) == brute_force(inst, False)

@@ -226,3 +226,28 @@ def test_multipliers_come_only_from_the_stage_own_lp() -> None:
     # Out of time before the LP: nothing solved, nothing read.
     assert model._lp("quality", False, deadline=0.0) is None
     assert not model.multipliers("quality").capacity.any()
+
+
+@pytest.mark.parametrize("seed", [3, 5, 7, 11])
+def test_placed_stage_skipped_when_the_start_meets_the_flow_bound_changes_no_tier(seed: int) -> None:
+    """A start that meets the flows' bound on tiers (1)-(2) is optimal for them, so skipping the placed
+    stage (``placed_bound``, as every unpruned match now passes) leaves every tier and the score as the
+    staged path proves them."""
+    from placements.model.flows import children_first, tier_bound
+    from placements.model.greedy import rows_to_patterns
+    from placements.model.mip import MipModel
+    from placements.model.patterns import build_patterns
+
+    inst = random_instance(seed, n_children=30, n_places=20)
+    elig = Eligibility(inst, policy(), make_scope(inst, True), AS_OF)
+    pats = build_patterns(elig)
+    n = len(elig.kids)
+    start = rows_to_patterns(pats, children_first(elig))  # a flow start: it meets the bound on these instances
+    bound = tier_bound(elig)
+    assert (int(pats.emergency[start].sum()), int(pats.size[start].sum())) == bound
+    skipped = MipModel(pats, n).solve(60.0, 1, 0, start, bound)
+    staged = MipModel(pats, n).solve(60.0, 1, 0, start, None)
+    assert skipped.stages[0].solve_seconds == 0.0 and staged.stages[0].solve_seconds > 0.0
+    assert skipped.status == staged.status == "OPTIMAL"
+    tiers = [(s.emergency_placed, s.placed, s.extra_homes, s.penalty) for s in (skipped, staged)]
+    assert tiers[0] == tiers[1]

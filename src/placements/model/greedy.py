@@ -41,7 +41,7 @@ def greedy_rows(
     penalty[pairs["row"].to_numpy(), pairs["place"].to_numpy()] = pairs["penalty"].to_numpy()
     groups = group_rows(elig)
     group_of = {r: gi for gi, g in enumerate(groups) for r in g}
-    lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
+    lone = [not c.lives_with_others for c in elig.kids]
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in elig.kids], dtype=bool)
 
     if order == "arrival":
@@ -50,9 +50,10 @@ def greedy_rows(
         options = admissible.sum(axis=1)
         sequence = sorted(range(n), key=lambda r: (not emergency[r], int(options[r]), r))
 
-    room = elig.scope.capacity.copy()
-    others = elig.scope.others
-    limit_applies = elig.fostering_limit_applies
+    # Python lists: the loop below reads them one element at a time.
+    room = elig.scope.capacity.tolist()
+    others = elig.scope.others.tolist()
+    limit_applies = elig.fostering_limit_applies.tolist()
     new_at: dict[int, list[int]] = {}
     home_of_row: dict[int, int] = {}
     if stay:
@@ -74,7 +75,7 @@ def greedy_rows(
         return not ((lone[r] or any(lone[o] for o in here)) and len(groups_here) > 1)
 
     for r in sequence:
-        candidates = [int(p) for p in np.flatnonzero(admissible[r]) if fits(r, int(p))]
+        candidates = [p for p in np.flatnonzero(admissible[r]).tolist() if fits(r, p)]
         if not candidates:
             continue
         sibling_homes = {home_of_row[o] for o in groups[group_of[r]] if o in home_of_row}
@@ -133,6 +134,15 @@ def house_groups(
     once per group. ``used`` (new children per home) and ``weighted`` (counted against the fostering
     limit; a child who must live alone counts all of it) are updated in place. Returns the chosen
     pattern indices in the order chosen."""
+    # Python lists: indexing numpy arrays one element at a time was most of this loop's time.
+    place, size, penalty, exclusive = (
+        pats.place.tolist(),
+        pats.size.tolist(),
+        pats.penalty.tolist(),
+        pats.exclusive.tolist(),
+    )
+    capacity, limit = pats.capacity.tolist(), pats.limit.tolist()
+    now_used, now_weighted = used.tolist(), weighted.tolist()
     chosen: list[int] = []
     for g in order:
         left = set(pats.groups[g])
@@ -140,23 +150,24 @@ def house_groups(
         while left:
             best, key = -1, None
             for i in by_group[g]:
-                members = pats.members[i]
-                p = int(pats.place[i])
-                if p in homes_used or not left.issuperset(members):
+                p = place[i]
+                if p in homes_used or not left.issuperset(pats.members[i]):
                     continue
-                size = int(pats.size[i])
-                lw = int(pats.limit[p]) if pats.exclusive[i] else size
-                if used[p] + size > pats.capacity[p] or weighted[p] + lw > max(int(pats.limit[p]), 0):
+                n = size[i]
+                lw = limit[p] if exclusive[i] else n
+                if now_used[p] + n > capacity[p] or now_weighted[p] + lw > max(limit[p], 0):
                     continue
-                k = (-size, int(pats.penalty[i]) / size, i)
+                k = (-n, penalty[i] / n, i)
                 if key is None or k < key:
                     best, key = i, k
             if best < 0:
                 break
-            p = int(pats.place[best])
-            used[p] += int(pats.size[best])
-            weighted[p] += int(pats.limit[p]) if pats.exclusive[best] else int(pats.size[best])
+            p = place[best]
+            now_used[p] += size[best]
+            now_weighted[p] += limit[p] if exclusive[best] else size[best]
             homes_used.add(p)
             left.difference_update(pats.members[best])
             chosen.append(best)
+    used[:] = now_used
+    weighted[:] = now_weighted
     return chosen

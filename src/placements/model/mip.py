@@ -59,8 +59,13 @@ class _Built:
     objectives: dict[str, Terms]  # "placed" (tiers 1-2), "homes" (tier 3), "quality" (tier 4)
     holds: dict[str, pywraplp.Constraint]  # rows holding "emergency", "placed", "extra" (free until set)
     place_cons: list[tuple[int, str, pywraplp.Constraint]]  # (home, "capacity" or "limit", row)
+    #: The objective the solver holds: minimise "quality" as loaded from the proto (``_proto``).
+    objective: tuple[str, bool] = ("quality", False)
 
     def set_objective(self, name: str, maximise: bool) -> None:
+        if self.objective == (name, maximise):
+            return  # one SWIG call per term saved (a daily match's MIP copy: 0.7 ms)
+        self.objective = (name, maximise)
         objective = self.solver.Objective()
         objective.Clear()
         for v, c in self.objectives[name]:
@@ -97,23 +102,33 @@ def implied_integral(pats: Patterns) -> np.ndarray:
     return relaxed
 
 
-def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np.ndarray | None) -> _Built:
-    """One solver's copy of the model, loaded from one ``MPModelProto`` built from the arrays.
+@dataclass
+class _Proto:
+    """The model as one ``MPModelProto`` (the MIP's integrality) and where its named rows are."""
+
+    proto: linear_solver_pb2.MPModelProto
+    holds_at: dict[str, int]  # row of each tier's hold
+    place_at: list[tuple[int, str, int]]  # (home, "capacity" or "limit", row)
+    extra_idx: list[int]  # columns of the extra-homes sum
+    extra_coef: list[float]
+
+
+def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
+    """The model built once from the arrays, for both solvers' copies (``_load``).
 
     Setting coefficients one by one through pywraplp (a SWIG call each) was most of the model's
     building time: 1.5 million calls at region scale. The proto's repeated fields are filled with
-    whole lists and the solver loads it in C++ (measured in docs/solvers.md).
+    whole lists and each solver loads it in C++ (measured in docs/solvers.md).
     """
-    proto = linear_solver_pb2.MPModelProto()
-    integer = relaxed is not None  # None: the LP relaxation, every column continuous
-    continuous = relaxed.tolist() if relaxed is not None else [True] * len(pats)
+    proto = linear_solver_pb2.MPModelProto()  # minimising by default
     add_var = proto.variable.add
-    for r in continuous:
-        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r)
+    # The quality objective (the last stage's, and the first MIP's of most daily matches) is loaded with the model.
+    for r, pen in zip(relaxed.tolist(), pats.penalty.astype(float).tolist(), strict=True):
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=not r, objective_coefficient=pen)
     n = len(pats)
     multi = list(ix.by_multi_group.items())
     for _ in multi:
-        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=integer)
+        add_var(lower_bound=0.0, upper_bound=1.0, is_integer=True)
     inf = math.inf
 
     def row(idx: list[int], coefs: list[float], lb: float, ub: float) -> int:
@@ -151,6 +166,17 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
         "placed": row(list(range(n)), pats.size.astype(float).tolist(), 0.0, inf),
         "extra": row(extra_idx, extra_coef, -inf, float(n + 1)),
     }
+    return _Proto(proto, holds_at, place_at, extra_idx, extra_coef)
+
+
+def _load(model: _Proto, pats: Patterns, n_rows: int, name: str, relax: bool) -> _Built:
+    """One solver's copy of the model; with ``relax`` the LP relaxation, from a copy with every column continuous."""
+    proto = model.proto
+    if relax:
+        proto = linear_solver_pb2.MPModelProto()
+        proto.CopyFrom(model.proto)
+        for v in proto.variable:
+            v.is_integer = False
     s = pywraplp.Solver.CreateSolver(name)
     if s is None:  # pragma: no cover - all ship inside the ortools wheel
         raise RuntimeError(f"OR-Tools was built without {name}")
@@ -158,17 +184,17 @@ def _build(pats: Patterns, ix: PatternIndex, n_rows: int, name: str, relaxed: np
     if error:  # pragma: no cover - the proto is built above
         raise RuntimeError(f"the model did not load: {error}; this is a bug")
     variables, constraints = s.variables(), s.constraints()
-    w = variables[:n]
+    w = variables[: len(pats)]
     we, wp, _ = tier_weights(n_rows)
     weighted = pats.size.astype(float) + (we // wp) * pats.emergency.astype(float)
     penalty_idx = np.flatnonzero(pats.penalty).tolist()
     objectives: dict[str, Terms] = {
         "placed": list(zip(w, weighted.tolist(), strict=True)),
-        "homes": [(variables[i], c) for i, c in zip(extra_idx, extra_coef, strict=True)],
+        "homes": [(variables[i], c) for i, c in zip(model.extra_idx, model.extra_coef, strict=True)],
         "quality": [(w[i], float(pen)) for i, pen in zip(penalty_idx, pats.penalty[penalty_idx].tolist(), strict=True)],
     }
-    holds = {k: constraints[v] for k, v in holds_at.items()}
-    place_cons = [(p, kind, constraints[k]) for p, kind, k in place_at]
+    holds = {k: constraints[v] for k, v in model.holds_at.items()}
+    place_cons = [(p, kind, constraints[k]) for p, kind, k in model.place_at]
     return _Built(s, w, objectives, holds, place_cons)
 
 
@@ -185,8 +211,10 @@ class MipModel:
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
         self.ix = index_patterns(pats)
         self.relaxed = implied_integral(pats)
-        self.lp = _build(pats, self.ix, n_rows, "GLOP", None)
-        self.mip = _build(pats, self.ix, n_rows, SOLVERS[backend], self.relaxed)
+        model = _proto(pats, self.ix, self.relaxed)
+        self.lp = _load(model, pats, n_rows, "GLOP", relax=True)
+        self.mip = _load(model, pats, n_rows, SOLVERS[backend], relax=False)
+        self.window = np.ones(len(pats), dtype=bool)  # the MIP's columns with upper bound 1 (the last window)
         self.lp_solved_for: str | None = None  # the stage whose LP ``self.lp`` holds a solution of
         self.build_seconds = time.perf_counter() - t0
 
@@ -285,11 +313,11 @@ class MipModel:
             kept[incumbent] = True
         # A quick incumbent from the LP's own support (the columns it uses, plus the incumbent's):
         # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
-        # region scale it finds what a window over every column does not in minutes.
+        # region scale it finds what a window over every column does not in minutes. On a daily
+        # match the LP is nearly whole (a handful of fractional columns), so this MIP of a few dozen
+        # columns often finds the optimum and the proof window below shrinks to a few columns or none.
         support = (x_lp > 1e-6) | kept
-        # Not for a small model (the daily match): the proof window below is then the whole model at
-        # once, and a MIP on the support first cost more than it saved.
-        if support.sum() < len(d) and len(d) > PROOF_WINDOW_COLUMNS:
+        if support.sum() < len(d):
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
             code, found, value, _ = self._solve_window(
@@ -388,8 +416,16 @@ class MipModel:
         the demo's small windows end sooner; the whole cohort's 51-minute proof does not (docs/solvers.md).
         """
         mip = self.mip
-        for v, k in zip(mip.w, keep.tolist(), strict=True):
-            v.SetUb(1.0 if k else 0.0)
+        changed = np.flatnonzero(keep != self.window)  # one SWIG call per column whose bound changes
+        if len(changed) == 0:
+            # The window just solved, again (a small model's LP support can be its proof window, solved
+            # now to a zero gap). MPSolver passes a model to SCIP only after a change, so SCIP would still
+            # be in its solved stage, refuse the hint and report ABNORMAL: touching one bound makes it solve anew.
+            changed = np.zeros(1, dtype=np.int64)
+            mip.w[0].SetUb(0.0 if keep[0] else 1.0)
+        for j, k in zip(changed.tolist(), keep[changed].tolist(), strict=True):
+            mip.w[j].SetUb(1.0 if k else 0.0)
+        self.window = keep.copy()
         remaining = deadline - time.perf_counter()
         if remaining <= 0.05:
             return None, None, float("nan"), float("nan")
