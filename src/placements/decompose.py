@@ -235,6 +235,8 @@ def _match_piece(args: tuple[Instance, Policy, bool, float]) -> MatchResult:
 MIN_PIECE_SECONDS = 5.0
 #: The share of the time limit kept for the repair across pieces (at least ``MIN_PIECE_SECONDS``).
 REPAIR_SHARE = 0.05
+#: The share of the time limit kept after the repair, for joining the answers and counting them whole.
+FINISH_SHARE = 0.01
 
 
 def match_in_pieces(
@@ -298,7 +300,7 @@ def match_in_pieces(
     joined = join_results(results, policy, whole_cohort, time.perf_counter() - t0)
     log.debug("pieces matched at %.1f s", time.perf_counter() - t0)
     if repair:
-        left = max(MIN_PIECE_SECONDS, policy.time_limit_seconds - (time.perf_counter() - t0))
+        left = max(MIN_PIECE_SECONDS, (1.0 - FINISH_SHARE) * policy.time_limit_seconds - (time.perf_counter() - t0))
         joined = repair_across_pieces(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
         log.debug("repair across pieces done at %.1f s", time.perf_counter() - t0)
     joined = count_groups_whole(instance, whole_cohort, joined)
