@@ -192,7 +192,7 @@ class Eligibility:
         kids, places, as_of = self._kids, self.instance.places, self.as_of
         n, m = len(kids), len(places)
         ages = self.ages[:, None]
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
+        p_setting = self._place_setting
         suitable = np.zeros((n, len(_SETTINGS)), dtype=bool)
         for i, c in enumerate(kids):
             for s in c.suitable_settings(as_of):
@@ -204,9 +204,9 @@ class Eligibility:
         c_needs = np.array([_bits(c.needs) for c in kids], dtype=np.int64)[:, None]
         p_needs = np.array([_bits(p.meets_needs) for p in places], dtype=np.int64)[None, :]
         kinship = np.ones((n, m), dtype=bool)
-        for j, p in enumerate(places):
-            if p.kinship_for:
-                kinship[:, j] = [c.child_id in p.kinship_for for c in kids]
+        kinship[:, [j for j, p in enumerate(places) if p.kinship_for]] = False
+        kin_rows, kin_cols = self._kin_pairs
+        kinship[kin_rows, kin_cols] = True
         supported = (p_setting == _SETTINGS.index(Setting.SUPPORTED))[None, :]
         max_d = np.array([np.inf if c.max_distance_miles is None else c.max_distance_miles for c in kids])[:, None]
         limit_applies = self.fostering_limit_applies[None, :]
@@ -217,13 +217,21 @@ class Eligibility:
         not_rejected, held_alone = self._decision_masks()
         ofsted = np.ones((n, m), dtype=bool)
         rule = self.policy.ofsted
+        row_of = {c.child_id: i for i, c in enumerate(kids)}
+        lives_at = np.array(  # per child: the place index of the home they live in today, -1 if none
+            [
+                self.instance.place_index.get(c.current_place_id, -1)
+                if c.status is Status.PLACED and c.current_place_id is not None
+                else -1
+                for c in kids
+            ],
+            dtype=np.int64,
+        )
         for j, p in enumerate(places):
             if p.ofsted_rating is not None and rule.blocks(p.ofsted_rating, approved=False):
-                ofsted[:, j] = [
-                    not rule.blocks(p.ofsted_rating, c.child_id in p.ofsted_approved_for)
-                    or (c.status is Status.PLACED and c.current_place_id == p.place_id)
-                    for c in kids
-                ]
+                ofsted[:, j] = lives_at == j
+                if not rule.blocks(p.ofsted_rating, approved=True):
+                    ofsted[[row_of[cid] for cid in p.ofsted_approved_for if cid in row_of], j] = True
         at = self.settled_at  # a settled child's own home is exempt too (a recruitment target's movers)
         settled_rows = np.flatnonzero(at >= 0)
         ofsted[settled_rows, at[settled_rows]] = True
@@ -367,7 +375,7 @@ class Eligibility:
         welfare_new = new[list(WELFARE_PARTS)].to_numpy()
         hard = list(NEVER_WORSE[self.policy.stability])
         worse = (new[hard].to_numpy() > now[hard].to_numpy()[k]).any(axis=1)
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
+        p_setting = self._place_setting
         rank_now = self._rank_of[rows[k], p_setting[home[k]]]
         rank_new = self._rank_of[rows[k], p_setting[cols]]
         foster = _SETTINGS.index(Setting.FOSTER)
@@ -454,28 +462,22 @@ class Eligibility:
         """Score parts (penalty points, lower is better) for the given (row, place) pairs."""
         if len(rows) == 0:
             return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in PENALTY_PARTS})
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         w = self.policy.weights
-        kids, places = self._kids, self.instance.places
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
+        p_setting = self._place_setting
         rank = self._rank_of[rows, p_setting[cols]]
         is_foster = (p_setting == _SETTINGS.index(Setting.FOSTER))[cols]
-        long_term = np.array([p.long_term for p in places])[cols]
-        ltf_plan = np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in kids], dtype=bool)[rows]
-        kin_named = set().union(*(p.kinship_for for p in places)) if places else set()
-        has_kin = np.array([c.child_id in kin_named for c in kids], dtype=bool)[rows]
-        kin_here = np.zeros(len(rows), dtype=bool)
-        for k in np.flatnonzero(has_kin):  # only children with a named carer can be with one
-            kin_here[k] = kids[rows[k]].child_id in places[cols[k]].kinship_for
-        sibling_homes = self._placed_sibling_homes()
-        has_placed_sibling = np.array([bool(h) for h in sibling_homes], dtype=bool)
-        apart = np.zeros(len(rows), dtype=bool)
-        for k in np.flatnonzero(has_placed_sibling[rows] if len(kids) else np.zeros(0, dtype=bool)):
-            apart[k] = places[cols[k]].place_id not in sibling_homes[rows[k]]
+        long_term = self._place_facts["long_term"][cols]
+        ltf_plan = self._child_facts["ltf_plan"][rows]
+        has_kin = self._child_facts["has_kin"][rows]
+        kin_here = _pairs_in(rows, cols, self._kin_pairs, len(self.instance.places))
+        sib_rows, sib_cols, has_placed_sibling = self._placed_sibling_homes
+        apart = has_placed_sibling[rows] & ~_pairs_in(rows, cols, (sib_rows, sib_cols), len(self.instance.places))
         dist = self.distance[rows, cols]
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
         school = self.school_distance[rows, cols]
         school_pts = np.where(np.isnan(school), 0.0, np.minimum(school, w.distance_cap_miles) * w.per_school_mile)
-        cost = np.array([p.weekly_cost for p in places])[cols]
+        cost = self._place_facts["cost"][cols]
         out_area = (self.child_la[rows] != None) & ~self.in_area(rows, cols)  # noqa: E711
         home_today = self.settled_at[rows]
         moves = (home_today >= 0) & (home_today != cols)
@@ -495,14 +497,48 @@ class Eligibility:
         ).astype(np.int64)
         return parts
 
-    def _placed_sibling_homes(self) -> list[frozenset[str]]:
-        """For each child in scope: homes where a sibling not being matched lives now, or is held for."""
+    @cached_property
+    def _place_setting(self) -> np.ndarray:
+        """Per place: its setting's position in ``Setting``."""
+        return np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
+
+    @cached_property
+    def _place_facts(self) -> dict[str, np.ndarray]:
+        """Per place: approved long-term (``long_term``), weekly cost (``cost``)."""
+        places = self.instance.places
+        return {
+            "long_term": np.array([p.long_term for p in places], dtype=bool),
+            "cost": np.array([p.weekly_cost for p in places], dtype=float),
+        }
+
+    @cached_property
+    def _child_facts(self) -> dict[str, np.ndarray]:
+        """Per child in scope: a long-term fostering plan (``ltf_plan``), a connected-person carer named
+        for them anywhere in the register (``has_kin``)."""
+        kin_named = set().union(*(p.kinship_for for p in self.instance.places)) if self.instance.places else set()
+        return {
+            "ltf_plan": np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in self._kids], dtype=bool),
+            "has_kin": np.array([c.child_id in kin_named for c in self._kids], dtype=bool),
+        }
+
+    @cached_property
+    def _kin_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, places) where the home is a connected-person carer named for the child in scope."""
+        row_of = {c.child_id: i for i, c in enumerate(self._kids)}
+        pairs = [(row_of[cid], j) for j, p in enumerate(self.instance.places) for cid in p.kinship_for if cid in row_of]
+        return _as_pairs(pairs)
+
+    @cached_property
+    def _placed_sibling_homes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Homes where a brother or sister not being matched lives now, or is held for: (rows, places) of
+        each such home of the register, and per child in scope whether they have any such home (one outside
+        the register counts: the child is apart from that sibling in every home)."""
         inst = self.instance
         in_scope = {inst.children[i].child_id for i in self.scope.children}
-        out = []
-        for c in self._kids:
-            homes = set()
-            for sib in inst.siblings_of(c.child_id):
+        homes_of: dict[str, set[str]] = {}  # sibling group -> homes of its members not in scope
+        for group, ids in inst.sibling_groups.items():
+            homes: set[str] = set()
+            for sib in ids:
                 s = inst.children[inst.child_index[sib]]
                 if sib in in_scope:
                     continue
@@ -510,8 +546,15 @@ class Eligibility:
                     homes.add(inst.held[sib])
                 elif s.status is Status.PLACED and s.current_place_id:
                     homes.add(s.current_place_id)
-            out.append(frozenset(homes))
-        return out
+            homes_of[group] = homes
+        has = np.zeros(len(self._kids), dtype=bool)
+        pairs: list[tuple[int, int]] = []
+        for r, c in enumerate(self._kids):
+            homes = homes_of.get(c.sibling_group, set()) if c.sibling_group is not None else set()
+            has[r] = bool(homes)
+            pairs.extend((r, inst.place_index[h]) for h in homes if h in inst.place_index)
+        rows, cols = _as_pairs(pairs)
+        return rows, cols, has
 
     @cached_property
     def candidates(self) -> np.ndarray:
@@ -527,7 +570,7 @@ class Eligibility:
         if k is None or ok.shape[1] <= k:
             return ok
         keep = np.zeros_like(ok)
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
+        p_setting = self._place_setting
         dist = np.where(np.isnan(self.distance), 0.0, self.distance)
         for s in range(len(_SETTINGS)):
             cols = np.flatnonzero(p_setting == s)
@@ -537,12 +580,7 @@ class Eligibility:
             if len(cols) <= k:
                 keep[:, cols] = ok[:, cols]
                 continue
-            # Ties at the K-th distance are broken by column order (argpartition is not stable):
-            # a stable sort on (distance, column) keeps the choice deterministic.
-            order = np.argsort(sub, axis=1, kind="stable")[:, :k]
-            rows = np.repeat(np.arange(ok.shape[0]), k)
-            chosen = cols[order.ravel()]
-            keep[rows, chosen] = True
+            keep[:, cols] = _nearest(sub, k)
         keep &= ok
         kin = np.array([bool(p.kinship_for) for p in self.instance.places], dtype=bool)
         keep[:, kin] |= ok[:, kin]
@@ -566,3 +604,28 @@ class Eligibility:
 
     def emergency(self) -> np.ndarray:
         return np.array([c.urgency is Urgency.EMERGENCY for c in self._kids], dtype=bool)
+
+
+def _nearest(dist: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``dist``: the ``k`` smallest entries, ties at the k-th distance broken by column order (the
+    first ``k`` of a stable sort on (distance, column), so the choice is deterministic), found by a partition
+    rather than a sort."""
+    kth = np.partition(dist, k - 1, axis=1)[:, k - 1 : k]
+    below = dist < kth
+    tied = dist == kth
+    room = k - below.sum(axis=1, keepdims=True)
+    out: np.ndarray = below | (tied & (np.cumsum(tied, axis=1) <= room))
+    return out
+
+
+def _as_pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """A list of (row, place) pairs as two index arrays."""
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def _pairs_in(rows: np.ndarray, cols: np.ndarray, among: tuple[np.ndarray, np.ndarray], n_places: int) -> np.ndarray:
+    """Per given (row, place) pair: whether it is one of ``among``'s pairs."""
+    if len(among[0]) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    return np.isin(rows * n_places + cols, among[0] * n_places + among[1])

@@ -82,7 +82,7 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     protected = elig.protected
     settled_at = elig.settled_at
     together = elig.together_today
-    welfare = _welfare_of(elig, pairs)
+    welfare = _welfare_of(elig, pr, pp)
     group_of = np.zeros(len(elig.kids), dtype=np.int64)
     size_of = np.zeros(len(elig.kids), dtype=np.int64)
     for gi, rows in enumerate(groups):
@@ -157,32 +157,19 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     )
 
 
-class _Welfare(dict[tuple[int, int], int]):
-    """(row, place) -> the child's own part of the score there; a pair not among the given ones (a
-    home today beyond the K nearest, a pair a start over every admissible pair added) is priced on
-    first use by the engine's own ``penalty_parts``."""
-
-    def __init__(self, elig: Eligibility, known: dict[tuple[int, int], int]):
-        super().__init__(known)
-        self.elig = elig
-
-    def __missing__(self, key: tuple[int, int]) -> int:
-        parts = self.elig.penalty_parts(np.array([key[0]], dtype=np.int64), np.array([key[1]], dtype=np.int64))
-        value = int(parts[list(WELFARE_PARTS)].sum(axis=1).iloc[0])
-        self[key] = value
-        return value
-
-
-def _welfare_of(elig: Eligibility, pairs: object) -> dict[tuple[int, int], int]:
+def _welfare_of(elig: Eligibility, rows: np.ndarray, places: np.ndarray) -> dict[tuple[int, int], int]:
     """(row, place) -> the child's own part of the score there (``WELFARE_PARTS``), for the protected
-    children of sibling groups (the only ones ``_no_worse`` asks about)."""
+    children of sibling groups (the only ones ``_no_worse`` asks about): at each of the given pairs
+    (the model's pairs, a start's included) and at their home today, priced in one call."""
     prot = elig.protected & (elig.siblings_in_scope > 0)
     if not prot.any():
-        return _Welfare(elig, {})
-    frame = pairs[prot[pairs["row"].to_numpy()]]  # type: ignore[index]
-    total = frame[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
-    known = {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
-    return _Welfare(elig, known)
+        return {}
+    mine = prot[rows]
+    home = np.flatnonzero(prot)
+    r = np.concatenate([rows[mine], home])
+    p = np.concatenate([places[mine], elig.settled_at[home]])
+    total = elig.penalty_parts(r, p)[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
+    return {(int(a), int(b)): int(v) for a, b, v in zip(r.tolist(), p.tolist(), total.tolist(), strict=True)}
 
 
 def _no_worse(
