@@ -366,6 +366,14 @@ class Eligibility:
         mask[rows, home] = True
         elsewhere = ok[rows].copy()
         elsewhere[np.arange(len(rows)), home] = False
+        # A less preferred setting, or out of a foster family, is never allowed: only the homes left
+        # are priced (most settled children live in a foster family, and most homes are not one).
+        p_setting = self._place_setting
+        rank = self._rank_of[rows]  # per protected child and setting
+        settings = rank <= rank[np.arange(len(rows)), p_setting[home]][:, None]
+        foster = _SETTINGS.index(Setting.FOSTER)
+        settings[p_setting[home] == foster] &= np.arange(len(_SETTINGS)) == foster
+        elsewhere &= settings[:, p_setting]
         k, cols = np.nonzero(elsewhere)
         if len(k) == 0:
             return mask
@@ -375,15 +383,10 @@ class Eligibility:
         welfare_new = new[list(WELFARE_PARTS)].to_numpy()
         hard = list(NEVER_WORSE[self.policy.stability])
         worse = (new[hard].to_numpy() > now[hard].to_numpy()[k]).any(axis=1)
-        p_setting = self._place_setting
-        rank_now = self._rank_of[rows[k], p_setting[home[k]]]
-        rank_new = self._rank_of[rows[k], p_setting[cols]]
-        foster = _SETTINGS.index(Setting.FOSTER)
-        out_of_family = (p_setting[home[k]] == foster) & (p_setting[cols] != foster)
         gain = welfare_now.sum(axis=1) - welfare_new.sum(axis=1)
         alone = self.siblings_in_scope[rows[k]] == 0
         enough = ~alone | (gain >= self.policy.weights.moves_settled_child)
-        mask[rows[k], cols] = ~worse & (rank_new <= rank_now) & ~out_of_family & enough
+        mask[rows[k], cols] = ~worse & enough
         return mask
 
     @cached_property
@@ -611,10 +614,12 @@ def _nearest(dist: np.ndarray, k: int) -> np.ndarray:
     first ``k`` of a stable sort on (distance, column), so the choice is deterministic), found by a partition
     rather than a sort."""
     kth = np.partition(dist, k - 1, axis=1)[:, k - 1 : k]
-    below = dist < kth
+    out: np.ndarray = dist < kth
     tied = dist == kth
-    room = k - below.sum(axis=1, keepdims=True)
-    out: np.ndarray = below | (tied & (np.cumsum(tied, axis=1) <= room))
+    room = k - out.sum(axis=1)
+    crowded = np.flatnonzero(tied.sum(axis=1) > room)  # more ties than places left: the first columns
+    tied[crowded] &= np.cumsum(tied[crowded], axis=1) <= room[crowded, None]
+    out |= tied
     return out
 
 
