@@ -89,6 +89,10 @@ NEVER_WORSE: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Pairs priced at once by ``Eligibility._stability``.
+_SLICE = 1 << 18
+
+
 def _bits(needs: frozenset[Need]) -> int:
     out = 0
     for n in needs:
@@ -378,15 +382,17 @@ class Eligibility:
         if len(k) == 0:
             return mask
         now = self.penalty_parts(rows, home)
-        new = self.penalty_parts(rows[k], cols)
-        welfare_now = now[list(WELFARE_PARTS)].to_numpy()[k]
-        welfare_new = new[list(WELFARE_PARTS)].to_numpy()
-        hard = list(NEVER_WORSE[self.policy.stability])
-        worse = (new[hard].to_numpy() > now[hard].to_numpy()[k]).any(axis=1)
-        gain = welfare_now.sum(axis=1) - welfare_new.sum(axis=1)
-        alone = self.siblings_in_scope[rows[k]] == 0
-        enough = ~alone | (gain >= self.policy.weights.moves_settled_child)
-        mask[rows[k], cols] = ~worse & enough
+        welfare, hard = list(WELFARE_PARTS), list(NEVER_WORSE[self.policy.stability])
+        welfare_now, hard_now = now[welfare].to_numpy().sum(axis=1), now[hard].to_numpy()
+        alone = self.siblings_in_scope[rows] == 0
+        # Priced in slices: millions of pairs at region scale, and slices keep the temporary arrays small.
+        for a in range(0, len(k), _SLICE):
+            kk, cc = k[a : a + _SLICE], cols[a : a + _SLICE]
+            new = self.penalty_parts(rows[kk], cc)
+            worse = (new[hard].to_numpy() > hard_now[kk]).any(axis=1)
+            gain = welfare_now[kk] - new[welfare].to_numpy().sum(axis=1)
+            enough = ~alone[kk] | (gain >= self.policy.weights.moves_settled_child)
+            mask[rows[kk], cc] = ~worse & enough
         return mask
 
     @cached_property
@@ -453,9 +459,19 @@ class Eligibility:
         False when the authority is not known (no code for the child, none in the policy).
         """
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        la = self.child_la[rows]
-        inside: np.ndarray = (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+        child, place = self._la_numbers
+        la = child[rows]
+        inside: np.ndarray = (la >= 0) & (la == place[cols])
         return inside
+
+    @cached_property
+    def _la_numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """``child_la`` and ``place_la`` as numbers (one per authority; -1 for a child's unknown authority,
+        -2 for a home's), so pairs compare as integers rather than as Python objects."""
+        number: dict[str, int] = {}
+        child = [-1 if la is None else number.setdefault(la, len(number)) for la in self.child_la]
+        place = [-2 if la is None else number.setdefault(la, len(number)) for la in self.place_la]
+        return np.array(child, dtype=np.int64), np.array(place, dtype=np.int64)
 
     def knows_area(self) -> bool:
         """Whether any child in scope has a responsible authority, so out-of-area counts mean something."""
@@ -473,32 +489,35 @@ class Eligibility:
         long_term = self._place_facts["long_term"][cols]
         ltf_plan = self._child_facts["ltf_plan"][rows]
         has_kin = self._child_facts["has_kin"][rows]
-        kin_here = _pairs_in(rows, cols, self._kin_pairs, len(self.instance.places))
+        kin_here = _pairs_in(rows, cols, has_kin, self._kin_pairs, len(self.instance.places))
         sib_rows, sib_cols, has_placed_sibling = self._placed_sibling_homes
-        apart = has_placed_sibling[rows] & ~_pairs_in(rows, cols, (sib_rows, sib_cols), len(self.instance.places))
+        apart = has_placed_sibling[rows]
+        apart &= ~_pairs_in(rows, cols, apart, (sib_rows, sib_cols), len(self.instance.places))
         dist = self.distance[rows, cols]
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
         school = self.school_distance[rows, cols]
         school_pts = np.where(np.isnan(school), 0.0, np.minimum(school, w.distance_cap_miles) * w.per_school_mile)
         cost = self._place_facts["cost"][cols]
-        out_area = (self.child_la[rows] != None) & ~self.in_area(rows, cols)  # noqa: E711
+        out_area = (self._la_numbers[0][rows] >= 0) & ~self.in_area(rows, cols)
         home_today = self.settled_at[rows]
         moves = (home_today >= 0) & (home_today != cols)
-        parts = pd.DataFrame(
-            {
-                "setting_rank": rank * w.setting_rank,
-                "under12_not_family": ((self.ages[rows] < 12) & ~is_foster) * w.under12_not_family,
-                "plan_fit": (ltf_plan & ~(is_foster & long_term)) * w.plan_fit,
-                "not_kinship": (has_kin & ~kin_here) * w.not_kinship,
-                "apart_from_placed_sibling": apart * w.apart_from_placed_sibling,
-                "distance": np.rint(dist_pts).astype(np.int64),
-                "school_distance": np.rint(school_pts).astype(np.int64),
-                "out_of_area": out_area * w.out_of_area,
-                "cost": np.rint(cost / 100.0 * w.per_100_gbp_week).astype(np.int64),
-                "moves_settled_child": moves * w.moves_settled_child,
-            }
-        ).astype(np.int64)
-        return parts
+        values = np.empty((len(PENALTY_PARTS), len(rows)), dtype=np.int64)  # one block: no copy into the frame
+        for i, part in enumerate(
+            (
+                rank * w.setting_rank,
+                ((self.ages[rows] < 12) & ~is_foster) * w.under12_not_family,
+                (ltf_plan & ~(is_foster & long_term)) * w.plan_fit,
+                (has_kin & ~kin_here) * w.not_kinship,
+                apart * w.apart_from_placed_sibling,
+                np.rint(dist_pts),
+                np.rint(school_pts),
+                out_area * w.out_of_area,
+                np.rint(cost / 100.0 * w.per_100_gbp_week),
+                moves * w.moves_settled_child,
+            )
+        ):
+            values[i] = np.asarray(part).astype(np.int64)
+        return pd.DataFrame(values.T, columns=list(PENALTY_PARTS), copy=False)
 
     @cached_property
     def _place_setting(self) -> np.ndarray:
@@ -629,8 +648,13 @@ def _as_pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     return arr[:, 0], arr[:, 1]
 
 
-def _pairs_in(rows: np.ndarray, cols: np.ndarray, among: tuple[np.ndarray, np.ndarray], n_places: int) -> np.ndarray:
-    """Per given (row, place) pair: whether it is one of ``among``'s pairs."""
-    if len(among[0]) == 0:
-        return np.zeros(len(rows), dtype=bool)
-    return np.isin(rows * n_places + cols, among[0] * n_places + among[1])
+def _pairs_in(
+    rows: np.ndarray, cols: np.ndarray, which: np.ndarray, among: tuple[np.ndarray, np.ndarray], n_places: int
+) -> np.ndarray:
+    """Per given (row, place) pair: whether it is one of ``among``'s pairs, asked only where ``which``
+    (the pairs whose child has any pair in ``among``; False elsewhere)."""
+    out = np.zeros(len(rows), dtype=bool)
+    k = np.flatnonzero(which)
+    if len(k) and len(among[0]):
+        out[k] = np.isin(rows[k] * n_places + cols[k], among[0] * n_places + among[1])
+    return out
