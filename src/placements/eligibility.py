@@ -89,7 +89,8 @@ NEVER_WORSE: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Pairs priced at once by ``Eligibility._stability``.
+#: Pairs handled at once by ``Eligibility._stability`` and ``candidates``: slices of millions of pairs keep
+#: the temporary arrays small (fresh pages cost more than the arithmetic at region scale).
 _SLICE = 1 << 18
 
 
@@ -519,6 +520,13 @@ class Eligibility:
             values[i] = np.asarray(part).astype(np.int64)
         return pd.DataFrame(values.T, columns=list(PENALTY_PARTS), copy=False)
 
+    def penalties(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The whole penalty (every part of ``penalty_parts``) of each given (row, place) pair, priced in slices."""
+        out = np.zeros(len(rows), dtype=np.int64)
+        for a in range(0, len(rows), _SLICE):
+            out[a : a + _SLICE] = self.penalty_parts(rows[a : a + _SLICE], cols[a : a + _SLICE]).to_numpy().sum(axis=1)
+        return out
+
     @cached_property
     def _place_setting(self) -> np.ndarray:
         """Per place: its setting's position in ``Setting``."""
@@ -592,17 +600,18 @@ class Eligibility:
         if k is None or ok.shape[1] <= k:
             return ok
         keep = np.zeros_like(ok)
-        p_setting = self._place_setting
-        dist = np.where(np.isnan(self.distance), 0.0, self.distance)
-        for s in range(len(_SETTINGS)):
-            cols = np.flatnonzero(p_setting == s)
-            if len(cols) == 0:
-                continue
-            sub = np.where(ok[:, cols], dist[:, cols], np.inf)
-            if len(cols) <= k:
-                keep[:, cols] = ok[:, cols]
-                continue
-            keep[:, cols] = _nearest(sub, k)
+        by_setting = [np.flatnonzero(self._place_setting == s) for s in range(len(_SETTINGS))]
+        # Each child's choice is their own: in slices of children, so the temporary matrices stay small.
+        for a in range(0, ok.shape[0], _SLICE // ok.shape[1] + 1):
+            block = slice(a, a + _SLICE // ok.shape[1] + 1)
+            dist = np.where(np.isnan(self.distance[block]), 0.0, self.distance[block])
+            for cols in by_setting:
+                if len(cols) == 0:
+                    continue
+                if len(cols) <= k:
+                    keep[block, cols] = ok[block, cols]
+                    continue
+                keep[block, cols] = _nearest(np.where(ok[block, cols], dist[:, cols], np.inf), k)
         keep &= ok
         kin = np.array([bool(p.kinship_for) for p in self.instance.places], dtype=bool)
         keep[:, kin] |= ok[:, kin]
