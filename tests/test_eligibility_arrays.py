@@ -113,6 +113,7 @@ def test_masks_and_penalties_equal_the_rules_pair_by_pair(inst: Instance, whole:
         c, p = kids[r], places[j]
         assert got == _parts(elig, r, j)
         assert masks[Rule.KINSHIP][r, j] == (not p.kinship_for or c.child_id in p.kinship_for)
+        assert masks[Rule.SEX][r, j] == (p.sex.value in ("any", c.sex.value))
         lives_here = c.status is Status.PLACED and c.current_place_id == p.place_id
         ofsted = not pol.ofsted.blocks(p.ofsted_rating, c.child_id in p.ofsted_approved_for) or lives_here
         assert masks[Rule.OFSTED][r, j] == (ofsted or elig.settled_at[r] == j)

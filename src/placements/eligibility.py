@@ -204,8 +204,9 @@ class Eligibility:
                 suitable[i, _SETTINGS.index(s)] = True
         age_min = np.array([p.age_min for p in places])[None, :]
         age_max = np.array([p.age_max for p in places])[None, :]
-        p_sex = np.array([p.sex.value for p in places], dtype=object)[None, :]
-        c_sex = np.array([c.sex.value for c in kids], dtype=object)[:, None]
+        sexes: dict[str, int] = {PlaceSex.ANY.value: 0}  # numbers, so that pairs compare as integers
+        p_sex = np.array([sexes.setdefault(p.sex.value, len(sexes)) for p in places], dtype=np.int64)[None, :]
+        c_sex = np.array([sexes.setdefault(c.sex.value, len(sexes)) for c in kids], dtype=np.int64)[:, None]
         c_needs = np.array([_bits(c.needs) for c in kids], dtype=np.int64)[:, None]
         p_needs = np.array([_bits(p.meets_needs) for p in places], dtype=np.int64)[None, :]
         kinship = np.ones((n, m), dtype=bool)
@@ -243,7 +244,7 @@ class Eligibility:
         out = {
             Rule.SETTING: suitable[:, p_setting] if n else np.zeros((0, m), dtype=bool),
             Rule.AGE: (age_min <= ages) & (ages <= age_max),
-            Rule.SEX: (p_sex == PlaceSex.ANY.value) | (p_sex == c_sex),
+            Rule.SEX: (p_sex == 0) | (p_sex == c_sex),
             Rule.NEEDS: (c_needs & ~p_needs) == 0,
             Rule.KINSHIP: kinship,
             Rule.SUPPORTED_AGE: ~supported | ((ages >= SUPPORTED_MIN_AGE) & (ages <= SUPPORTED_MAX_AGE)),
