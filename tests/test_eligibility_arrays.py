@@ -11,6 +11,7 @@ import placements.eligibility as eligibility
 from builders import AS_OF, child, instance, place, policy
 from placements.codes import OfstedRating, Route, Rule, Setting, Status
 from placements.eligibility import NEVER_WORSE, PENALTY_PARTS, WELFARE_PARTS, Eligibility, _nearest, make_scope
+from placements.geo import miles
 from placements.instance import Instance
 from placements.model.patterns import _welfare_of
 from strategies import tiny_instances
@@ -57,7 +58,10 @@ def _parts(elig: Eligibility, r: int, j: int) -> dict[str, int]:
     foster = p.setting is Setting.FOSTER
     named = any(c.child_id in q.kinship_for for q in elig.instance.places)
     siblings = _sibling_homes(elig, r)
-    dist, school = elig.distance[r, j], elig.school_distance[r, j]
+    dist = elig.distance[r, j]
+    school = np.nan
+    if c.school_easting is not None and c.school_northing is not None:
+        school = float(miles(c.school_easting, c.school_northing, p.easting, p.northing))
     child_la = elig.child_la[r]
     return {
         "setting_rank": (suitable.index(p.setting) if p.setting in suitable else len(suitable)) * w.setting_rank,
