@@ -15,7 +15,7 @@ from placements.instance import Instance
 from placements.model.flows import bundled_flow, children_first, groups_first, groups_first_pairs, tier_bound
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
-from placements.model.patterns import Patterns, build_patterns
+from placements.model.patterns import Patterns, build_patterns, expresses
 from placements.model.pricing import full_pairs
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
@@ -47,10 +47,14 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     emergency = elig.emergency()
     extra = None
     wide: list[dict[int, int]] = []
+    tiers_proven_at = None
     if full is not None:
         # A bundled flow places as many (emergencies first) as a plain one, so one that meets the
-        # bound proves tiers (1)-(2) here, before any model is built.
-        wide = [bundled_flow(elig, full, fix_exclusive=False), groups_first_pairs(elig, full)]
+        # bound proves tiers (1)-(2) here, before any model is built, when the model will express it.
+        bundled = bundled_flow(elig, full, fix_exclusive=False)
+        if (int(emergency[list(bundled)].sum()), len(bundled)) == placed_bound and expresses(elig, bundled):
+            tiers_proven_at = time.perf_counter()
+        wide = [bundled, groups_first_pairs(elig, full)]
         r = np.array([x for h in wide for x in sorted(h)], dtype=np.int64)
         p = np.array([h[x] for h in wide for x in sorted(h)], dtype=np.int64)
         new = np.zeros(elig.candidates.shape, dtype=bool)
@@ -69,8 +73,9 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     # A flow start counts only when the model can express it and it keeps every protected settled
     # child in a home (the stability rule; the flows know neither rule).
     flow_starts = [x for x in (_lawful(pats, home) for home in wide) if x is not None]
-    tiers_proven_at = None
-    if any((int(pats.emergency[x].sum()), int(pats.size[x].sum())) == placed_bound for x in flow_starts):
+    if tiers_proven_at is None and any(
+        (int(pats.emergency[x].sum()), int(pats.size[x].sum())) == placed_bound for x in flow_starts
+    ):
         tiers_proven_at = time.perf_counter()
     # Unpruned (a daily match, a city's whole cohort): the flows prove tiers (1)-(2) and the first
     # stage still starts from the greedy proposals, whose LP-guided MIP answer is a better start for

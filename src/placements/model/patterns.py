@@ -71,12 +71,7 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     emergency = elig.emergency().astype(np.int64)
     lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     capacity = elig.scope.capacity
-    others = elig.scope.others
-    foster_limit = elig.fostering_limit_applies
-    # New children allowed at a home when they are not one sibling group alone in it.
-    limit = np.where(foster_limit, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
-    # A whole sibling group may exceed the fostering limit only in a home with no other children.
-    top = np.where(others == 0, capacity, limit)
+    limit, top = _room(elig)
     groups = group_rows(elig)
     apart_weight = elig.policy.weights.sibling_apart
     protected = elig.protected
@@ -155,6 +150,40 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
         capacity=capacity.astype(np.int64),
         required=tuple(np.flatnonzero(protected).tolist()),
     )
+
+
+def _room(elig: Eligibility) -> tuple[np.ndarray, np.ndarray]:
+    """Per home: new children allowed when they are not one sibling group alone in it (``limit``), and
+    at all (``top``: a whole sibling group may exceed the fostering limit only in a home with no other
+    children)."""
+    capacity, others = elig.scope.capacity, elig.scope.others
+    limit = np.where(elig.fostering_limit_applies, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
+    return limit, np.where(others == 0, capacity, limit)
+
+
+def expresses(elig: Eligibility, home_of_row: dict[int, int]) -> bool:
+    """Whether ``build_patterns``, given the proposal's pairs (admissible ones) among its pairs, holds a column for
+    each group's members at each of their homes, and the proposal houses every protected settled child: the
+    tests of ``match._lawful`` without the patterns, so that a flow start can be judged as soon as it is found.
+    The same tests as the enumeration: room for the subset (``top``) and the stability rule per pattern."""
+    if any(r not in home_of_row for r in np.flatnonzero(elig.protected).tolist()):
+        return False
+    _, top = _room(elig)
+    groups = group_rows(elig)
+    group_of = {r: g for g, rows in enumerate(groups) for r in rows}
+    by_home: dict[tuple[int, int], list[int]] = {}
+    for r, p in home_of_row.items():
+        by_home.setdefault((group_of[r], p), []).append(r)
+    rows = np.array(list(home_of_row), dtype=np.int64)
+    welfare = _welfare_of(elig, rows, np.array([home_of_row[r] for r in rows.tolist()], dtype=np.int64))
+    protected, settled_at, together = elig.protected, elig.settled_at, elig.together_today
+    for (g, p), subset in by_home.items():
+        if len(subset) > top[p]:
+            return False
+        size = len(groups[g])
+        if size > 1 and not _no_worse(tuple(sorted(subset)), p, size, protected, settled_at, together, welfare, elig):
+            return False
+    return True
 
 
 def _welfare_of(elig: Eligibility, rows: np.ndarray, places: np.ndarray) -> dict[tuple[int, int], int]:
