@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from builders import AS_OF, child, instance, place, policy
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
+from placements.match import _lawful
 from placements.model import flows
+from placements.model.patterns import build_patterns, expresses, group_rows
 from placements.model.pricing import full_pairs, top_room
 from placements.policy import Policy
 from placements.validate import validate
@@ -382,3 +384,51 @@ def test_bundled_start_moves_a_child_who_lives_alone_to_free_their_home_for_anot
     assert assignment == {"L": "R2", "N": "R1"}
     assert flows.tier_bound(elig) == (1, 2) == brute_force(inst, True, pol)[:2]
     assert check(inst, True, pol) == (True, True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    inst=tiny_instances(max_children=6, max_places=4, settled=True),
+    k=st.sampled_from([None, 1]),
+    seed=st.integers(0, 2**16),
+)
+def test_a_start_is_judged_lawful_before_the_patterns_as_after_them(inst: Instance, k: int | None, seed: int) -> None:
+    """``patterns.expresses`` (judged as soon as a flow start is found) agrees with ``match._lawful`` (judged on
+    the model's columns, the start's pairs among them), for both starts over every admissible pair and for
+    a proposal of random admissible homes (which the flows' construction does not keep lawful)."""
+    elig = _elig(inst, True, policy(candidates_per_setting=k))
+    full = full_pairs(elig)
+    rng = np.random.default_rng(seed)
+    drawn = {}  # each sibling group together in a home that may take each of them, where there is one
+    for group in group_rows(elig):
+        together = np.flatnonzero(full.admissible[list(group)].all(axis=0))
+        for r in group:
+            homes = together if len(together) else np.flatnonzero(full.admissible[r])
+            if len(homes) and rng.random() < 0.9:
+                drawn[r] = int(homes[seed % len(homes)])
+    starts = [flows.bundled_flow(elig, full, fix_exclusive=False), flows.groups_first_pairs(elig, full), drawn]
+    rows = np.array([r for h in starts for r in h], dtype=np.int64)
+    cols = np.array([h[r] for h in starts for r in h], dtype=np.int64)
+    new = np.zeros(elig.candidates.shape, dtype=bool)
+    new[rows, cols] = True
+    new &= ~elig.candidates
+    r, p = np.nonzero(new)
+    pats = build_patterns(elig, (r, p, full.penalty[r, p]))
+    for start in starts:
+        assert expresses(elig, start) == (_lawful(pats, start) is not None)
+
+
+def test_a_start_is_not_lawful_when_a_group_overfills_a_home_or_parts_siblings_who_live_together() -> None:
+    """The two tests of ``expresses`` that the flows' own construction keeps (so random starts rarely reach them):
+    two brothers in a home with room for one, and brothers living together today proposed apart."""
+    kids = [child("A", sibling_group="G"), child("B", sibling_group="G")]
+    inst = instance(kids, [place("H", 1.0, vacancies=1)])
+    elig = _elig(inst, False, policy())
+    assert not expresses(elig, {0: 0, 1: 0}) and _lawful(build_patterns(elig), {0: 0, 1: 0}) is None
+    kids = [child(c, sibling_group="G", status="placed", current_place_id="H1", settings="foster") for c in ("A", "B")]
+    inst = instance(kids, [place("H1", 1.0, vacancies=0, children_in_placement=2), place("H2", 1.0, vacancies=1)])
+    elig = _elig(inst, True, policy())
+    assert elig.protected.all()
+    apart = {0: 0, 1: 1}
+    assert not expresses(elig, apart) and _lawful(build_patterns(elig), apart) is None
+    assert expresses(elig, {0: 0, 1: 0})

@@ -89,6 +89,11 @@ NEVER_WORSE: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Pairs handled at once by ``Eligibility._stability`` and ``candidates``: slices of millions of pairs keep
+#: the temporary arrays small (fresh pages cost more than the arithmetic at region scale).
+_SLICE = 1 << 18
+
+
 def _bits(needs: frozenset[Need]) -> int:
     out = 0
     for n in needs:
@@ -166,7 +171,6 @@ class Eligibility:
     as_of: dt.date
     ages: np.ndarray = field(init=False)
     distance: np.ndarray = field(init=False)  # miles, NaN when the child's home is unknown
-    school_distance: np.ndarray = field(init=False)  # miles from the child's school, NaN when it is unknown
 
     def __post_init__(self) -> None:
         kids = [self.instance.children[i] for i in self.scope.children]
@@ -182,9 +186,18 @@ class Eligibility:
         )
         se = np.array([np.nan if c.school_easting is None else c.school_easting for c in kids], dtype=float)
         sn = np.array([np.nan if c.school_northing is None else c.school_northing for c in kids], dtype=float)
-        self.school_distance = (
-            miles(se[:, None], sn[:, None], pe[None, :], pn[None, :]) if kids else np.zeros((0, len(places)))
-        )
+        self._grid = (se, sn, pe, pn)  # schools' and homes' grid references, for ``school_miles``
+
+    def school_miles(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Miles from the child's school to the home per (row, place) pair, NaN when the school is unknown.
+
+        Per pair rather than as a matrix like ``distance``: only the priced pairs need it (a fifth of a
+        region's 22 million), and most children's school is unknown."""
+        se, sn, pe, pn = self._grid
+        out = np.full(len(rows), np.nan)
+        known = np.flatnonzero(~np.isnan(se[rows]) & ~np.isnan(sn[rows]))
+        out[known] = miles(se[rows[known]], sn[rows[known]], pe[cols[known]], pn[cols[known]])
+        return out
 
     @cached_property
     def masks(self) -> dict[Rule, np.ndarray]:
@@ -192,21 +205,22 @@ class Eligibility:
         kids, places, as_of = self._kids, self.instance.places, self.as_of
         n, m = len(kids), len(places)
         ages = self.ages[:, None]
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
+        p_setting = self._place_setting
         suitable = np.zeros((n, len(_SETTINGS)), dtype=bool)
         for i, c in enumerate(kids):
             for s in c.suitable_settings(as_of):
                 suitable[i, _SETTINGS.index(s)] = True
         age_min = np.array([p.age_min for p in places])[None, :]
         age_max = np.array([p.age_max for p in places])[None, :]
-        p_sex = np.array([p.sex.value for p in places], dtype=object)[None, :]
-        c_sex = np.array([c.sex.value for c in kids], dtype=object)[:, None]
+        sexes: dict[str, int] = {PlaceSex.ANY.value: 0}  # numbers, so that pairs compare as integers
+        p_sex = np.array([sexes.setdefault(p.sex.value, len(sexes)) for p in places], dtype=np.int64)[None, :]
+        c_sex = np.array([sexes.setdefault(c.sex.value, len(sexes)) for c in kids], dtype=np.int64)[:, None]
         c_needs = np.array([_bits(c.needs) for c in kids], dtype=np.int64)[:, None]
         p_needs = np.array([_bits(p.meets_needs) for p in places], dtype=np.int64)[None, :]
         kinship = np.ones((n, m), dtype=bool)
-        for j, p in enumerate(places):
-            if p.kinship_for:
-                kinship[:, j] = [c.child_id in p.kinship_for for c in kids]
+        kinship[:, [j for j, p in enumerate(places) if p.kinship_for]] = False
+        kin_rows, kin_cols = self._kin_pairs
+        kinship[kin_rows, kin_cols] = True
         supported = (p_setting == _SETTINGS.index(Setting.SUPPORTED))[None, :]
         max_d = np.array([np.inf if c.max_distance_miles is None else c.max_distance_miles for c in kids])[:, None]
         limit_applies = self.fostering_limit_applies[None, :]
@@ -217,20 +231,28 @@ class Eligibility:
         not_rejected, held_alone = self._decision_masks()
         ofsted = np.ones((n, m), dtype=bool)
         rule = self.policy.ofsted
+        row_of = {c.child_id: i for i, c in enumerate(kids)}
+        lives_at = np.array(  # per child: the place index of the home they live in today, -1 if none
+            [
+                self.instance.place_index.get(c.current_place_id, -1)
+                if c.status is Status.PLACED and c.current_place_id is not None
+                else -1
+                for c in kids
+            ],
+            dtype=np.int64,
+        )
         for j, p in enumerate(places):
             if p.ofsted_rating is not None and rule.blocks(p.ofsted_rating, approved=False):
-                ofsted[:, j] = [
-                    not rule.blocks(p.ofsted_rating, c.child_id in p.ofsted_approved_for)
-                    or (c.status is Status.PLACED and c.current_place_id == p.place_id)
-                    for c in kids
-                ]
+                ofsted[:, j] = lives_at == j
+                if not rule.blocks(p.ofsted_rating, approved=True):
+                    ofsted[[row_of[cid] for cid in p.ofsted_approved_for if cid in row_of], j] = True
         at = self.settled_at  # a settled child's own home is exempt too (a recruitment target's movers)
         settled_rows = np.flatnonzero(at >= 0)
         ofsted[settled_rows, at[settled_rows]] = True
         out = {
             Rule.SETTING: suitable[:, p_setting] if n else np.zeros((0, m), dtype=bool),
             Rule.AGE: (age_min <= ages) & (ages <= age_max),
-            Rule.SEX: (p_sex == PlaceSex.ANY.value) | (p_sex == c_sex),
+            Rule.SEX: (p_sex == 0) | (p_sex == c_sex),
             Rule.NEEDS: (c_needs & ~p_needs) == 0,
             Rule.KINSHIP: kinship,
             Rule.SUPPORTED_AGE: ~supported | ((ages >= SUPPORTED_MIN_AGE) & (ages <= SUPPORTED_MAX_AGE)),
@@ -358,24 +380,29 @@ class Eligibility:
         mask[rows, home] = True
         elsewhere = ok[rows].copy()
         elsewhere[np.arange(len(rows)), home] = False
+        # A less preferred setting, or out of a foster family, is never allowed: only the homes left
+        # are priced (most settled children live in a foster family, and most homes are not one).
+        p_setting = self._place_setting
+        rank = self._rank_of[rows]  # per protected child and setting
+        settings = rank <= rank[np.arange(len(rows)), p_setting[home]][:, None]
+        foster = _SETTINGS.index(Setting.FOSTER)
+        settings[p_setting[home] == foster] &= np.arange(len(_SETTINGS)) == foster
+        elsewhere &= settings[:, p_setting]
         k, cols = np.nonzero(elsewhere)
         if len(k) == 0:
             return mask
         now = self.penalty_parts(rows, home)
-        new = self.penalty_parts(rows[k], cols)
-        welfare_now = now[list(WELFARE_PARTS)].to_numpy()[k]
-        welfare_new = new[list(WELFARE_PARTS)].to_numpy()
-        hard = list(NEVER_WORSE[self.policy.stability])
-        worse = (new[hard].to_numpy() > now[hard].to_numpy()[k]).any(axis=1)
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
-        rank_now = self._rank_of[rows[k], p_setting[home[k]]]
-        rank_new = self._rank_of[rows[k], p_setting[cols]]
-        foster = _SETTINGS.index(Setting.FOSTER)
-        out_of_family = (p_setting[home[k]] == foster) & (p_setting[cols] != foster)
-        gain = welfare_now.sum(axis=1) - welfare_new.sum(axis=1)
-        alone = self.siblings_in_scope[rows[k]] == 0
-        enough = ~alone | (gain >= self.policy.weights.moves_settled_child)
-        mask[rows[k], cols] = ~worse & (rank_new <= rank_now) & ~out_of_family & enough
+        welfare, hard = list(WELFARE_PARTS), list(NEVER_WORSE[self.policy.stability])
+        welfare_now, hard_now = now[welfare].to_numpy().sum(axis=1), now[hard].to_numpy()
+        alone = self.siblings_in_scope[rows] == 0
+        # Priced in slices: millions of pairs at region scale, and slices keep the temporary arrays small.
+        for a in range(0, len(k), _SLICE):
+            kk, cc = k[a : a + _SLICE], cols[a : a + _SLICE]
+            new = self.penalty_parts(rows[kk], cc)
+            worse = (new[hard].to_numpy() > hard_now[kk]).any(axis=1)
+            gain = welfare_now[kk] - new[welfare].to_numpy().sum(axis=1)
+            enough = ~alone[kk] | (gain >= self.policy.weights.moves_settled_child)
+            mask[rows[kk], cc] = ~worse & enough
         return mask
 
     @cached_property
@@ -442,9 +469,19 @@ class Eligibility:
         False when the authority is not known (no code for the child, none in the policy).
         """
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        la = self.child_la[rows]
-        inside: np.ndarray = (la != None) & (la == self.place_la[cols])  # noqa: E711 (elementwise on object arrays)
+        child, place = self._la_numbers
+        la = child[rows]
+        inside: np.ndarray = (la >= 0) & (la == place[cols])
         return inside
+
+    @cached_property
+    def _la_numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """``child_la`` and ``place_la`` as numbers (one per authority; -1 for a child's unknown authority,
+        -2 for a home's), so pairs compare as integers rather than as Python objects."""
+        number: dict[str, int] = {}
+        child = [-1 if la is None else number.setdefault(la, len(number)) for la in self.child_la]
+        place = [-2 if la is None else number.setdefault(la, len(number)) for la in self.place_la]
+        return np.array(child, dtype=np.int64), np.array(place, dtype=np.int64)
 
     def knows_area(self) -> bool:
         """Whether any child in scope has a responsible authority, so out-of-area counts mean something."""
@@ -454,55 +491,93 @@ class Eligibility:
         """Score parts (penalty points, lower is better) for the given (row, place) pairs."""
         if len(rows) == 0:
             return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in PENALTY_PARTS})
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         w = self.policy.weights
-        kids, places = self._kids, self.instance.places
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
+        p_setting = self._place_setting
         rank = self._rank_of[rows, p_setting[cols]]
         is_foster = (p_setting == _SETTINGS.index(Setting.FOSTER))[cols]
-        long_term = np.array([p.long_term for p in places])[cols]
-        ltf_plan = np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in kids], dtype=bool)[rows]
-        kin_named = set().union(*(p.kinship_for for p in places)) if places else set()
-        has_kin = np.array([c.child_id in kin_named for c in kids], dtype=bool)[rows]
-        kin_here = np.zeros(len(rows), dtype=bool)
-        for k in np.flatnonzero(has_kin):  # only children with a named carer can be with one
-            kin_here[k] = kids[rows[k]].child_id in places[cols[k]].kinship_for
-        sibling_homes = self._placed_sibling_homes()
-        has_placed_sibling = np.array([bool(h) for h in sibling_homes], dtype=bool)
-        apart = np.zeros(len(rows), dtype=bool)
-        for k in np.flatnonzero(has_placed_sibling[rows] if len(kids) else np.zeros(0, dtype=bool)):
-            apart[k] = places[cols[k]].place_id not in sibling_homes[rows[k]]
+        long_term = self._place_facts["long_term"][cols]
+        ltf_plan = self._child_facts["ltf_plan"][rows]
+        has_kin = self._child_facts["has_kin"][rows]
+        kin_here = _pairs_in(rows, cols, has_kin, self._kin_pairs, len(self.instance.places))
+        sib_rows, sib_cols, has_placed_sibling = self._placed_sibling_homes
+        apart = has_placed_sibling[rows]
+        apart &= ~_pairs_in(rows, cols, apart, (sib_rows, sib_cols), len(self.instance.places))
         dist = self.distance[rows, cols]
         dist_pts = np.where(np.isnan(dist), 0.0, np.minimum(dist, w.distance_cap_miles) * w.per_mile)
-        school = self.school_distance[rows, cols]
+        school = self.school_miles(rows, cols)
         school_pts = np.where(np.isnan(school), 0.0, np.minimum(school, w.distance_cap_miles) * w.per_school_mile)
-        cost = np.array([p.weekly_cost for p in places])[cols]
-        out_area = (self.child_la[rows] != None) & ~self.in_area(rows, cols)  # noqa: E711
+        cost = self._place_facts["cost"][cols]
+        out_area = (self._la_numbers[0][rows] >= 0) & ~self.in_area(rows, cols)
         home_today = self.settled_at[rows]
         moves = (home_today >= 0) & (home_today != cols)
-        parts = pd.DataFrame(
-            {
-                "setting_rank": rank * w.setting_rank,
-                "under12_not_family": ((self.ages[rows] < 12) & ~is_foster) * w.under12_not_family,
-                "plan_fit": (ltf_plan & ~(is_foster & long_term)) * w.plan_fit,
-                "not_kinship": (has_kin & ~kin_here) * w.not_kinship,
-                "apart_from_placed_sibling": apart * w.apart_from_placed_sibling,
-                "distance": np.rint(dist_pts).astype(np.int64),
-                "school_distance": np.rint(school_pts).astype(np.int64),
-                "out_of_area": out_area * w.out_of_area,
-                "cost": np.rint(cost / 100.0 * w.per_100_gbp_week).astype(np.int64),
-                "moves_settled_child": moves * w.moves_settled_child,
-            }
-        ).astype(np.int64)
-        return parts
+        values = np.empty((len(PENALTY_PARTS), len(rows)), dtype=np.int64)  # one block: no copy into the frame
+        for i, part in enumerate(
+            (
+                rank * w.setting_rank,
+                ((self.ages[rows] < 12) & ~is_foster) * w.under12_not_family,
+                (ltf_plan & ~(is_foster & long_term)) * w.plan_fit,
+                (has_kin & ~kin_here) * w.not_kinship,
+                apart * w.apart_from_placed_sibling,
+                np.rint(dist_pts),
+                np.rint(school_pts),
+                out_area * w.out_of_area,
+                np.rint(cost / 100.0 * w.per_100_gbp_week),
+                moves * w.moves_settled_child,
+            )
+        ):
+            values[i] = np.asarray(part).astype(np.int64)
+        return pd.DataFrame(values.T, columns=list(PENALTY_PARTS), copy=False)
 
-    def _placed_sibling_homes(self) -> list[frozenset[str]]:
-        """For each child in scope: homes where a sibling not being matched lives now, or is held for."""
+    def penalties(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The whole penalty (every part of ``penalty_parts``) of each given (row, place) pair, priced in slices."""
+        out = np.zeros(len(rows), dtype=np.int64)
+        for a in range(0, len(rows), _SLICE):
+            out[a : a + _SLICE] = self.penalty_parts(rows[a : a + _SLICE], cols[a : a + _SLICE]).to_numpy().sum(axis=1)
+        return out
+
+    @cached_property
+    def _place_setting(self) -> np.ndarray:
+        """Per place: its setting's position in ``Setting``."""
+        return np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
+
+    @cached_property
+    def _place_facts(self) -> dict[str, np.ndarray]:
+        """Per place: approved long-term (``long_term``), weekly cost (``cost``)."""
+        places = self.instance.places
+        return {
+            "long_term": np.array([p.long_term for p in places], dtype=bool),
+            "cost": np.array([p.weekly_cost for p in places], dtype=float),
+        }
+
+    @cached_property
+    def _child_facts(self) -> dict[str, np.ndarray]:
+        """Per child in scope: a long-term fostering plan (``ltf_plan``), a connected-person carer named
+        for them anywhere in the register (``has_kin``)."""
+        kin_named = set().union(*(p.kinship_for for p in self.instance.places)) if self.instance.places else set()
+        return {
+            "ltf_plan": np.array([Route.LONG_TERM_FOSTER in c.permanence_plan for c in self._kids], dtype=bool),
+            "has_kin": np.array([c.child_id in kin_named for c in self._kids], dtype=bool),
+        }
+
+    @cached_property
+    def _kin_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, places) where the home is a connected-person carer named for the child in scope."""
+        row_of = {c.child_id: i for i, c in enumerate(self._kids)}
+        pairs = [(row_of[cid], j) for j, p in enumerate(self.instance.places) for cid in p.kinship_for if cid in row_of]
+        return _as_pairs(pairs)
+
+    @cached_property
+    def _placed_sibling_homes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Homes where a brother or sister not being matched lives now, or is held for: (rows, places) of
+        each such home of the register, and per child in scope whether they have any such home (one outside
+        the register counts: the child is apart from that sibling in every home)."""
         inst = self.instance
         in_scope = {inst.children[i].child_id for i in self.scope.children}
-        out = []
-        for c in self._kids:
-            homes = set()
-            for sib in inst.siblings_of(c.child_id):
+        homes_of: dict[str, set[str]] = {}  # sibling group -> homes of its members not in scope
+        for group, ids in inst.sibling_groups.items():
+            homes: set[str] = set()
+            for sib in ids:
                 s = inst.children[inst.child_index[sib]]
                 if sib in in_scope:
                     continue
@@ -510,8 +585,15 @@ class Eligibility:
                     homes.add(inst.held[sib])
                 elif s.status is Status.PLACED and s.current_place_id:
                     homes.add(s.current_place_id)
-            out.append(frozenset(homes))
-        return out
+            homes_of[group] = homes
+        has = np.zeros(len(self._kids), dtype=bool)
+        pairs: list[tuple[int, int]] = []
+        for r, c in enumerate(self._kids):
+            homes = homes_of.get(c.sibling_group, set()) if c.sibling_group is not None else set()
+            has[r] = bool(homes)
+            pairs.extend((r, inst.place_index[h]) for h in homes if h in inst.place_index)
+        rows, cols = _as_pairs(pairs)
+        return rows, cols, has
 
     @cached_property
     def candidates(self) -> np.ndarray:
@@ -527,22 +609,18 @@ class Eligibility:
         if k is None or ok.shape[1] <= k:
             return ok
         keep = np.zeros_like(ok)
-        p_setting = np.array([_SETTINGS.index(p.setting) for p in self.instance.places], dtype=np.int64)
-        dist = np.where(np.isnan(self.distance), 0.0, self.distance)
-        for s in range(len(_SETTINGS)):
-            cols = np.flatnonzero(p_setting == s)
-            if len(cols) == 0:
-                continue
-            sub = np.where(ok[:, cols], dist[:, cols], np.inf)
-            if len(cols) <= k:
-                keep[:, cols] = ok[:, cols]
-                continue
-            # Ties at the K-th distance are broken by column order (argpartition is not stable):
-            # a stable sort on (distance, column) keeps the choice deterministic.
-            order = np.argsort(sub, axis=1, kind="stable")[:, :k]
-            rows = np.repeat(np.arange(ok.shape[0]), k)
-            chosen = cols[order.ravel()]
-            keep[rows, chosen] = True
+        by_setting = [np.flatnonzero(self._place_setting == s) for s in range(len(_SETTINGS))]
+        # Each child's choice is their own: in slices of children, so the temporary matrices stay small.
+        for a in range(0, ok.shape[0], _SLICE // ok.shape[1] + 1):
+            block = slice(a, a + _SLICE // ok.shape[1] + 1)
+            dist = np.where(np.isnan(self.distance[block]), 0.0, self.distance[block])
+            for cols in by_setting:
+                if len(cols) == 0:
+                    continue
+                if len(cols) <= k:
+                    keep[block, cols] = ok[block, cols]
+                    continue
+                keep[block, cols] = _nearest(np.where(ok[block, cols], dist[:, cols], np.inf), k)
         keep &= ok
         kin = np.array([bool(p.kinship_for) for p in self.instance.places], dtype=bool)
         keep[:, kin] |= ok[:, kin]
@@ -566,3 +644,35 @@ class Eligibility:
 
     def emergency(self) -> np.ndarray:
         return np.array([c.urgency is Urgency.EMERGENCY for c in self._kids], dtype=bool)
+
+
+def _nearest(dist: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``dist``: the ``k`` smallest entries, ties at the k-th distance broken by column order (the
+    first ``k`` of a stable sort on (distance, column), so the choice is deterministic), found by a partition
+    rather than a sort."""
+    kth = np.partition(dist, k - 1, axis=1)[:, k - 1 : k]
+    out: np.ndarray = dist < kth
+    tied = dist == kth
+    room = k - out.sum(axis=1)
+    crowded = np.flatnonzero(tied.sum(axis=1) > room)  # more ties than places left: the first columns
+    tied[crowded] &= np.cumsum(tied[crowded], axis=1) <= room[crowded, None]
+    out |= tied
+    return out
+
+
+def _as_pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """A list of (row, place) pairs as two index arrays."""
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def _pairs_in(
+    rows: np.ndarray, cols: np.ndarray, which: np.ndarray, among: tuple[np.ndarray, np.ndarray], n_places: int
+) -> np.ndarray:
+    """Per given (row, place) pair: whether it is one of ``among``'s pairs, asked only where ``which``
+    (the pairs whose child has any pair in ``among``; False elsewhere)."""
+    out = np.zeros(len(rows), dtype=bool)
+    k = np.flatnonzero(which)
+    if len(k) and len(among[0]):
+        out[k] = np.isin(rows[k] * n_places + cols[k], among[0] * n_places + among[1])
+    return out

@@ -28,7 +28,13 @@ ONS_LA = re.compile(r"^[EWSN]\d{8}$")
 
 def miles(e1: np.ndarray | float, n1: np.ndarray | float, e2: np.ndarray | float, n2: np.ndarray | float) -> np.ndarray:
     """Straight-line miles by the DfE formula, to 0.1 mile (numpy broadcasting; NaN where unknown)."""
-    return np.round(np.hypot(np.subtract(e1, e2), np.subtract(n1, n2)) / METRES_PER_KM / KM_PER_MILE, 1)
+    out = np.hypot(np.subtract(e1, e2), np.subtract(n1, n2))
+    if not isinstance(out, np.ndarray):  # scalars in, a scalar out
+        return np.round(out / METRES_PER_KM / KM_PER_MILE, 1)
+    # In place: the same operations in the same order, without a new matrix for each (region scale: 22 million).
+    out /= METRES_PER_KM
+    out /= KM_PER_MILE
+    return np.round(out, 1, out=out)
 
 
 def normalise_postcode(postcode: str) -> str | None:

@@ -15,7 +15,7 @@ from placements.instance import Instance
 from placements.model.flows import bundled_flow, children_first, groups_first, groups_first_pairs, tier_bound
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
-from placements.model.patterns import Patterns, build_patterns
+from placements.model.patterns import Patterns, build_patterns, expresses
 from placements.model.pricing import full_pairs
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
@@ -52,10 +52,14 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     emergency = elig.emergency()
     extra = None
     wide: list[dict[int, int]] = []
+    tiers_proven_at = None
     if full is not None:
         # A bundled flow places as many (emergencies first) as a plain one, so one that meets the
-        # bound proves tiers (1)-(2) here, before any model is built.
-        wide = [bundled_flow(elig, full, fix_exclusive=False), groups_first_pairs(elig, full)]
+        # bound proves tiers (1)-(2) here, before any model is built, when the model will express it.
+        bundled = bundled_flow(elig, full, fix_exclusive=False)
+        if (int(emergency[list(bundled)].sum()), len(bundled)) == placed_bound and expresses(elig, bundled):
+            tiers_proven_at = time.perf_counter()
+        wide = [bundled, groups_first_pairs(elig, full)]
         r = np.array([x for h in wide for x in sorted(h)], dtype=np.int64)
         p = np.array([h[x] for h in wide for x in sorted(h)], dtype=np.int64)
         new = np.zeros(elig.candidates.shape, dtype=bool)
@@ -75,8 +79,9 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     flow_starts = [x for x in (_lawful(pats, home) for home in wide) if x is not None]
     # Unpruned (a daily match, a city's whole cohort): the first stage starts from the greedy
     # proposals, whose LP-guided MIP answer is a better start for tiers (3)-(4) than a flow's (city:
-    # 110,004 against 110,718 after 120 s, measured side by side). Either way the placed stage is
-    # skipped when the start meets the flows' bound (every daily bench instance: one LP fewer).
+    # 110,004 against 110,718 after 120 s, measured side by side). Pruned (region, pieces): starts over
+    # every admissible pair. Either way the placed stage is skipped when the start meets the flows'
+    # bound (every daily bench instance: one LP fewer).
     # Protected settled children must keep a home (and may move only where a pattern allows): the
     # greedy start has them stay where they live.
     greedy = greedy_rows(elig, "hardest", stay=bool(pats.required))
@@ -90,9 +95,8 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
         # Unpruned, a flow start is made only when the start falls short of the bound (each daily
         # bench instance's meets it): it may prove tiers (1)-(2), and it is the fallback below.
         flow_starts = [x for x in [_lawful(pats, children_first(elig))] if x is not None]
-    # Any lawful answer that meets the flows' bound proves tiers (1)-(2).
-    tiers_proven_at = None
-    if any(_tiers(pats, x) == placed_bound for x in [start, *flow_starts]):
+    # Any lawful answer that meets the flows' bound proves tiers (1)-(2) (the bundled flow may have, above).
+    if tiers_proven_at is None and any(_tiers(pats, x) == placed_bound for x in [start, *flow_starts]):
         tiers_proven_at = time.perf_counter()
     if policy.backend == "cpsat":
         from placements.model.cpsat import CpSatModel  # imported only when chosen: ~60 ms at start-up

@@ -71,18 +71,13 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     emergency = elig.emergency().astype(np.int64)
     lone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     capacity = elig.scope.capacity
-    others = elig.scope.others
-    foster_limit = elig.fostering_limit_applies
-    # New children allowed at a home when they are not one sibling group alone in it.
-    limit = np.where(foster_limit, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
-    # A whole sibling group may exceed the fostering limit only in a home with no other children.
-    top = np.where(others == 0, capacity, limit)
+    limit, top = _room(elig)
     groups = group_rows(elig)
     apart_weight = elig.policy.weights.sibling_apart
     protected = elig.protected
     settled_at = elig.settled_at
     together = elig.together_today
-    welfare = _welfare_of(elig, pairs)
+    welfare = _welfare_of(elig, pr, pp)
     group_of = np.zeros(len(elig.kids), dtype=np.int64)
     size_of = np.zeros(len(elig.kids), dtype=np.int64)
     for gi, rows in enumerate(groups):
@@ -157,32 +152,53 @@ def build_patterns(elig: Eligibility, extra: tuple[np.ndarray, np.ndarray, np.nd
     )
 
 
-class _Welfare(dict[tuple[int, int], int]):
-    """(row, place) -> the child's own part of the score there; a pair not among the given ones (a
-    home today beyond the K nearest, a pair a start over every admissible pair added) is priced on
-    first use by the engine's own ``penalty_parts``."""
-
-    def __init__(self, elig: Eligibility, known: dict[tuple[int, int], int]):
-        super().__init__(known)
-        self.elig = elig
-
-    def __missing__(self, key: tuple[int, int]) -> int:
-        parts = self.elig.penalty_parts(np.array([key[0]], dtype=np.int64), np.array([key[1]], dtype=np.int64))
-        value = int(parts[list(WELFARE_PARTS)].sum(axis=1).iloc[0])
-        self[key] = value
-        return value
+def _room(elig: Eligibility) -> tuple[np.ndarray, np.ndarray]:
+    """Per home: new children allowed when they are not one sibling group alone in it (``limit``), and
+    at all (``top``: a whole sibling group may exceed the fostering limit only in a home with no other
+    children)."""
+    capacity, others = elig.scope.capacity, elig.scope.others
+    limit = np.where(elig.fostering_limit_applies, np.minimum(capacity, np.maximum(3 - others, 0)), capacity)
+    return limit, np.where(others == 0, capacity, limit)
 
 
-def _welfare_of(elig: Eligibility, pairs: object) -> dict[tuple[int, int], int]:
+def expresses(elig: Eligibility, home_of_row: dict[int, int]) -> bool:
+    """Whether ``build_patterns``, given the proposal's pairs (admissible ones) among its pairs, holds a column for
+    each group's members at each of their homes, and the proposal houses every protected settled child: the
+    tests of ``match._lawful`` without the patterns, so that a flow start can be judged as soon as it is found.
+    The same tests as the enumeration: room for the subset (``top``) and the stability rule per pattern."""
+    if any(r not in home_of_row for r in np.flatnonzero(elig.protected).tolist()):
+        return False
+    _, top = _room(elig)
+    groups = group_rows(elig)
+    group_of = {r: g for g, rows in enumerate(groups) for r in rows}
+    by_home: dict[tuple[int, int], list[int]] = {}
+    for r, p in home_of_row.items():
+        by_home.setdefault((group_of[r], p), []).append(r)
+    rows = np.array(list(home_of_row), dtype=np.int64)
+    welfare = _welfare_of(elig, rows, np.array([home_of_row[r] for r in rows.tolist()], dtype=np.int64))
+    protected, settled_at, together = elig.protected, elig.settled_at, elig.together_today
+    for (g, p), subset in by_home.items():
+        if len(subset) > top[p]:
+            return False
+        size = len(groups[g])
+        if size > 1 and not _no_worse(tuple(sorted(subset)), p, size, protected, settled_at, together, welfare, elig):
+            return False
+    return True
+
+
+def _welfare_of(elig: Eligibility, rows: np.ndarray, places: np.ndarray) -> dict[tuple[int, int], int]:
     """(row, place) -> the child's own part of the score there (``WELFARE_PARTS``), for the protected
-    children of sibling groups (the only ones ``_no_worse`` asks about)."""
+    children of sibling groups (the only ones ``_no_worse`` asks about): at each of the given pairs
+    (the model's pairs, a start's included) and at their home today, priced in one call."""
     prot = elig.protected & (elig.siblings_in_scope > 0)
     if not prot.any():
-        return _Welfare(elig, {})
-    frame = pairs[prot[pairs["row"].to_numpy()]]  # type: ignore[index]
-    total = frame[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
-    known = {(int(r), int(p)): int(v) for r, p, v in zip(frame["row"], frame["place"], total, strict=True)}
-    return _Welfare(elig, known)
+        return {}
+    mine = prot[rows]
+    home = np.flatnonzero(prot)
+    r = np.concatenate([rows[mine], home])
+    p = np.concatenate([places[mine], elig.settled_at[home]])
+    total = elig.penalty_parts(r, p)[list(WELFARE_PARTS)].sum(axis=1).to_numpy()
+    return {(int(a), int(b)): int(v) for a, b, v in zip(r.tolist(), p.tolist(), total.tolist(), strict=True)}
 
 
 def _no_worse(

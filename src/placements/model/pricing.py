@@ -65,7 +65,7 @@ class FullPairs:
 
 
 def full_pairs(elig: Eligibility, pruned: bool = True) -> FullPairs:
-    """Penalties of every admissible pair (``Eligibility.penalty_parts``, the engine's own score).
+    """Penalties of every admissible pair (``Eligibility.penalties``, the engine's own score).
 
     ``pruned``: whether the model's candidate pairs leave any admissible pair out; when not, the
     penalties are the candidate pairs' own (``Eligibility.pairs``), not computed again."""
@@ -75,7 +75,7 @@ def full_pairs(elig: Eligibility, pruned: bool = True) -> FullPairs:
     if pruned:
         rows, cols = np.nonzero(ok)
         if len(rows):
-            penalty[rows, cols] = elig.penalty_parts(rows, cols).to_numpy().sum(axis=1)
+            penalty[rows, cols] = elig.penalties(rows, cols)
     else:  # the model's pairs are every admissible pair: their penalties are computed already
         frame = elig.pairs
         penalty[frame["row"].to_numpy(), frame["place"].to_numpy()] = frame["penalty"].to_numpy()
