@@ -254,16 +254,16 @@ def match_in_pieces(
     """Match a large instance piece by piece (see the module docstring) and join the answers.
 
     ``policy.time_limit_seconds`` is for the whole run: the whole-instance bound comes first, a share
-    (``REPAIR_SHARE``) is kept for the repair, and the pieces run ``workers`` at a time, in
-    ``ceil(pieces / workers)`` rounds, so each gets what is left divided by the rounds (at least
-    ``MIN_PIECE_SECONDS``), and less when the rounds before it ran over (a piece's preparation,
-    and sending it to its process, are outside a piece's own solver limit). ``whole_bound``: also bound tiers (1)-(2) over the whole instance
-    (``placements.model.national``, in the summary's ``tiers_bound``). ``repair``:
-    match the children the pieces left without a home against the room every piece left
-    (``repair_across_pieces``): a child whose suitable homes are all in another piece is not
-    disadvantaged by where the border runs. With fewer workers each
-    piece therefore has less time; an answer whose tiers were proven in every piece is the same on
-    any number of workers.
+    (``REPAIR_SHARE``) is kept for the repair and one (``FINISH_SHARE``) for joining, and the pieces
+    run ``workers`` at a time, in ``ceil(pieces / workers)`` rounds, so each gets what is left divided
+    by the rounds (at least ``MIN_PIECE_SECONDS``), and less when the rounds before it ran over (a
+    piece's preparation, and sending it to its process, are outside a piece's own solver limit).
+
+    ``whole_bound``: also bound tiers (1)-(2) over the whole instance (``placements.model.national``,
+    in the summary's ``tiers_bound``). ``repair``: match the children the pieces left without a home
+    against the room every piece left (``repair_across_pieces``): a child whose suitable homes are all
+    in another piece is not disadvantaged by where the border runs. With fewer workers each piece has
+    less time; an answer whose tiers were proven in every piece is the same on any number of workers.
     """
     policy = policy or Policy()
     t0 = time.perf_counter()
@@ -399,9 +399,9 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     count as living there (the fostering limit and living alone see them), a home a child who must
     live alone was given is closed, and a connected-person carer keeps only the named children still
     waiting. A waiting child's brothers and sisters placed by a piece in a home with room are known
-    as living there, so the score prefers the home that keeps them together. The union is lawful for the whole instance (the tests validate it). Sibling terms of the
-    score are counted again over the whole answer, since a repaired child may join or leave a
-    sibling placed by a piece.
+    as living there, so the score prefers the home that keeps them together. The union is lawful for
+    the whole instance (the tests validate it). Sibling terms of the score are counted again over the
+    whole answer, since a repaired child may join or leave a sibling placed by a piece.
     """
     from placements.codes import Setting, Status
     from placements.eligibility import make_scope

@@ -8,7 +8,8 @@ comparable anyway. So with ``piece_children`` set, every baseline runs on the pi
 two pieces at a time in local processes, as the engine does, and the pieces' figures are joined
 here: counts, objectives and bounds summed, mean distance weighted by the children it is known
 for; sibling groups, split groups and extra homes counted again over the whole instance from the
-joined assignment (``result.sibling_figures``), as the engine's joined answer is. A bound so summed holds per piece only, as the engine's own (``bound_scope``).
+joined assignment (``result.sibling_figures``), as the engine's joined answer is. A bound so
+summed holds per piece only, as the engine's own (``bound_scope``).
 
 The joined assignment is checked by the validator against the whole instance, not piece by piece.
 """
