@@ -11,19 +11,23 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.linear_solver import linear_solver_pb2
 
 from builders import AS_OF, child, instance, place, policy
 from placements.eligibility import Eligibility, make_scope
 from placements.instance import Instance
+from placements.model import mip
 from placements.model.branch import branch
 from placements.model.mip import MipModel
 from placements.model.patterns import build_patterns
 from placements.model.solution import tier_weights
 from placements.validate import validate
 from strategies import tiny_instances
-from test_optimality import brute_force
+from test_optimality import achieved, brute_force
+from test_properties import random_instance
 
 MARGIN = 1.0 - 1e-6
 
@@ -110,3 +114,55 @@ def test_branching_to_the_end_finds_the_brute_force_optimum(inst: Instance, whol
 @given(inst=crowded(), whole_cohort=st.booleans())
 def test_branching_cut_short_still_bounds_every_lawful_answer(inst: Instance, whole_cohort: bool) -> None:
     _check(inst, whole_cohort, max_solves=2)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(inst=crowded(), whole_cohort=st.booleans())
+def test_without_branching_the_lazy_mip_copy_finds_the_brute_force_optimum(
+    monkeypatch: pytest.MonkeyPatch, inst: Instance, whole_cohort: bool
+) -> None:
+    """No LP branched: every stage the LP does not prove runs SCIP's windows, on the copy made on first use."""
+    monkeypatch.setattr(mip, "BRANCH_SOLVES", 0)
+    assert achieved(inst, whole_cohort) == brute_force(inst, whole_cohort)
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_lazy_mip_copy_is_the_model_an_eager_copy_would_be(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """The MIP copy made from the LP's (after the cover rows and the holds) is the copy that loading the
+    proto at once and giving it the same rows and bounds makes: same rows, bounds and integrality."""
+    inst = random_instance(seed, n_children=30, n_places=20)
+    elig = Eligibility(inst, policy(), make_scope(inst, False), AS_OF)
+    pats = build_patterns(elig)
+    n = len(elig.kids)
+
+    def prepared() -> mip.MipModel:
+        model = mip.MipModel(pats, n)
+        model._add_cover_rows()
+        for built in model._copies():
+            built.holds["emergency"].SetLb(1 - 1e-6)
+            built.holds["placed"].SetLb(2 - 1e-6)
+            built.holds["extra"].SetUb(3 + 1e-6)
+        return model
+
+    lazy = prepared()
+    assert lazy._mip is None
+    monkeypatch.setattr(mip, "BRANCH_COLUMNS", 0)
+    eager = prepared()
+    assert eager._mip is not None
+
+    def rows(
+        model: mip.MipModel,
+    ) -> tuple[list[tuple[float, float, bool]], list[tuple[float, float, list[tuple[int, float]]]]]:
+        proto = linear_solver_pb2.MPModelProto()
+        model.mip.solver.ExportModelToProto(proto)
+        cols = [(v.lower_bound, v.upper_bound, v.is_integer) for v in proto.variable]
+        cons = [
+            (c.lower_bound, c.upper_bound, sorted(zip(c.var_index, c.coefficient, strict=True)))
+            for c in proto.constraint
+        ]
+        return cols, cons
+
+    assert rows(lazy) == rows(eager)
+    assert lazy.mip.objective == eager.mip.objective == ("quality", False)

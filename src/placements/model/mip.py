@@ -222,12 +222,39 @@ class MipModel:
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
         self.ix = index_patterns(pats)
         self.relaxed = implied_integral(pats)
-        model = _proto(pats, self.ix, self.relaxed)
-        self.lp = _load(model, pats, n_rows, "GLOP", relax=True)
-        self.mip = _load(model, pats, n_rows, SOLVERS[backend], relax=False)
+        self.proto = _proto(pats, self.ix, self.relaxed)
+        self.lp = _load(self.proto, pats, n_rows, "GLOP", relax=True)
+        # A small model's MIP copy is made when a window first needs it (``mip``): branching on the LP
+        # proves every daily bench instance without one, and SCIP's copy costs about 3 ms to load and
+        # 2-4 ms to free. Larger models load it here, from the proto, as they always have.
+        self._mip = None if len(pats) <= BRANCH_COLUMNS else _load(self.proto, pats, n_rows, SOLVERS[backend], False)
         self.window = np.ones(len(pats), dtype=bool)  # the MIP's columns with upper bound 1 (the last window)
         self.lp_solved_for: str | None = None  # the stage whose LP ``self.lp`` holds a solution of
+        self.objective = ("quality", False)  # the stage's objective, the MIP copy's in ``_solve_window``
         self.build_seconds = time.perf_counter() - t0
+
+    @property
+    def mip(self) -> _Built:
+        """The MIP solver's copy of the model, made on first use from the LP's copy as it stands then.
+
+        The LP's copy holds everything both copies were given since they were built (the cover rows,
+        the holds' bounds, every column free): exported with the proto's integrality it is the same
+        model, and it carries the LP's objective.
+        """
+        if self._mip is None:
+            proto = linear_solver_pb2.MPModelProto()
+            self.lp.solver.ExportModelToProto(proto)
+            for v, built in zip(proto.variable, self.proto.proto.variable, strict=True):
+                v.is_integer = built.is_integer
+            self._mip = _load(
+                dataclasses.replace(self.proto, proto=proto), self.pats, self.n_rows, SOLVERS[self.backend], False
+            )
+            self._mip.objective = self.lp.objective
+        return self._mip
+
+    def _copies(self) -> list[_Built]:
+        """The solver copies made so far (a bound or row given to them reaches a later MIP copy through the LP's)."""
+        return [self.lp] if self._mip is None else [self.lp, self._mip]
 
     def _lp(
         self, name: str, maximise: bool, deadline: float | None = None
@@ -292,7 +319,6 @@ class MipModel:
         (then the chosen columns come back None if the MIP finds nothing in time).
         """
         t0 = time.perf_counter()
-        mip = self.mip
         lp_answer = self._lp(name, maximise, deadline)
         if lp_answer is None:
             log.debug("stage %s: no time left for its LP; keeping the incumbent", name)
@@ -307,7 +333,7 @@ class MipModel:
         eps = REL_EPS * max(1.0, abs(z_lp))
         sign = 1.0 if maximise else -1.0
 
-        mip.set_objective(name, maximise)
+        self.objective = (name, maximise)  # the MIP copy's, set when a window runs (the copy may not exist yet)
         tau = FIRST_TAU
         # The incumbent is lawful and its columns are always kept: start from its value, so a
         # time-limited MIP answer is taken only when it is at least as good.
@@ -425,7 +451,7 @@ class MipModel:
                 continue
             idx = ix.by_multi_group[g]
             rhs = len(self.pats.groups[g]) - fewest
-            for built in (self.lp, self.mip):
+            for built in self._copies():
                 ct = built.solver.Constraint(-built.solver.infinity(), float(rhs))
                 for i in idx:
                     if self.pats.size[i] > 1:
@@ -452,6 +478,7 @@ class MipModel:
         the demo's small windows end sooner; the whole cohort's 51-minute proof does not (docs/solvers.md).
         """
         mip = self.mip
+        mip.set_objective(*self.objective)
         changed = np.flatnonzero(keep != self.window)  # one SWIG call per column whose bound changes
         if len(changed) == 0:
             # The window just solved, again (a small model's LP support can be its proof window, solved
@@ -582,7 +609,7 @@ class MipModel:
             chosen = start if found is None else found  # with an incumbent a stage always has an answer
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
-        for built in (self.lp, self.mip):
+        for built in self._copies():
             built.holds["emergency"].SetLb(e_a - 1e-6)
             built.holds["placed"].SetLb(p_a - 1e-6)
         # Tier 3: the start often meets the homes LP's bound (the cover rows make it exact on most
@@ -605,7 +632,7 @@ class MipModel:
                 "stage homes: bound over every admissible pair %.2f (pruned model %.2f)", homes_bound, stage_h.bound
             )
         stage_h_done = time.perf_counter()
-        for built in (self.lp, self.mip):
+        for built in self._copies():
             built.holds["extra"].SetUb(x_a + 1e-6)
         stage_b, found_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
         chosen_b = chosen if found_b is None else found_b
