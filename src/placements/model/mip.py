@@ -46,8 +46,10 @@ MAX_WINDOWS = 8
 PROOF_WINDOW_COLUMNS = 2000
 #: A model of at most this many columns (a daily match) branches on its LP before any proof window (``branch``).
 BRANCH_COLUMNS = 2000
-#: LPs solved by that branching at most.
-BRANCH_SOLVES = 8
+#: LPs solved by that branching at most. On 16 more daily instances (``synth --profile nottingham``, seeds
+#: 6-21), pairs + build + solve summed over the 16, three alternating rounds: 8 LPs 618/539/407 ms, 16 LPs
+#: 501/371/358 ms, 32 LPs 472/442/505 ms against 16's 390/460/397 (every figure of every answer the same).
+BRANCH_SOLVES = 16
 #: A window holding more than this share of the columns is widened to the proof window at once.
 WIDE_WINDOW = 0.15
 #: Safety margin on reduced-cost comparisons, relative to the objective's size (LP tolerances).
