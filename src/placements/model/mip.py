@@ -11,6 +11,10 @@ score). Each stage runs:
    integers: once that bound is within one unit of ``z_inc`` the incumbent is optimal for the full
    model; otherwise tau is widened (four times, at most to exactly what fixing needs) and solved again.
 
+Before step 2, a model of at most ``BRANCH_COLUMNS`` columns (a daily match) branches on its LP by hand
+(``branch``: a few GLOP solves with sibling-group columns fixed at 0 or 1), which proves every daily bench
+instance without a MIP; such a model's SCIP copy is made only when a window needs it (``MipModel.mip``).
+
 Lone children's columns are continuous in every MIP (``implied_integral``: once the sibling
 groups' columns are whole, what is left is totally unimodular), which is what lets SCIP prove the
 extra-homes tier on a whole cohort: on the demo's, with every column binary it found no answer in
@@ -353,7 +357,7 @@ class MipModel:
         best = z_lp  # the best bound on the full model known so far, in the objective's direction
         if chosen is not None and len(d) <= BRANCH_COLUMNS:
             # A few LPs with sibling-group columns fixed at 0 or 1 (``branch``) often prove a daily
-            # match's incumbent where SCIP's proof window took 15-35 ms (the demo: three LPs).
+            # match's incumbent where SCIP's windows took 45 ms (the demo: four LPs, no SCIP copy made).
             tree = branch(
                 self.lp.solver,
                 self.lp.w,
