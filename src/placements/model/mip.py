@@ -369,8 +369,9 @@ class MipModel:
                 BRANCH_SOLVES,
                 deadline,
             )
-            if tree.solves:
-                self.lp.solver.Solve()  # the root LP again, whose duals ``multipliers`` reads
+            if tree.solves and self.lp.solver.Solve() != pywraplp.Solver.OPTIMAL:
+                # The root LP again, whose duals ``multipliers`` reads; out of time, there are none to read.
+                self.lp_solved_for = None
             best = tree.bound
             if tree.whole is not None and sign * (self._value(name, tree.whole) - z_inc) > 1e-6:
                 chosen, z_inc, status = tree.whole, self._value(name, tree.whole), "FEASIBLE"
