@@ -26,10 +26,6 @@ import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 #: GLOP's parameters while branching: a branch changes one bound, so the dual simplex from the last
-#: basis, without presolve (which starts each solve afresh), takes a few pivots. Demo, per branch LP:
-#: 2.1-2.4 ms with the defaults, 0.5-1.7 ms with these (20 matches, medians).
-BRANCH_PARAMS = "use_preprocessing: false use_dual_simplex: true"
-#: GLOP's parameters while branching: a branch changes one bound, so the dual simplex from the last
 #: basis, without presolve (which starts each solve afresh), needs a few pivots. Demo, one branch LP:
 #: 2.1-2.4 ms with the defaults, 0.5-1.7 ms with these (20 matches, medians).
 BRANCH_PARAMS = "use_preprocessing: false use_dual_simplex: true"
