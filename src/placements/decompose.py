@@ -272,7 +272,9 @@ def match_in_pieces(
     if whole_bound:  # first, so that its seconds come out of the time limit like the rest
         from placements.model.national import whole_tier_bound
 
-        e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort)
+        # With the policy's Ofsted rule; the stability rule's pinning (``moves="pinned"``) is left out here:
+        # it costs about 5 s at England's size and lowered the bound by nothing there (docs/solvers.md).
+        e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort, policy, moves="free")
         tiers_bound = {"emergency_placed": e, "placed": p}
     subs = [sub_instance(instance, pc) for pc in pieces]
     workers = workers or os.cpu_count() or 1
