@@ -15,6 +15,11 @@ flow over every admissible pair; here the same flow is built for the whole insta
   of their own, joined to each home within that distance and outside those areas (then homes are
   nodes of their own below their type).
 
+With ``policy`` the Ofsted rule is kept too: a held-back home is a type of its own that admits
+nobody, and a child living in one, or approved for one where approval is enough, is a node of their
+own with an arc to it where every other rule allows (a superset of the pairs ``Eligibility``'s
+``OFSTED`` mask leaves, so still a relaxation).
+
 The flow's most emergency children and most children (two maximum flows; the sets of children a
 flow places form a matroid, so both are reached by one flow) bound tiers (1) and (2) of every lawful
 answer over the whole instance (sibling groups and living alone only restrict the flow). Measured
