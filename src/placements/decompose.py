@@ -250,6 +250,7 @@ def match_in_pieces(
     progress: Callable[[int, int], None] | None = None,
     whole_bound: bool = True,
     repair: bool = True,
+    moves: bool = False,
 ) -> MatchResult:
     """Match a large instance piece by piece (see the module docstring) and join the answers.
 
@@ -264,6 +265,8 @@ def match_in_pieces(
     against the room every piece left (``repair_across_pieces``): a child whose suitable homes are all
     in another piece is not disadvantaged by where the border runs. With fewer workers each piece has
     less time; an answer whose tiers were proven in every piece is the same on any number of workers.
+    ``moves``: after the repair, ``repair_by_moves`` (off by default: at England's size its flow alone
+    takes about 45 s, beyond the repair's share of the time limit; docs/solvers.md).
     """
     policy = policy or Policy()
     t0 = time.perf_counter()
@@ -272,7 +275,9 @@ def match_in_pieces(
     if whole_bound:  # first, so that its seconds come out of the time limit like the rest
         from placements.model.national import whole_tier_bound
 
-        e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort)
+        # With the policy's Ofsted rule; the stability rule's pinning (``moves="pinned"``) is left out here:
+        # it costs about 5 s at England's size and lowered the bound by nothing there (docs/solvers.md).
+        e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort, policy, moves="free")
         tiers_bound = {"emergency_placed": e, "placed": p}
     subs = [sub_instance(instance, pc) for pc in pieces]
     workers = workers or os.cpu_count() or 1
@@ -303,6 +308,9 @@ def match_in_pieces(
         left = max(MIN_PIECE_SECONDS, (1.0 - FINISH_SHARE) * policy.time_limit_seconds - (time.perf_counter() - t0))
         joined = repair_across_pieces(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
         log.debug("repair across pieces done at %.1f s", time.perf_counter() - t0)
+    if moves:
+        left = max(MIN_PIECE_SECONDS, (1.0 - FINISH_SHARE) * policy.time_limit_seconds - (time.perf_counter() - t0))
+        joined = repair_by_moves(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
     joined = count_groups_whole(instance, whole_cohort, joined)
     summary = joined.summary.replace(seconds=round(time.perf_counter() - t0, 3))
     if tiers_bound is not None:
@@ -389,7 +397,13 @@ REPAIRED_SCOPE = (
 )
 
 
-def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool, joined: MatchResult) -> MatchResult:
+def repair_across_pieces(
+    instance: Instance,
+    policy: Policy,
+    whole_cohort: bool,
+    joined: MatchResult,
+    movable: frozenset[str] = frozenset(),
+) -> MatchResult:
     """The children the pieces left without a home, matched against the room the pieces left in every home.
 
     Why: a piece can place a child only in its own homes, so a child whose suitable homes all stand
@@ -402,6 +416,10 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     as living there, so the score prefers the home that keeps them together. The union is lawful for
     the whole instance (the tests validate it). Sibling terms of the score are counted again over the
     whole answer, since a repaired child may join or leave a sibling placed by a piece.
+
+    ``movable``: children the pieces placed who are matched again with the waiting ones (their places
+    are room again; ``repair_by_moves`` chooses them). The answer is kept only when it places at least
+    as many emergency children and then children as ``joined``.
     """
     from placements.codes import Setting, Status
     from placements.eligibility import make_scope
@@ -409,9 +427,10 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
 
     scope = make_scope(instance, whole_cohort)
     in_scope = [instance.children[i] for i in scope.children]
-    placed = joined.assignment
+    movable = frozenset(c for c in movable if c in joined.assignment)
+    placed = {cid: pid for cid, pid in joined.assignment.items() if cid not in movable}
     waiting = [c for c in in_scope if c.child_id not in placed]
-    if not waiting:
+    if not waiting or len(waiting) == len(movable):
         return joined
     waiting_ids = {c.child_id for c in waiting}
     by_id = {c.child_id: c for c in instance.children}
@@ -435,7 +454,7 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     kids += [
         by_id[o].model_copy(update={"status": Status.PLACED, "current_place_id": placed[o]})
         for g in sorted(groups_waiting)
-        for o in instance.sibling_groups[g]
+        for o in instance.sibling_groups.get(g, ())
         if o in placed and placed[o] in kept
     ]
     # The team's rejections still hold for the children waiting (held children are never waiting).
@@ -449,7 +468,11 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     if not fixed.assignment:
         return joined
     assignment = {**placed, **fixed.assignment}
-    matches = pd.concat([joined.matches, fixed.matches], ignore_index=True)
+    emergency = {c.child_id for c in in_scope if c.urgency.value == "emergency"}
+    if movable and _tiers(assignment, emergency) < _tiers(joined.assignment, emergency):
+        return joined
+    kept_rows = joined.matches[~joined.matches["child_id"].isin(movable)]
+    matches = pd.concat([kept_rows, fixed.matches], ignore_index=True)
     # Sibling terms over the whole answer: a repaired child may share a home with a sibling a piece placed.
     weight = policy.weights.sibling_apart
     groups = whole_groups(instance, whole_cohort)
@@ -464,7 +487,6 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
     unplaced = pd.concat(
         [joined.unplaced[~joined.unplaced["child_id"].isin(waiting_ids)], fixed.unplaced], ignore_index=True
     )
-    emergency = {c.child_id for c in in_scope if c.urgency.value == "emergency"}
     s = joined.summary
     dist = matches["distance_miles"].to_numpy(dtype=float)
     summary = s.replace(
@@ -485,3 +507,116 @@ def repair_across_pieces(instance: Instance, policy: Policy, whole_cohort: bool,
         bound_scope=REPAIRED_SCOPE,
     )
     return dataclasses.replace(joined, assignment=assignment, summary=summary, matches=matches, unplaced=unplaced)
+
+
+def _tiers(assignment: dict[str, str], emergency: set[str]) -> tuple[int, int]:
+    """Tiers (1)-(2) of an assignment: emergency children placed, children placed."""
+    return sum(1 for cid in assignment if cid in emergency), len(assignment)
+
+
+def augmenting_moves(instance: Instance, policy: Policy, whole_cohort: bool, joined: MatchResult) -> frozenset[str]:
+    """Children ``joined`` placed whom moving could let a waiting child in: the placed children on the
+    augmenting paths of one flow (``flows._flow``, emergencies first, then the most children, then the
+    fewest placed children moved) over the waiting children and the *movable* ones, into every home
+    some waiting child could take, and every home with room.
+
+    Movable: placed in such a home, living in no home today, and in no sibling group with a settled
+    member (a protected child's move is judged by the brothers and sisters they live with, so moving
+    one could make a lawful move unlawful). The flow relaxes sibling groups, the fostering limit's
+    exception and living alone; ``repair_by_moves`` then matches only the children it names, lawfully.
+    """
+    from collections import Counter
+
+    from placements.codes import Status
+    from placements.eligibility import Eligibility, make_scope
+    from placements.model.flows import _flow
+    from placements.model.pricing import top_room
+
+    scope = make_scope(instance, whole_cohort)
+    in_scope = [instance.children[i] for i in scope.children]
+    placed = joined.assignment
+    waiting = sorted(c.child_id for c in in_scope if c.child_id not in placed)
+    if not waiting or not placed:
+        return frozenset()
+    by_id = {c.child_id: c for c in instance.children}
+    ids = set(waiting)
+    # Homes a waiting child could take were it empty of the children the pieces placed.
+    homes = [
+        p.model_copy(
+            update={
+                "vacancies": int(scope.capacity[j]),
+                "children_in_placement": int(scope.others[j]),
+                "kinship_for": p.kinship_for & ids,
+            }
+        )
+        for j, p in enumerate(instance.places)
+        if scope.capacity[j] >= 1 and (not p.kinship_for or p.kinship_for & ids)
+    ]
+    kids = [by_id[c].model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None}) for c in waiting]
+    sub = Instance.model_construct(children=tuple(kids), places=tuple(homes), decisions=())
+    elig = Eligibility(sub, policy, make_scope(sub, False), policy.as_of_date())
+    wanted = {homes[j].place_id for j in np.flatnonzero(elig.admissible.any(axis=0))}
+    settled_groups = {c.sibling_group for c in in_scope if c.current_place_id is not None and c.sibling_group}
+    free = {
+        cid
+        for cid, pid in placed.items()
+        if pid in wanted and by_id[cid].current_place_id is None and by_id[cid].sibling_group not in settled_groups
+    }
+    if not free:
+        return frozenset()
+    count = Counter(placed.values())
+    with_room = {p.place_id for j, p in enumerate(instance.places) if scope.capacity[j] - count.get(p.place_id, 0) >= 1}
+    room_inst = _room_left(instance, scope, placed, ids | free, wanted | with_room)
+    elig = Eligibility(room_inst, policy, make_scope(room_inst, False), policy.as_of_date())
+    rows, cols = np.nonzero(elig.admissible)
+    room = top_room(elig)
+    keep = room[cols] >= 1
+    rows, cols = rows[keep], cols[keep]
+    col_of = {p.place_id: j for j, p in enumerate(room_inst.places)}
+    now = np.array([col_of.get(placed.get(c.child_id, ""), -1) for c in elig.kids], dtype=np.int64)
+    emergency = elig.emergency()
+    n = len(elig.kids)
+    cost = (cols != now[rows]).astype(np.int64) - (n + 1) * emergency[rows].astype(np.int64)
+    r, p = _flow(rows, cols, cost, n, room)
+    got = dict(zip(r.tolist(), p.tolist(), strict=True))
+    if not any(now[i] < 0 for i in got):
+        return frozenset()
+    return frozenset(elig.kids[i].child_id for i in range(n) if now[i] >= 0 and got.get(i) != now[i])
+
+
+def _room_left(instance: Instance, scope: Any, placed: dict[str, str], movable: set[str], homes: set[str]) -> Instance:
+    """``homes`` with the room the placed children outside ``movable`` leave (as ``repair_across_pieces``
+    counts it), and the ``movable`` children waiting: the flow's instance in ``augmenting_moves``."""
+    from collections import Counter
+
+    from placements.codes import Status
+
+    by_id = {c.child_id: c for c in instance.children}
+    count = Counter(pid for cid, pid in placed.items() if cid not in movable)
+    closed = {pid for cid, pid in placed.items() if cid not in movable and not by_id[cid].lives_with_others}
+    places = []
+    for j, p in enumerate(instance.places):
+        if p.place_id not in homes:
+            continue
+        room = int(scope.capacity[j]) - count.get(p.place_id, 0)
+        kin = p.kinship_for & movable
+        if room <= 0 or p.place_id in closed or (p.kinship_for and not kin):
+            continue
+        living = int(scope.others[j]) + count.get(p.place_id, 0)
+        places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
+    kids = [
+        by_id[c].model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None})
+        for c in sorted(movable)
+    ]
+    return Instance.model_construct(children=tuple(kids), places=tuple(places), decisions=())
+
+
+def repair_by_moves(instance: Instance, policy: Policy, whole_cohort: bool, joined: MatchResult) -> MatchResult:
+    """``repair_across_pieces`` again, now also moving the placed children ``augmenting_moves`` names:
+    a waiting child may take a home a piece filled when its child can go elsewhere. Lawful as the
+    repair is (one more ``match``; the union validated in the tests); kept only when tiers (1)-(2) do
+    not fall."""
+    movable = augmenting_moves(instance, policy, whole_cohort, joined)
+    if not movable:
+        return joined
+    return repair_across_pieces(instance, policy, whole_cohort, joined, movable)

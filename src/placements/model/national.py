@@ -15,15 +15,33 @@ flow over every admissible pair; here the same flow is built for the whole insta
   of their own, joined to each home within that distance and outside those areas (then homes are
   nodes of their own below their type).
 
+With ``policy`` the Ofsted rule is kept too: a held-back home is a type of its own that admits
+nobody, and a child living in one, or approved for one where approval is enough, is a node of their
+own with an arc to it where every other rule allows (a superset of the pairs ``Eligibility``'s
+``OFSTED`` mask leaves, so still a relaxation).
+
 The flow's most emergency children and most children (two maximum flows; the sets of children a
 flow places form a matroid, so both are reached by one flow) bound tiers (1) and (2) of every lawful
 answer over the whole instance (sibling groups and living alone only restrict the flow). Measured
 on england-s1 in docs/solvers.md.
+
+Under the stability rule (``policy`` given, ``stability`` other than ``allow_moves``) a protected
+settled child is a node of their own with an arc to the home they live in and arcs only to the homes
+a move may reach (``protected_moves``: a setting no less preferred, never out of a foster family, and
+within the miles their score today leaves room for; none when staying scores too little for any move
+to gain what a move costs). Why it is still a bound: every lawful answer A houses each protected
+child at home or at a home no worse for them (``Eligibility._stability``, ``patterns._no_worse``),
+and each such pair is an arc here (``protected_moves`` proves the reach), so A is still a flow. And A
+houses every protected child: A's emergency and protected children together are a set the flow
+places, so their number, at most the most such children a flow places (one maximum flow with only
+their supply), less the protected children who are not emergencies, bounds A's emergency children.
+``tests/test_national.py`` checks both against brute force and against ``flows.tier_bound``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import numpy as np
 from ortools.graph.python import max_flow
@@ -36,12 +54,14 @@ from placements.codes import (
     Need,
     PlaceSex,
     Setting,
+    Status,
     Urgency,
 )
 from placements.domain import Place
 from placements.eligibility import make_scope
 from placements.geo import ONS_LA, miles
 from placements.instance import Instance
+from placements.policy import Policy
 
 _SETTINGS = list(Setting)
 _NEED_BIT = {need: 1 << i for i, need in enumerate(Need)}
@@ -81,8 +101,109 @@ def _in_areas(areas: tuple[str, ...], where: dict[str, np.ndarray] | None) -> np
     return out
 
 
-def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> tuple[int, int]:
-    """(emergency children, children) no lawful answer for the whole instance exceeds (module docstring)."""
+#: Homes per batch in ``protected_moves``: each batch is a small instance of its own (homes x the
+#: children living there), so the rule masks stay small.
+_BATCH_HOMES = 512
+
+
+def protected_moves(
+    instance: Instance, policy: Policy, as_of: dt.date, whole_cohort: bool
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per child in scope (``make_scope``'s order): the home a protected settled child lives in (-1: not
+    protected), and the miles from their family home within which any move lies (-1: none can).
+
+    Who is protected, and what staying scores, is decided by ``Eligibility`` itself, on the homes in
+    batches: each batch (its homes, every child living there) is an instance of its own
+    (``decompose.sub_instance``, as the pieces are), and a child's protection depends only on their own
+    pair and on the children living in that home (``Eligibility.protected``).
+
+    Why the reach holds: a protected child who moves must gain at least ``weights.moves_settled_child``
+    (``W``) on the score's welfare parts, brothers and sisters counted (``stable_pairs``,
+    ``patterns._no_worse``, ``validate``): welfare now + ``sibling_apart`` x (siblings they would live
+    with beyond today's) - welfare at the new home >= W. Every welfare part is >= 0, so the welfare at
+    the new home is at least its distance part, ``rint(min(miles, cap) x per_mile)``; the siblings
+    term is at most ``sibling_apart`` x (group size - 1). So a move needs ``rint(min(miles, cap) x
+    per_mile) <= B = welfare now - W + sibling_apart x (group size - 1)``: none when ``B < 0``, only
+    within ``(B + 0.5) / per_mile`` miles otherwise (no limit when ``B`` reaches the capped distance's
+    points, ``per_mile`` is 0, or the family home is unknown: the part is then 0). Two parts of welfare
+    now may be higher over the whole instance than in a batch (a connected-person carer, or a brother
+    or sister held for, in a home outside it): their weights are added where they might apply.
+    Returns (None, None) when nobody is protected (no settled children, or ``allow_moves``).
+    """
+    from placements.decompose import Piece, sub_instance
+    from placements.eligibility import WELFARE_PARTS, Eligibility
+
+    scope = make_scope(instance, whole_cohort)
+    if policy.stability == "allow_moves" or scope.settled is None or not (scope.settled >= 0).any():
+        return None, None
+    w = policy.weights
+    n = len(scope.children)
+    home_today = np.full(n, -1, dtype=np.int64)
+    budget = np.full(n, -1, dtype=np.int64)
+    row_of = {instance.children[i].child_id: r for r, i in enumerate(scope.children.tolist())}
+    living: dict[int, list[int]] = {}  # home -> instance indices of every child living there
+    for i, c in enumerate(instance.children):
+        if c.current_place_id is not None and c.current_place_id in instance.place_index:
+            living.setdefault(instance.place_index[c.current_place_id], []).append(i)
+    homes = sorted(set(int(p) for p in scope.settled[scope.settled >= 0].tolist()))
+    named = {kid for p in instance.places for kid in p.kinship_for}
+    size: dict[str, int] = {}
+    for i in scope.children.tolist():
+        g = instance.children[i].sibling_group
+        if g is not None:
+            size[g] = size.get(g, 0) + 1
+    for a in range(0, len(homes), _BATCH_HOMES):
+        batch = homes[a : a + _BATCH_HOMES]
+        kids = np.array(sorted(i for h in batch for i in living[h]), dtype=np.int64)
+        sub = sub_instance(instance, Piece(kids, np.array(batch, dtype=np.int64)))
+        elig = Eligibility(sub, policy, make_scope(sub, True), as_of)
+        rows = np.flatnonzero(elig.protected)
+        if len(rows) == 0:
+            continue
+        at = elig.settled_at[rows]
+        welfare = elig.penalty_parts(rows, at)[list(WELFARE_PARTS)].to_numpy().sum(axis=1)
+        for r, p, wel in zip(rows.tolist(), at.tolist(), welfare.tolist(), strict=True):
+            c = elig.kids[r]
+            g = c.sibling_group
+            slack = (w.not_kinship if c.child_id in named else 0) + (w.apart_from_placed_sibling if g else 0)
+            slack += w.sibling_apart * max(size.get(g, 1) - 1, 0) if g else 0
+            whole_row = row_of[c.child_id]
+            home_today[whole_row] = batch[p]
+            budget[whole_row] = int(wel) + slack - w.moves_settled_child
+    capped = int(np.rint(w.distance_cap_miles * w.per_mile))
+    reach = np.full(n, np.inf)
+    on = home_today >= 0
+    if w.per_mile > 0:
+        reach[on] = np.where(budget[on] >= capped, np.inf, (budget[on] + 0.5) / w.per_mile)
+    reach[on & (budget < 0)] = -1.0
+    unknown = np.array(
+        [
+            instance.children[i].home_easting is None or instance.children[i].home_northing is None
+            for i in scope.children.tolist()
+        ],
+        dtype=bool,
+    )
+    reach[on & unknown & (budget >= 0)] = np.inf
+    return home_today, reach
+
+
+def whole_tier_bound(
+    instance: Instance,
+    as_of: dt.date,
+    whole_cohort: bool,
+    policy: Policy | None = None,
+    moves: Literal["free", "pinned", "reach"] = "pinned",
+) -> tuple[int, int]:
+    """(emergency children, children) no lawful answer for the whole instance exceeds (module docstring).
+
+    With ``policy``: its Ofsted rule holds (a home held back is open only to the children living there
+    and those approved for it), and, under a stability rule other than ``allow_moves``, the protected
+    settled children whom no move can gain enough stay (``moves="pinned"``), or every protected child
+    may only stay or make the moves ``protected_moves`` leaves them (``moves="reach"``: one node and
+    an arc per home within reach each, several times slower at England's size); ``moves="free"``
+    leaves the stability rule out. Without ``policy`` neither rule is known, and every child may
+    move anywhere admissible.
+    """
     scope = make_scope(instance, whole_cohort)
     places = instance.places
     m = len(places)
@@ -100,7 +221,11 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
     h_alone_ok = others == 0
     kin = np.array([bool(p.kinship_for) for p in places], dtype=bool)
     usable = (top >= 1) & (capacity >= 1)
-    h_key = np.stack([h_set, h_lo, h_hi, h_sex, h_needs, h_limit_ok, h_alone_ok], axis=1)
+    # The Ofsted rule (``Eligibility``'s ``OFSTED`` mask): a home held back takes only the children living
+    # there (their own home is exempt) and, where approval is enough, the children approved for it.
+    rule = policy.ofsted if policy is not None else None
+    h_ofsted_ok = np.array([rule is None or not rule.blocks(p.ofsted_rating, approved=False) for p in places])
+    h_key = np.stack([h_set, h_lo, h_hi, h_sex, h_needs, h_limit_ok, h_alone_ok, h_ofsted_ok], axis=1)
     grouped = usable & ~kin
     h_types, h_type_of = np.unique(h_key[grouped], axis=0, return_inverse=True)
     h_type_of = np.asarray(h_type_of).ravel()
@@ -120,9 +245,47 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
     for j, p in enumerate(places):
         for kid in p.kinship_for:
             named.setdefault(kid, []).append(j)
-    limited = np.array([c.max_distance_miles is not None for c in kids], dtype=bool)
+    exempt: dict[int, list[int]] = {}  # child row -> homes held back by the Ofsted rule that still take them
+    if rule is not None and not h_ofsted_ok.all():
+        row_of = {c.child_id: i for i, c in enumerate(kids)}
+        for i, c in enumerate(kids):
+            j = instance.place_index.get(c.current_place_id, -1) if c.current_place_id is not None else -1
+            if c.status is Status.PLACED and j >= 0 and not h_ofsted_ok[j]:
+                exempt.setdefault(i, []).append(j)
+        for j in np.flatnonzero(~h_ofsted_ok).tolist():
+            if not rule.blocks(places[j].ofsted_rating, approved=True):
+                for kid in places[j].ofsted_approved_for:
+                    if kid in row_of:
+                        exempt.setdefault(row_of[kid], []).append(j)
+    # Protected settled children (``protected_moves``): their own home, and moves within reach to settings
+    # no less preferred (never out of a foster family).
+    home_today, reach_miles = (
+        protected_moves(instance, policy, as_of, whole_cohort) if policy and moves != "free" else (None, None)
+    )
+    stays = np.zeros(n, dtype=bool) if home_today is None else home_today >= 0
+    if reach_miles is not None and moves == "pinned":  # only those who cannot move are nodes of their own
+        stays &= reach_miles < 0
+        reach_miles = np.where(stays, reach_miles, np.inf)
+    elif home_today is not None and reach_miles is not None:
+        for i in np.flatnonzero(stays).tolist():
+            prefs = kids[i].suitable_settings(as_of)
+            today = places[int(home_today[i])].setting
+            allowed = (
+                [Setting.FOSTER]
+                if today is Setting.FOSTER
+                else prefs[: prefs.index(today) + 1]
+                if today in prefs
+                else prefs
+            )
+            suit[i] = [x in allowed and x in prefs for x in _SETTINGS]
+    max_miles = np.array([np.inf if c.max_distance_miles is None else c.max_distance_miles for c in kids])
+    if reach_miles is not None:
+        max_miles = np.minimum(max_miles, reach_miles)
+    limited = np.isfinite(max_miles)
     avoiding = np.array([bool(c.avoid_areas) for c in kids], dtype=bool)
-    special = limited | avoiding | np.array([c.child_id in named for c in kids], dtype=bool)
+    in_exempt = np.zeros(n, dtype=bool)
+    in_exempt[list(exempt)] = True
+    special = limited | avoiding | stays | in_exempt | np.array([c.child_id in named for c in kids], dtype=bool)
     suit_bits = suit.astype(np.int64) @ (1 << np.arange(len(_SETTINGS)))
     c_key = np.stack([suit_bits, ages, c_sex, c_needs, emergency, alone], axis=1)
     c_types, _, c_count = np.unique(c_key[~special], axis=0, return_inverse=True, return_counts=True)
@@ -130,7 +293,7 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
     def admits(ck: np.ndarray, hk: np.ndarray) -> np.ndarray:
         """Rule by rule, child attributes (rows) x home attributes (columns): True where admissible."""
         c_s, c_a, c_x, c_n, _c_e, c_al = (ck[:, k][:, None] for k in range(6))
-        hs, hlo, hhi, hx, hn, hlim, hal = (hk[:, k][None, :] for k in range(7))
+        hs, hlo, hhi, hx, hn, hlim, hal, hof = (hk[:, k][None, :] for k in range(8))
         supported = hs == _SETTINGS.index(Setting.SUPPORTED)
         admissible: np.ndarray = (
             ((c_s >> hs) & 1).astype(bool)
@@ -141,6 +304,7 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
             & (~supported | ((c_a >= SUPPORTED_MIN_AGE) & (c_a <= SUPPORTED_MAX_AGE)))
             & hlim.astype(bool)
             & (~c_al.astype(bool) | hal.astype(bool))
+            & hof.astype(bool)
         )
         return admissible
 
@@ -188,16 +352,30 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
         c = kids[r]
         if not limited[r] or c.home_easting is None or c.home_northing is None:
             continue
-        reach = (float(c.max_distance_miles or 0.0) + 0.05) * metres
+        reach = (float(max_miles[r]) + 0.05) * metres
         lo, hi = np.searchsorted(e_sorted, [c.home_easting - reach, c.home_easting + reach + 1e-6])
         cand = by_e[lo:hi]
         d = np.asarray(miles(np.array([c.home_easting]), np.array([c.home_northing]), p_e[cand], p_n[cand])).ravel()
-        dist[k] = np.sort(cand[~(d > c.max_distance_miles)])
+        dist[k] = np.sort(cand[~(d > max_miles[r])])
     for k, r in enumerate(spec_rows.tolist()):
         c = kids[r]
         node = sc0 + k
         mine = np.asarray(named.get(c.child_id, []), dtype=np.int64)
-        if c.max_distance_miles is None and not c.avoid_areas:
+        if r in exempt:  # homes the Ofsted rule holds back from everyone else: every other rule still applies
+            ex = np.array(sorted(set(exempt[r])), dtype=np.int64)
+            hk = h_key[ex].copy()
+            hk[:, 7] = 1
+            ex = ex[admits(s_keys[k : k + 1], hk)[0] & usable[ex] & (~kin[ex] | np.isin(ex, mine))]
+            if c.avoid_areas:
+                ex = ex[~_in_areas(c.avoid_areas, where)[ex]]
+            if k in dist:
+                ex = ex[np.isin(ex, dist[k])]
+            arcs(np.full(len(ex), node), hh0 + ex, 1)
+        if stays[r]:  # their own home, whatever its type admits (a home's own rules do not apply to staying)
+            arcs(np.array([node]), np.array([hh0 + int(home_today[r])]), 1)  # type: ignore[index]
+            if max_miles[r] < 0:
+                continue
+        if not limited[r] and not c.avoid_areas:
             t = np.flatnonzero(s_ok[k])
             arcs(np.full(len(t), node), ht0 + t, 1)
             cols = mine
@@ -227,5 +405,11 @@ def whole_tier_bound(instance: Instance, as_of: dt.date, whole_cohort: bool) -> 
 
     # Two maximum flows, not one min-cost flow (several times faster at England's size): the most
     # emergency children, then the most children. Both are reached by one flow (matroid, above).
+    # Every lawful answer houses every protected child: the most emergency and protected children
+    # placed together, less the protected who are not emergencies, bounds its emergency children (the
+    # sets a flow places form a matroid, so the protected extend to a largest set among these).
     supply = cap[:n_source_arcs]
-    return most(np.where(is_emergency, supply, 0)), most(supply)
+    is_protected = np.concatenate([np.zeros(n_ct, dtype=bool), stays[spec_rows]])
+    wanted = is_emergency | is_protected
+    first = most(np.where(wanted, supply, 0)) - int((is_protected & ~is_emergency).sum())
+    return max(first, 0), most(supply)
