@@ -68,6 +68,8 @@ def test_column_generation_reaches_the_unpruned_lp(inst: Instance) -> None:
         assert stats.value <= brute + 1e-6
         tiers = (float(best[0]), float(best[1]), float(-best[2]) if name == "quality" else 0.0)
         priced = lagrangian_bound(pruned, m_pruned.pats, full, name, m_pruned.multipliers(name), tiers)
+        assert stats.multipliers is not None
+        assert lagrangian_bound(pruned, m_pruned.pats, full, name, stats.multipliers, tiers) == priced
         assert priced <= brute + 1e-6
 
 
