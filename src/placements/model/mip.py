@@ -562,7 +562,8 @@ class MipModel:
         over every admissible pair); when ``start`` meets it, tiers (1)-(2) are proven and the first
         stage is skipped. ``pricing``: the eligibility and every admissible pair when the model holds
         only some of them (``candidates_per_setting``); the proofs and the score's bound then hold
-        over every admissible pair (``pricing.lagrangian_bound``), not only the model's.
+        over every admissible pair (``pricing.lagrangian_bound``), not only the model's, priced from the
+        duals of the homes and score LPs grown by the columns that price out (``_ColumnGeneration``).
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
         the same as holding their weighted sum and gives a tighter LP. Every stage also carries

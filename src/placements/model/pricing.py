@@ -5,10 +5,11 @@ LP and MIP bounds are then bounds of that pruned model only: a child might do be
 beyond the K nearest. This module turns the pruned LP's duals into a bound that holds for every
 admissible pair (a Lagrangian bound, the pricing step of column generation):
 
-    dualise each home's capacity and limit rows and the rows holding earlier tiers, with the
-    multipliers the pruned LP found; what is left splits into one small problem per sibling group
-    (a lone child is a group of one): choose disjoint subsets of the group's children, each at one
-    home that may lawfully take all of it, at the least priced cost. Every admissible (subset,
+    dualise each home's capacity and limit rows, the rows holding earlier tiers and the rows that
+    keep protected settled children in a home, with the multipliers an LP found; what is left
+    splits into one small problem per sibling group (a lone child is a group of one): choose
+    disjoint subsets of the group's children, each at one home that may lawfully take all of it
+    (room, and the stability rule: ``stable_homes``), at the least priced cost. Every admissible (subset,
     home) column takes part, priced from dense child x home arrays, so the pruned columns are
     priced too, vectorised over homes.
 
@@ -18,6 +19,10 @@ duals it equals that LP's value when no pruned column would have improved it, an
 what the pruned columns are worth otherwise. So pruning is a speed device whose cost is measured
 (the gap between the two), never an unstated caveat. Relaxations used inside a group (two of its
 subsets may share a home; the group-place rows are dropped) only lower the bound, so it stays valid.
+
+``priced_columns`` is the same pricing with every row's dual, for column generation
+(``mip._ColumnGeneration``): the columns it finds are added to the LP, which is solved again, so the
+duals the bound is priced from come from an LP that has seen the columns that matter.
 """
 
 from __future__ import annotations
