@@ -109,7 +109,7 @@ def test_reduced_costs_priced_as_the_lp_reports_them() -> None:
 
     answer = model._lp("quality", False)
     assert answer is not None
-    cg = _ColumnGeneration(model, elig, full, model._model)
+    cg = _ColumnGeneration(model, elig, full, model.proto)
     answer = model._lp("quality", False)
     assert answer is not None
     # Nothing is left out of an unpruned model: no column prices out, with or without what it holds.

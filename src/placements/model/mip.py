@@ -11,6 +11,10 @@ score). Each stage runs:
    integers: once that bound is within one unit of ``z_inc`` the incumbent is optimal for the full
    model; otherwise tau is widened (four times, at most to exactly what fixing needs) and solved again.
 
+Before step 2, a model of at most ``BRANCH_COLUMNS`` columns (a daily match) branches on its LP by hand
+(``branch``: a few GLOP solves with sibling-group columns fixed at 0 or 1), which proves every daily bench
+instance without a MIP; such a model's SCIP copy is made only when a window needs it (``MipModel.mip``).
+
 Lone children's columns are continuous in every MIP (``implied_integral``: once the sibling
 groups' columns are whole, what is left is totally unimodular), which is what lets SCIP prove the
 extra-homes tier on a whole cohort: on the demo's, with every column binary it found no answer in
@@ -31,6 +35,7 @@ import numpy as np
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from placements.eligibility import Eligibility
+from placements.model.branch import branch
 from placements.model.patterns import PatternIndex, Patterns, fewest_homes, index_patterns, place_rows
 from placements.model.pricing import (
     Column,
@@ -52,6 +57,12 @@ FIRST_TAU = 1.0
 MAX_WINDOWS = 8
 #: A proof window of at most this many columns (or four times the first window) is tried first.
 PROOF_WINDOW_COLUMNS = 2000
+#: A model of at most this many columns (a daily match) branches on its LP before any proof window (``branch``).
+BRANCH_COLUMNS = 2000
+#: LPs solved by that branching at most. On 16 more daily instances (``synth --profile nottingham``, seeds
+#: 6-21), pairs + build + solve summed over the 16, three alternating rounds: 8 LPs 618/539/407 ms, 16 LPs
+#: 501/371/358 ms, 32 LPs 472/442/505 ms against 16's 390/460/397 (every figure of every answer the same).
+BRANCH_SOLVES = 16
 #: A window holding more than this share of the columns is widened to the proof window at once.
 WIDE_WINDOW = 0.15
 #: Safety margin on reduced-cost comparisons, relative to the objective's size (LP tolerances).
@@ -235,15 +246,41 @@ class MipModel:
         self.pats, self.backend, self.n_rows = pats, backend, n_rows
         self.ix = index_patterns(pats)
         self.relaxed = implied_integral(pats)
-        model = _proto(pats, self.ix, self.relaxed)
-        self._model = model  # the rows' places, for column generation
+        self.proto = _proto(pats, self.ix, self.relaxed)
         self.cover_lp: dict[int, pywraplp.Constraint] = {}  # the LP copy's cover rows, per group
         self.colgen: _ColumnGeneration | None = None
-        self.lp = _load(model, pats, n_rows, "GLOP", relax=True)
-        self.mip = _load(model, pats, n_rows, SOLVERS[backend], relax=False)
+        self.lp = _load(self.proto, pats, n_rows, "GLOP", relax=True)
+        # A small model's MIP copy is made when a window first needs it (``mip``): branching on the LP
+        # proves every daily bench instance without one, and SCIP's copy costs about 3 ms to load and
+        # 2-4 ms to free. Larger models load it here, from the proto, as they always have.
+        self._mip = None if len(pats) <= BRANCH_COLUMNS else _load(self.proto, pats, n_rows, SOLVERS[backend], False)
         self.window = np.ones(len(pats), dtype=bool)  # the MIP's columns with upper bound 1 (the last window)
         self.lp_solved_for: str | None = None  # the stage whose LP ``self.lp`` holds a solution of
+        self.objective = ("quality", False)  # the stage's objective, the MIP copy's in ``_solve_window``
         self.build_seconds = time.perf_counter() - t0
+
+    @property
+    def mip(self) -> _Built:
+        """The MIP solver's copy of the model, made on first use from the LP's copy as it stands then.
+
+        The LP's copy holds everything both copies were given since they were built (the cover rows,
+        the holds' bounds, every column free): exported with the proto's integrality it is the same
+        model, and it carries the LP's objective.
+        """
+        if self._mip is None:
+            proto = linear_solver_pb2.MPModelProto()
+            self.lp.solver.ExportModelToProto(proto)
+            for v, built in zip(proto.variable, self.proto.proto.variable, strict=True):
+                v.is_integer = built.is_integer
+            self._mip = _load(
+                dataclasses.replace(self.proto, proto=proto), self.pats, self.n_rows, SOLVERS[self.backend], False
+            )
+            self._mip.objective = self.lp.objective
+        return self._mip
+
+    def _copies(self) -> list[_Built]:
+        """The solver copies made so far (a bound or row given to them reaches a later MIP copy through the LP's)."""
+        return [self.lp] if self._mip is None else [self.lp, self._mip]
 
     def _lp(
         self, name: str, maximise: bool, deadline: float | None = None
@@ -293,7 +330,7 @@ class MipModel:
             (cap if kind == "capacity" else lim)[p] = max(0.0, -flip * ct.dual_value())
         required = np.zeros(self.n_rows)
         constraints = lp.solver.constraints()
-        for r, k in self._model.required_at.items():
+        for r, k in self.proto.required_at.items():
             required[r] = max(0.0, flip * constraints[k].dual_value())
         return Multipliers(
             cap,
@@ -313,7 +350,6 @@ class MipModel:
         (then the chosen columns come back None if the MIP finds nothing in time).
         """
         t0 = time.perf_counter()
-        mip = self.mip
         lp_answer = self._lp(name, maximise, deadline)
         if lp_answer is None:
             log.debug("stage %s: no time left for its LP; keeping the incumbent", name)
@@ -328,7 +364,7 @@ class MipModel:
         eps = REL_EPS * max(1.0, abs(z_lp))
         sign = 1.0 if maximise else -1.0
 
-        mip.set_objective(name, maximise)
+        self.objective = (name, maximise)  # the MIP copy's, set when a window runs (the copy may not exist yet)
         tau = FIRST_TAU
         # The incumbent is lawful and its columns are always kept: start from its value, so a
         # time-limited MIP answer is taken only when it is at least as good.
@@ -343,6 +379,33 @@ class MipModel:
         kept = np.zeros(len(d), dtype=bool)
         if incumbent is not None:
             kept[incumbent] = True
+        best = z_lp  # the best bound on the full model known so far, in the objective's direction
+        if chosen is not None and len(d) <= BRANCH_COLUMNS:
+            # A few LPs with sibling-group columns fixed at 0 or 1 (``branch``) often prove a daily
+            # match's incumbent where SCIP's windows took 45 ms (the demo: four LPs, no SCIP copy made).
+            tree = branch(
+                self.lp.solver,
+                self.lp.w,
+                ~self.relaxed,
+                maximise,
+                (z_lp, x_lp),
+                z_inc,
+                1.0 - 2 * eps,
+                BRANCH_SOLVES,
+                deadline,
+            )
+            if tree.solves and self.lp.solver.Solve() != pywraplp.Solver.OPTIMAL:
+                # The root LP again, whose duals ``multipliers`` reads; out of time, there are none to read.
+                self.lp_solved_for = None
+            best = tree.bound
+            if tree.whole is not None and sign * (self._value(name, tree.whole) - z_inc) > 1e-6:
+                chosen, z_inc, status = tree.whole, self._value(name, tree.whole), "FEASIBLE"
+                kept[:] = False
+                kept[chosen] = True
+            log.debug("stage %s: %d LPs branched, bound %.1f", name, tree.solves, tree.bound)
+            if sign * (best - z_inc) < 1.0 - eps:
+                stats = StageStats(name, "OPTIMAL", float(z_inc), float(best), 0.0, time.perf_counter() - t0)
+                return stats, chosen, float(z_inc), True
         # A quick incumbent from the LP's own support (the columns it uses, plus the incumbent's):
         # a few thousand columns at most, so the MIP there takes a fraction of a second, and at
         # region scale it finds what a window over every column does not in minutes. On a daily
@@ -359,10 +422,9 @@ class MipModel:
                 chosen, z_inc, status = found, value, "FEASIBLE"
                 kept[:] = False
                 kept[chosen] = True
-                if sign * (z_lp - z_inc) < 1.0 - eps:
-                    stats = StageStats(name, "OPTIMAL", float(z_inc), z_lp, 0.0, time.perf_counter() - t0)
+                if sign * (best - z_inc) < 1.0 - eps:
+                    stats = StageStats(name, "OPTIMAL", float(z_inc), float(best), 0.0, time.perf_counter() - t0)
                     return stats, chosen, float(z_inc), True
-        best = z_lp  # the best bound on the full model known so far, in the objective's direction
         if chosen is not None:
             # Go straight to the proof window when it is small (the daily match: a few hundred
             # columns): the window of the first tau would cost a MIP solve and prove nothing.
@@ -421,7 +483,7 @@ class MipModel:
                 continue
             idx = ix.by_multi_group[g]
             rhs = len(self.pats.groups[g]) - fewest
-            for built in (self.lp, self.mip):
+            for built in self._copies():
                 ct = built.solver.Constraint(-built.solver.infinity(), float(rhs))
                 for i in idx:
                     if self.pats.size[i] > 1:
@@ -436,7 +498,9 @@ class MipModel:
         (``_ColumnGeneration``), solving the stage's LP until none does or ``deadline``."""
         if self.colgen is None:
             t0 = time.perf_counter()
-            self.colgen = _ColumnGeneration(self, elig, full, self._model)
+            # The MIP copy is made from the LP's (``mip``): made now, before the LP grows, it is the pruned model.
+            _ = self.mip
+            self.colgen = _ColumnGeneration(self, elig, full, self.proto)
             log.debug("column generation: set up in %.2f s", time.perf_counter() - t0)
         return self.colgen.run(name, maximise, deadline)
 
@@ -461,6 +525,7 @@ class MipModel:
         the demo's small windows end sooner; the whole cohort's 51-minute proof does not (docs/solvers.md).
         """
         mip = self.mip
+        mip.set_objective(*self.objective)
         changed = np.flatnonzero(keep != self.window)  # one SWIG call per column whose bound changes
         if len(changed) == 0:
             # The window just solved, again (a small model's LP support can be its proof window, solved
@@ -592,7 +657,7 @@ class MipModel:
             chosen = start if found is None else found  # with an incumbent a stage always has an answer
         e_a = int(pats.emergency[chosen].sum())
         p_a = int(pats.size[chosen].sum())
-        for built in (self.lp, self.mip):
+        for built in self._copies():
             built.holds["emergency"].SetLb(e_a - 1e-6)
             built.holds["placed"].SetLb(p_a - 1e-6)
         # Tier 3: the start often meets the homes LP's bound (the cover rows make it exact on most
@@ -628,7 +693,7 @@ class MipModel:
             # Pricing and column generation count as the stage's solving (the bench's "solve s").
             stage_h = dataclasses.replace(stage_h, solve_seconds=stage_h.solve_seconds + time.perf_counter() - t_priced)
         stage_h_done = time.perf_counter()
-        for built in (self.lp, self.mip):
+        for built in self._copies():
             built.holds["extra"].SetUb(x_a + 1e-6)
         # The score's stage works on the pruned model; its bound is grown after, in the last share of
         # the time, when that share holds at least two rounds as long as the homes LP's took (region-6k:
