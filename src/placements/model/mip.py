@@ -695,17 +695,20 @@ class MipModel:
         stage_h_done = time.perf_counter()
         for built in self._copies():
             built.holds["extra"].SetUb(x_a + 1e-6)
-        # The score's stage works on the pruned model; its bound is grown after, in the last share of
-        # the time, when that share holds at least two rounds as long as the homes LP's took (region-6k:
-        # a round of 6.7 s and 9 s left, so the score's stage keeps the whole of its time).
-        grow_score = False
+        # The score's stage works on the pruned model; its bound is grown after, in what the stage leaves
+        # (region-s1: it proves the pruned model's optimum at about 57 s of 120) and at least a reserve
+        # of SCORE_ROUNDS rounds as long as the homes LP's took, at most COLGEN_SHARE of the time left;
+        # when that share cannot hold two such rounds (region-6k: a round of 6.7 s and 9 s left) the
+        # stage keeps the whole of its time and the bound is priced from the pruned LP's duals.
+        grow_score, stage_deadline = False, deadline
         if self.colgen is not None:
             self.colgen.grow(False)
             per_round = cg.seconds / max(cg.rounds, 1)
-            grow_score = COLGEN_SHARE * (deadline - time.perf_counter()) >= 2.0 * per_round
-        stage_b, found_b, value_b, proven_b = self._stage(
-            "quality", False, chosen, share(1.0 - COLGEN_SHARE) if grow_score else deadline, seed
-        )
+            left = deadline - time.perf_counter()
+            grow_score = COLGEN_SHARE * left >= 2.0 * per_round
+            if grow_score:
+                stage_deadline = deadline - min(COLGEN_SHARE * left, SCORE_ROUNDS * per_round)
+        stage_b, found_b, value_b, proven_b = self._stage("quality", False, chosen, stage_deadline, seed)
         chosen_b = chosen if found_b is None else found_b
         proven_at: dict[str, float] = {}
         if proven_p:
@@ -749,6 +752,8 @@ class MipModel:
 
 #: Share of the time left that column generation may take, for the homes LP and again for the score's.
 COLGEN_SHARE = 0.3
+#: Rounds of the homes LP's length kept back from the score's stage for growing the score's LP.
+SCORE_ROUNDS = 6.0
 #: Rounds in a row without the LP value moving after which column generation stops.
 STALL_ROUNDS = 3
 #: Columns added per sibling group (a lone child is a group of one) in one round of column generation.
