@@ -37,7 +37,16 @@ from ortools.linear_solver import linear_solver_pb2, pywraplp
 from placements.eligibility import Eligibility
 from placements.model.branch import branch
 from placements.model.patterns import PatternIndex, Patterns, fewest_homes, index_patterns, place_rows
-from placements.model.pricing import FullPairs, Multipliers, lagrangian_bound
+from placements.model.pricing import (
+    Column,
+    Duals,
+    FullPairs,
+    Multipliers,
+    fewest_homes_full,
+    lagrangian_bound,
+    priced_columns,
+    protected_welfare,
+)
 from placements.model.solution import Solution, StageStats, extra_homes, make_solution, tier_weights
 
 log = logging.getLogger(__name__)
@@ -122,6 +131,13 @@ class _Proto:
     place_at: list[tuple[int, str, int]]  # (home, "capacity" or "limit", row)
     extra_idx: list[int]  # columns of the extra-homes sum
     extra_coef: list[float]
+    #: Rows column generation extends (``_ColumnGeneration``): per child its "at most one home" row,
+    #: per protected child its "keeps a home" row, per (group, home) its "one pattern" row, per group
+    #: of 2+ its (variable z, row z <= sum of its patterns).
+    child_at: dict[int, int] = dataclasses.field(default_factory=dict)
+    required_at: dict[int, int] = dataclasses.field(default_factory=dict)
+    gp_at: dict[tuple[int, int], int] = dataclasses.field(default_factory=dict)
+    z_at: dict[int, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
 
 def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
@@ -148,12 +164,14 @@ def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
         ct.coefficient.extend(coefs)
         return len(proto.constraint) - 1
 
-    for idx in ix.by_row:  # each child lives in at most one home
-        row(idx, [1.0] * len(idx), -inf, 1.0)
-    for idx in ix.required:  # a settled child the stability rule protects keeps a home
-        row(idx, [1.0] * len(idx), 1.0, inf)
-    for idx in ix.by_group_place:  # a group uses a home through one pattern
-        row(idx, [1.0] * len(idx), -inf, 1.0)
+    child_at, required_at, gp_at, z_at = {}, {}, {}, {}
+    for r, idx in zip(ix.row_ids, ix.by_row, strict=True):  # each child lives in at most one home
+        child_at[r] = row(idx, [1.0] * len(idx), -inf, 1.0)
+    # a settled child the stability rule protects keeps a home
+    for r, idx in zip(pats.required, ix.required, strict=True):
+        required_at[r] = row(idx, [1.0] * len(idx), 1.0, inf)
+    for key, idx in zip(ix.gp_keys, ix.by_group_place, strict=True):  # a group uses a home through one pattern
+        gp_at[key] = row(idx, [1.0] * len(idx), -inf, 1.0)
     place_at: list[tuple[int, str, int]] = []
     for p, idx in ix.by_place.items():  # capacity, fostering limit, living alone
         size = int(pats.size[idx].sum())
@@ -162,9 +180,9 @@ def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
             place_at.append((p, kind, row(list(coefs), [float(c) for c in coefs.values()], -inf, float(rhs))))
     extra_idx: list[int] = []
     extra_coef: list[float] = []
-    for k, (_g, idx) in enumerate(multi):  # extra homes = homes used - (group placed at all)
+    for k, (g, idx) in enumerate(multi):  # extra homes = homes used - (group placed at all)
         z = n + k
-        row([z, *idx], [1.0] + [-1.0] * len(idx), -inf, 0.0)  # z <= sum of its patterns
+        z_at[g] = (z, row([z, *idx], [1.0] + [-1.0] * len(idx), -inf, 0.0))  # z <= sum of its patterns
         extra_idx.extend(idx)
         extra_coef.extend([1.0] * len(idx))
         extra_idx.append(z)
@@ -177,7 +195,7 @@ def _proto(pats: Patterns, ix: PatternIndex, relaxed: np.ndarray) -> _Proto:
         "placed": row(list(range(n)), pats.size.astype(float).tolist(), 0.0, inf),
         "extra": row(extra_idx, extra_coef, -inf, float(n + 1)),
     }
-    return _Proto(proto, holds_at, place_at, extra_idx, extra_coef)
+    return _Proto(proto, holds_at, place_at, extra_idx, extra_coef, child_at, required_at, gp_at, z_at)
 
 
 def _load(model: _Proto, pats: Patterns, n_rows: int, name: str, relax: bool) -> _Built:
@@ -229,6 +247,8 @@ class MipModel:
         self.ix = index_patterns(pats)
         self.relaxed = implied_integral(pats)
         self.proto = _proto(pats, self.ix, self.relaxed)
+        self.cover_lp: dict[int, pywraplp.Constraint] = {}  # the LP copy's cover rows, per group
+        self.colgen: _ColumnGeneration | None = None
         self.lp = _load(self.proto, pats, n_rows, "GLOP", relax=True)
         # A small model's MIP copy is made when a window first needs it (``mip``): branching on the LP
         # proves every daily bench instance without one, and SCIP's copy costs about 3 ms to load and
@@ -308,12 +328,17 @@ class MipModel:
         flip = -1.0 if lp.solver.Objective().maximization() else 1.0
         for p, kind, ct in lp.place_cons:
             (cap if kind == "capacity" else lim)[p] = max(0.0, -flip * ct.dual_value())
+        required = np.zeros(self.n_rows)
+        constraints = lp.solver.constraints()
+        for r, k in self.proto.required_at.items():
+            required[r] = max(0.0, flip * constraints[k].dual_value())
         return Multipliers(
             cap,
             lim,
             emergency=max(0.0, flip * lp.holds["emergency"].dual_value()),
             placed=max(0.0, flip * lp.holds["placed"].dual_value()),
             extra=max(0.0, -flip * lp.holds["extra"].dual_value()),
+            required=required,
         )
 
     def _stage(
@@ -463,6 +488,21 @@ class MipModel:
                 for i in idx:
                     if self.pats.size[i] > 1:
                         ct.SetCoefficient(built.w[i], float(self.pats.size[i] - 1))
+                if built is self.lp:
+                    self.cover_lp[g] = ct
+
+    def column_generation(
+        self, name: str, maximise: bool, elig: Eligibility, full: FullPairs, deadline: float
+    ) -> ColgenStats:
+        """Grow the LP copy by the admissible columns the pruned model left out that price out
+        (``_ColumnGeneration``), solving the stage's LP until none does or ``deadline``."""
+        if self.colgen is None:
+            t0 = time.perf_counter()
+            # The MIP copy is made from the LP's (``mip``): made now, before the LP grows, it is the pruned model.
+            _ = self.mip
+            self.colgen = _ColumnGeneration(self, elig, full, self.proto)
+            log.debug("column generation: set up in %.2f s", time.perf_counter() - t0)
+        return self.colgen.run(name, maximise, deadline)
 
     def _solve_window(
         self,
@@ -587,7 +627,8 @@ class MipModel:
         over every admissible pair); when ``start`` meets it, tiers (1)-(2) are proven and the first
         stage is skipped. ``pricing``: the eligibility and every admissible pair when the model holds
         only some of them (``candidates_per_setting``); the proofs and the score's bound then hold
-        over every admissible pair (``pricing.lagrangian_bound``), not only the model's.
+        over every admissible pair (``pricing.lagrangian_bound``), not only the model's, priced from the
+        duals of the homes and score LPs grown by the columns that price out (``_ColumnGeneration``).
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
         the same as holding their weighted sum and gives a tighter LP. Every stage also carries
@@ -630,18 +671,44 @@ class MipModel:
         x_a = extra_homes(pats, chosen)
         if pricing is not None:
             # The pruned model's proofs say nothing of the pairs it was not given: tiers (1)-(2) are
-            # proven over every admissible pair only by the flow bound, tier (3) by pricing.
+            # proven over every admissible pair only by the flow bound, tier (3) by pricing, from the
+            # duals of the homes LP grown by the columns that price out (column generation).
             proven_p = placed_bound is not None and (e_a, p_a) == tuple(placed_bound)
             elig, full = pricing
-            homes_bound = lagrangian_bound(elig, pats, full, "homes", self.multipliers("homes"), (e_a, p_a, 0.0))
+            t_priced = time.perf_counter()
+            pruned_h = lagrangian_bound(elig, pats, full, "homes", self.multipliers("homes"), (e_a, p_a, 0.0))
+            cg = self.column_generation("homes", False, elig, full, share(COLGEN_SHARE))
+            assert cg.multipliers is not None
+            grown_h = lagrangian_bound(elig, pats, full, "homes", cg.multipliers, (e_a, p_a, 0.0))
+            homes_bound = max(pruned_h, grown_h)  # each is a bound; the grown LP's is the stronger as a rule
             proven_h = bool(x_a <= np.ceil(homes_bound - 1e-6))
             log.debug(
-                "stage homes: bound over every admissible pair %.2f (pruned model %.2f)", homes_bound, stage_h.bound
+                "stage homes: bound over every admissible pair %.2f from the pruned LP's duals, %.2f after %s"
+                " (pruned model %.2f)",
+                pruned_h,
+                grown_h,
+                cg,
+                stage_h.bound,
             )
+            # Pricing and column generation count as the stage's solving (the bench's "solve s").
+            stage_h = dataclasses.replace(stage_h, solve_seconds=stage_h.solve_seconds + time.perf_counter() - t_priced)
         stage_h_done = time.perf_counter()
         for built in self._copies():
             built.holds["extra"].SetUb(x_a + 1e-6)
-        stage_b, found_b, value_b, proven_b = self._stage("quality", False, chosen, deadline, seed)
+        # The score's stage works on the pruned model; its bound is grown after, in what the stage leaves
+        # (region-s1: it proves the pruned model's optimum at about 57 s of 120) and at least a reserve
+        # of SCORE_ROUNDS rounds as long as the homes LP's took, at most COLGEN_SHARE of the time left;
+        # when that share cannot hold two such rounds (region-6k: a round of 6.7 s and 9 s left) the
+        # stage keeps the whole of its time and the bound is priced from the pruned LP's duals.
+        grow_score, stage_deadline = False, deadline
+        if self.colgen is not None:
+            self.colgen.grow(False)
+            per_round = cg.seconds / max(cg.rounds, 1)
+            left = deadline - time.perf_counter()
+            grow_score = COLGEN_SHARE * left >= 2.0 * per_round
+            if grow_score:
+                stage_deadline = deadline - min(COLGEN_SHARE * left, SCORE_ROUNDS * per_round)
+        stage_b, found_b, value_b, proven_b = self._stage("quality", False, chosen, stage_deadline, seed)
         chosen_b = chosen if found_b is None else found_b
         proven_at: dict[str, float] = {}
         if proven_p:
@@ -655,8 +722,24 @@ class MipModel:
         else:
             bound = 0  # no LP in time: every penalty is >= 0, the only bound known
         if pricing is not None:
-            priced = lagrangian_bound(elig, pats, full, "quality", self.multipliers("quality"), (e_a, p_a, float(x_a)))
-            log.debug("stage quality: bound over every admissible pair %.1f (pruned model %d)", priced, bound)
+            levels = (e_a, p_a, float(x_a))
+            t_priced = time.perf_counter()
+            pruned_b = lagrangian_bound(elig, pats, full, "quality", self.multipliers("quality"), levels)
+            grown_b = -np.inf
+            if grow_score:
+                cg = self.column_generation("quality", False, elig, full, deadline)
+                assert cg.multipliers is not None
+                grown_b = lagrangian_bound(elig, pats, full, "quality", cg.multipliers, levels)
+            priced = max(pruned_b, grown_b)
+            log.debug(
+                "stage quality: bound over every admissible pair %.1f from the pruned LP's duals, %.1f after %s"
+                " (pruned model %d)",
+                pruned_b,
+                grown_b,
+                cg if grow_score else "no growth (too little time left)",
+                bound,
+            )
+            stage_b = dataclasses.replace(stage_b, solve_seconds=stage_b.solve_seconds + time.perf_counter() - t_priced)
             bound = min(bound, max(0, int(np.ceil(priced - 1e-6 * max(1.0, abs(priced))))))
             proven_b = bool(proven_b and bound >= int(round(value_b)))
         if proven_p and proven_h and proven_b:
@@ -665,3 +748,283 @@ class MipModel:
             pats, chosen_b, proven_p and proven_h, proven_b, bound, (stage_p, stage_h, stage_b), self.backend
         )
         return dataclasses.replace(sol, proven_at=proven_at)
+
+
+#: Share of the time left that column generation may take, for the homes LP and again for the score's.
+COLGEN_SHARE = 0.3
+#: Rounds of the homes LP's length kept back from the score's stage for growing the score's LP.
+SCORE_ROUNDS = 6.0
+#: Rounds in a row without the LP value moving after which column generation stops.
+STALL_ROUNDS = 3
+#: Columns added per sibling group (a lone child is a group of one) in one round of column generation.
+COLUMNS_PER_GROUP = 2
+
+
+@dataclass
+class ColgenStats:
+    """What column generation did for one stage's LP."""
+
+    stage: str
+    value: float  # the last LP value (the LP over every admissible pair when ``converged``)
+    rounds: int
+    added: int
+    converged: bool  # no admissible column left out prices out
+    seconds: float
+    #: The multipliers of the last LP solved (zeros when none was): a later LP cut short by the time limit leaves none.
+    multipliers: Multipliers | None = dataclasses.field(default=None, repr=False)
+
+
+class _ColumnGeneration:
+    """The LP copy of a pruned model (``MipModel.lp``), grown by the admissible columns its duals price out.
+
+    Columns enter the LP only (the MIP copy and the pattern arrays keep the pruned model), each in
+    every row it belongs to; a row the pruned model left out because it could not bind (a child
+    with one column, a (group, home) with one pattern, a home with room for all its columns) is
+    made when a new column needs it. The cover rows are set from the fewest homes over every
+    admissible pair, so when no column prices out the LP is the LP of the model over every
+    admissible pair (``tests/test_colgen.py`` checks it against the unpruned model's).
+    """
+
+    def __init__(self, model: MipModel, elig: Eligibility, full: FullPairs, proto: _Proto):
+        lp, pats = model.lp, model.pats
+        self.model, self.elig, self.full = model, elig, full
+        solver = lp.solver
+        cons, variables = solver.constraints(), solver.variables()
+        self.child = {r: cons[i] for r, i in proto.child_at.items()}
+        self.required = {r: cons[i] for r, i in proto.required_at.items()}
+        self.gp = {key: cons[i] for key, i in proto.gp_at.items()}
+        self.z = {g: (variables[v], cons[c]) for g, (v, c) in proto.z_at.items()}
+        self.place = {(p, kind): ct for p, kind, ct in lp.place_cons}
+        self.cover = dict(model.cover_lp)
+        n_rows, m = full.admissible.shape
+        self.vars_of_row: dict[int, list[pywraplp.Variable]] = {}
+        self.vars_of_gp: dict[tuple[int, int], list[pywraplp.Variable]] = {}
+        self.vars_at: dict[int, list[tuple[pywraplp.Variable, int, bool]]] = {}
+        self.vars_of_group: dict[int, list[tuple[pywraplp.Variable, int]]] = {}
+        self.have_single = np.zeros((n_rows, m), dtype=bool)
+        self.have_group: set[tuple[int, int, int]] = set()
+        self.multi = {g for g, rows in enumerate(pats.groups) if len(rows) > 1}
+        self.bit = {r: 1 << i for rows in pats.groups for i, r in enumerate(rows)}
+        for v, g, p, members, size, excl in zip(
+            lp.w,
+            pats.group.tolist(),
+            pats.place.tolist(),
+            pats.members,
+            pats.size.tolist(),
+            pats.exclusive.tolist(),
+            strict=True,
+        ):
+            self._index(v, g, p, members, size, excl)
+        self.added = 0
+        # The cover rows over every admissible pair: a pruned model's fewest homes may be too many.
+        self.welfare = protected_welfare(elig, full)
+        fewest = fewest_homes_full(elig, full, self.welfare)
+        #: Per cover row: its right-hand side in the pruned model and over every admissible pair.
+        self.cover_rhs: dict[int, tuple[float, float]] = {}
+        for g in sorted(self.multi):
+            rhs = float(len(pats.groups[g]) - fewest.get(g, 1)) if fewest.get(g, 1) >= 2 else solver.infinity()
+            if g in self.cover:
+                self.cover_rhs[g] = (self.cover[g].ub(), rhs)
+            elif rhs < solver.infinity():
+                ct = solver.Constraint(-solver.infinity(), solver.infinity())
+                for v, size in self.vars_of_group.get(g, []):
+                    if size > 1:
+                        ct.SetCoefficient(v, float(size - 1))
+                self.cover[g] = ct
+                self.cover_rhs[g] = (solver.infinity(), rhs)
+        self.new_vars: list[pywraplp.Variable] = []  # the columns added (and z of groups that had none)
+        self.grown = False
+
+    def grow(self, on: bool) -> None:
+        """Switch the LP between the model over every admissible pair found so far (``on``) and the
+        pruned model (the added columns held at 0, the pruned cover rows), which the stages' windows
+        and reduced-cost fixing are about."""
+        if on == self.grown:
+            return
+        self.grown = on
+        for v in self.new_vars:
+            v.SetUb(1.0 if on else 0.0)
+        for g, (pruned, every) in self.cover_rhs.items():
+            self.cover[g].SetUb(every if on else pruned)
+
+    def _index(self, v: pywraplp.Variable, g: int, p: int, members: tuple[int, ...], size: int, excl: bool) -> None:
+        for r in members:
+            self.vars_of_row.setdefault(r, []).append(v)
+        self.vars_of_gp.setdefault((g, p), []).append(v)
+        self.vars_at.setdefault(p, []).append((v, size, excl))
+        self.vars_of_group.setdefault(g, []).append((v, size))
+        if g in self.multi:
+            self.have_group.add((g, sum(self.bit[r] for r in members), p))
+        else:
+            self.have_single[members[0], p] = True
+
+    def duals(self) -> Duals:
+        lp = self.model.lp
+        y = np.array(_response(lp.solver).dual_value)
+        n_rows, m = self.full.admissible.shape
+        row = np.zeros(n_rows)
+        for r, ct in self.child.items():
+            row[r] += y[ct.index()]
+        for r, ct in self.required.items():
+            row[r] += y[ct.index()]
+        cap, lim = np.zeros(m), np.zeros(m)
+        for (p, kind), ct in self.place.items():
+            (cap if kind == "capacity" else lim)[p] = y[ct.index()]
+        group_place: dict[int, dict[int, float]] = {}
+        for (g, p), ct in self.gp.items():
+            group_place.setdefault(g, {})[p] = float(y[ct.index()])
+        return Duals(
+            row,
+            cap,
+            lim,
+            group_place,
+            {g: float(y[ct.index()]) for g, (_, ct) in self.z.items()},
+            {g: float(y[ct.index()]) for g, ct in self.cover.items()},
+            float(y[lp.holds["emergency"].index()]),
+            float(y[lp.holds["placed"].index()]),
+            float(y[lp.holds["extra"].index()]),
+        )
+
+    def add(self, columns: list[Column]) -> None:
+        """Each column into every row it belongs to, making the rows it needs."""
+        lp = self.model.lp
+        solver = lp.solver
+        inf = solver.infinity()
+        we, wp, _ = tier_weights(self.model.n_rows)
+        current = lp.objective[0]
+        objective = solver.Objective()
+        for col in columns:
+            size = len(col.members)
+            p, g = col.place, col.group
+            v = solver.NumVar(0.0, 1.0, "")
+            self.new_vars.append(v)
+            coefs = {"placed": float(size + (we // wp) * col.emergency), "quality": float(col.penalty)}
+            if g in self.multi:
+                coefs["homes"] = 1.0
+            for name, c in coefs.items():
+                if c:
+                    lp.objectives[name].append((v, c))
+            if coefs.get(current):
+                objective.SetCoefficient(v, coefs[current])
+            for r in col.members:
+                if r in self.child:
+                    self.child[r].SetCoefficient(v, 1.0)
+                elif self.vars_of_row.get(r):
+                    ct = solver.Constraint(-inf, 1.0)
+                    for u in self.vars_of_row[r]:
+                        ct.SetCoefficient(u, 1.0)
+                    ct.SetCoefficient(v, 1.0)
+                    self.child[r] = ct
+                if r in self.required:
+                    self.required[r].SetCoefficient(v, 1.0)
+            if g in self.multi:
+                if (g, p) in self.gp:
+                    self.gp[(g, p)].SetCoefficient(v, 1.0)
+                elif self.vars_of_gp.get((g, p)):
+                    ct = solver.Constraint(-inf, 1.0)
+                    for u in self.vars_of_gp[(g, p)]:
+                        ct.SetCoefficient(u, 1.0)
+                    ct.SetCoefficient(v, 1.0)
+                    self.gp[(g, p)] = ct
+                if g not in self.z:
+                    z = solver.NumVar(0.0, 1.0, "")
+                    self.new_vars.append(z)
+                    ct = solver.Constraint(-inf, 0.0)
+                    ct.SetCoefficient(z, 1.0)
+                    for u, _ in self.vars_of_group.get(g, []):
+                        ct.SetCoefficient(u, -1.0)
+                    self.z[g] = (z, ct)
+                    lp.holds["extra"].SetCoefficient(z, -1.0)
+                    lp.objectives["homes"].append((z, -1.0))
+                    if current == "homes":
+                        objective.SetCoefficient(z, -1.0)
+                self.z[g][1].SetCoefficient(v, -1.0)
+                lp.holds["extra"].SetCoefficient(v, 1.0)
+                if g in self.cover and size > 1:
+                    self.cover[g].SetCoefficient(v, float(size - 1))
+            if col.emergency:
+                lp.holds["emergency"].SetCoefficient(v, float(col.emergency))
+            lp.holds["placed"].SetCoefficient(v, float(size))
+            self._index(v, g, p, col.members, size, col.exclusive)
+            self._place_rows(p, v, size, col.exclusive)
+            self.added += 1
+
+    def _place_rows(self, p: int, v: pywraplp.Variable, size: int, excl: bool) -> None:
+        """Home ``p``'s capacity and limit rows, with ``v`` (already indexed) in them; made when first needed."""
+        lp, pats = self.model.lp, self.model.pats
+        solver = lp.solver
+        cap, lim = int(pats.capacity[p]), int(pats.limit[p])
+        at = self.vars_at[p]
+        total = sum(s for _, s, _ in at)
+        if (p, "capacity") in self.place:
+            self.place[(p, "capacity")].SetCoefficient(v, float(size))
+        elif total > cap:
+            ct = solver.Constraint(-solver.infinity(), float(cap))
+            for u, s, _ in at:
+                ct.SetCoefficient(u, float(s))
+            self.place[(p, "capacity")] = ct
+            lp.place_cons.append((p, "capacity", ct))
+        if (p, "limit") in self.place:
+            self.place[(p, "limit")].SetCoefficient(v, float(lim if excl else size))
+        elif total > lim or any(x for _, _, x in at):
+            ct = solver.Constraint(-solver.infinity(), float(lim))
+            for u, s, x in at:
+                ct.SetCoefficient(u, float(lim if x else s))
+            self.place[(p, "limit")] = ct
+            lp.place_cons.append((p, "limit", ct))
+
+    def run(self, name: str, maximise: bool, deadline: float) -> ColgenStats:
+        """Solve the stage's LP, add the columns that price out, again, until none does or time is up.
+
+        The LP is left solved with the last duals (``MipModel.multipliers`` then reads them), unless
+        the time ran out during a solve (then ``multipliers`` gives zeros, still a bound)."""
+        t0 = time.perf_counter()
+        last = self.model.multipliers(name)  # zeros unless the stage's LP is solved already
+        self.grow(True)
+        we, wp, _ = tier_weights(self.model.n_rows)
+        rounds, value, converged = 0, float("nan"), False
+        best, stalled = np.inf, 0
+        while True:
+            answer = self.model._lp(name, maximise, deadline)
+            if answer is None:
+                break
+            value = answer[0]
+            last = self.model.multipliers(name)
+            rounds += 1
+            tol = 1e-7 * max(1.0, abs(value))
+            # Degenerate rounds (columns price out but the LP value does not move) end the growth
+            # after STALL_ROUNDS: the bound is priced from the duals whatever they are.
+            improved = (-value if maximise else value) < best - tol
+            best, stalled = (min(best, -value if maximise else value), 0 if improved else stalled + 1)
+            if stalled >= STALL_ROUNDS:
+                break
+            t_lp = time.perf_counter()
+            columns = priced_columns(
+                self.elig,
+                self.full,
+                name,
+                maximise,
+                float(we // wp),
+                self.duals(),
+                self.have_single,
+                self.have_group,
+                COLUMNS_PER_GROUP,
+                tol,
+                self.welfare,
+            )
+            log.debug(
+                "stage %s: column generation round %d, LP %.3f, %d columns price out (%.2f s; pricing %.2f s)",
+                name,
+                rounds,
+                value,
+                len(columns),
+                time.perf_counter() - t0,
+                time.perf_counter() - t_lp,
+            )
+            if not columns:
+                converged = True
+                break
+            if time.perf_counter() >= deadline:
+                break
+            self.add(columns)
+        return ColgenStats(name, value, rounds, self.added, converged, time.perf_counter() - t0, last)

@@ -241,6 +241,8 @@ class PatternIndex:
     by_place: dict[int, list[int]]  # per home: patterns there (capacity, limit, exclusivity)
     by_multi_group: dict[int, list[int]]  # per group of 2+ children in scope: its patterns (extra homes)
     required: list[list[int]] = field(default_factory=list)  # per row that must be placed: its patterns
+    row_ids: list[int] = field(default_factory=list)  # the child (scope row) of each ``by_row`` entry
+    gp_keys: list[tuple[int, int]] = field(default_factory=list)  # the (group, home) of each ``by_group_place`` entry
 
 
 def index_patterns(pats: Patterns) -> PatternIndex:
@@ -255,12 +257,16 @@ def index_patterns(pats: Patterns) -> PatternIndex:
         by_gp.setdefault((g, p), []).append(i)
         by_group.setdefault(g, []).append(i)
     multi = {g for g, rows in enumerate(pats.groups) if len(rows) > 1}
+    row_ids = [r for r, idx in by_row.items() if len(idx) > 1]
+    gp_keys = [key for key, idx in by_gp.items() if key[0] in multi and len(idx) > 1]
     return PatternIndex(
-        by_row=[idx for idx in by_row.values() if len(idx) > 1],
-        by_group_place=[idx for (g, _), idx in by_gp.items() if g in multi and len(idx) > 1],
+        by_row=[by_row[r] for r in row_ids],
+        by_group_place=[by_gp[key] for key in gp_keys],
         by_place=by_place,
         by_multi_group={g: idx for g, idx in by_group.items() if g in multi},
         required=[by_row.get(r, []) for r in pats.required],
+        row_ids=row_ids,
+        gp_keys=gp_keys,
     )
 
 
