@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from placements.codes import DecisionCode, Status
@@ -177,3 +178,59 @@ class Instance(BaseModel):
     @classmethod
     def from_json(cls, text: str) -> Instance:
         return cls.model_validate_json(text)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of an instance: some of its children and some of its homes (``decompose.plan_pieces``)."""
+
+    children: np.ndarray  # instance indices
+    places: np.ndarray  # instance indices
+
+
+def sub_instance(instance: Instance, piece: Piece) -> Instance:
+    """The piece as an instance of its own.
+
+    A child living in a home of another piece keeps their status but not the reference (that
+    home's count of children living there still includes them, so its room is unchanged); a
+    kinship carer keeps only the named children of its own piece. The team's decisions follow
+    their pairs: a rejection within the piece is kept; a child held for a home of another piece
+    is left out (they are not matched again), and a home of this piece held for a child of another
+    takes that child as one living there (its room falls by one), as ``make_scope`` counts a hold.
+    """
+    place_ids = {instance.places[j].place_id for j in piece.places}
+    child_ids = {instance.children[i].child_id for i in piece.children}
+    held_elsewhere = {c for c, p in instance.held.items() if c in child_ids and p not in place_ids}
+    held_here_from_outside: dict[str, int] = {}
+    for c, p in instance.held.items():
+        if p in place_ids and c not in child_ids:
+            held_here_from_outside[p] = held_here_from_outside.get(p, 0) + 1
+    children = []
+    for i in piece.children:
+        c = instance.children[i]
+        if c.child_id in held_elsewhere:
+            continue
+        if c.current_place_id is not None and c.current_place_id not in place_ids:
+            c = c.model_copy(update={"current_place_id": None})
+        children.append(c)
+    places = []
+    for j in piece.places:
+        p = instance.places[j]
+        if p.kinship_for and not p.kinship_for <= child_ids:
+            mine = p.kinship_for & child_ids
+            # With none of its children here the carer takes nobody in this piece (an empty
+            # ``kinship_for`` would make it an ordinary foster home).
+            update: dict[str, Any] = {"kinship_for": frozenset(mine)} if mine else {"vacancies": 0}
+            p = p.model_copy(update=update)
+        taken = held_here_from_outside.get(p.place_id, 0)
+        if taken:
+            p = p.model_copy(
+                update={
+                    "vacancies": max(p.vacancies - taken, 0),
+                    "children_in_placement": p.children_in_placement + taken,
+                }
+            )
+        places.append(p)
+    kept = child_ids - held_elsewhere
+    decisions = tuple(d for d in instance.decisions if d.child_id in kept and d.place_id in place_ids)
+    return Instance.model_construct(children=tuple(children), places=tuple(places), decisions=decisions)

@@ -60,7 +60,7 @@ from placements.codes import (
 from placements.domain import Place
 from placements.eligibility import make_scope
 from placements.geo import ONS_LA, miles
-from placements.instance import Instance
+from placements.instance import Instance, Piece, sub_instance
 from placements.policy import Policy
 
 _SETTINGS = list(Setting)
@@ -114,7 +114,7 @@ def protected_moves(
 
     Who is protected, and what staying scores, is decided by ``Eligibility`` itself, on the homes in
     batches: each batch (its homes, every child living there) is an instance of its own
-    (``decompose.sub_instance``, as the pieces are), and a child's protection depends only on their own
+    (``instance.sub_instance``, as the pieces are), and a child's protection depends only on their own
     pair and on the children living in that home (``Eligibility.protected``).
 
     Why the reach holds: a protected child who moves must gain at least ``weights.moves_settled_child``
@@ -130,7 +130,6 @@ def protected_moves(
     or sister held for, in a home outside it): their weights are added where they might apply.
     Returns (None, None) when nobody is protected (no settled children, or ``allow_moves``).
     """
-    from placements.decompose import Piece, sub_instance
     from placements.eligibility import WELFARE_PARTS, Eligibility
 
     scope = make_scope(instance, whole_cohort)
