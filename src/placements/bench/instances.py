@@ -65,8 +65,11 @@ TIERS: dict[str, list[Spec]] = {
         # The larger co-operative (about 6,000 children x 4,000 homes): the region's four councils at
         # 1.81 times their size (their children's homes stay Ofsted's real ones, so homes grow less than children).
         Spec("region-6k", "region", "region", 1, True, 120.0, 1800.0, candidates_per_setting=20, scale=1.81),
+        # The target is 5 minutes from start to answer; the engine's limit counts from the start of the match
+        # and its last steps (joining the pieces, counting groups over the whole instance) may run a few
+        # seconds past it (299 s at a 300 s limit on a quiet machine, 309-314 s loaded), so 10 s are kept.
         Spec(
-            "england-s1", "england", "england", 1, True, 300.0, 7200.0, candidates_per_setting=20, piece_children=6000
+            "england-s1", "england", "england", 1, True, 290.0, 7200.0, candidates_per_setting=20, piece_children=6000
         ),
     ],
 }
