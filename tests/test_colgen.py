@@ -118,3 +118,26 @@ def test_reduced_costs_priced_as_the_lp_reports_them() -> None:
     assert priced_columns(*args, cg.have_single, cg.have_group, 5, 1e-7, cg.welfare) == []
     again = priced_columns(*args, none_held, set(), 100, 1e-7, cg.welfare)
     assert all(c.value >= -1e-6 for c in again)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances(max_children=5, max_places=4, settled=True))
+def test_without_growth_the_bounds_still_hold(inst: Instance) -> None:
+    """``grow=False`` (a match in pieces) runs no column generation, and its bounds, priced from the
+    pruned LPs' duals only, still never exceed the brute-force optimum; ``grow=True`` grows the LP."""
+    from placements.model.flows import tier_bound
+
+    scope = make_scope(inst, True)
+    pruned = Eligibility(inst, policy(candidates_per_setting=1), scope, AS_OF)
+    answers = every_answer(inst, True)
+    best = max(a[:3] for a in answers)
+    optimum = min(a[3] for a in answers if a[:3] == best)
+    full = full_pairs(pruned)
+    for grow in (False, True):
+        model = _model(pruned)
+        if model is None:
+            return
+        sol = model.solve(600.0, 1, 0, None, tier_bound(pruned), (pruned, full), grow)
+        assert (model.colgen is not None) == grow
+        if (sol.emergency_placed, sol.placed, -sol.extra_homes) == best:
+            assert sol.penalty_bound <= optimum

@@ -173,7 +173,8 @@ def _match_piece(args: tuple[Instance, Policy, bool, float]) -> MatchResult:
     left = max(MIN_PIECE_SECONDS, end - time.time())
     if left < policy.time_limit_seconds:
         policy = policy.replace(time_limit_seconds=left)
-    return match(instance, policy, whole_cohort=whole_cohort)
+    # No column generation: the joined score has no whole-instance bound for it to serve; the time goes to the answer.
+    return match(instance, policy, whole_cohort=whole_cohort, grow_bounds=False)
 
 
 #: The least time a piece is given, however many pieces share the run's limit.
@@ -409,7 +410,7 @@ def repair_across_pieces(
         if d.child_id in waiting_ids and d.place_id in kept and d.decision.value == "rejected"
     )
     sub = Instance.model_construct(children=tuple(kids), places=tuple(places), decisions=rejected)
-    fixed = match(sub, policy, whole_cohort=False)
+    fixed = match(sub, policy, whole_cohort=False, grow_bounds=False)
     if not fixed.assignment:
         return joined
     assignment = {**placed, **fixed.assignment}

@@ -35,7 +35,7 @@ PRUNED_SCOPE = "the model's pairs only (the K nearest homes per setting and the 
 SMALL_MODEL = 2000
 
 
-def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solution, float]:
+def _solve(elig: Eligibility, policy: Policy, t0: float, grow: bool = True) -> tuple[Patterns, Solution, float]:
     """Build the model, run the chosen back end from the best lawful start; with no pattern the empty
     proposal is optimal.
 
@@ -107,13 +107,13 @@ def _solve(elig: Eligibility, policy: Policy, t0: float) -> tuple[Patterns, Solu
     remaining = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
     if isinstance(model, MipModel):
         pricing = (elig, full) if full is not None else None
-        sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound, pricing)
+        sol = model.solve(remaining, policy.workers, policy.seed, start, placed_bound, pricing, grow)
         best_flow = _best_start(pats, flow_starts) if flow_starts else None
         flow_tiers = _tiers(pats, best_flow) if best_flow is not None else (0, 0)
         if best_flow is not None and (sol.emergency_placed, sol.placed) < flow_tiers:  # the first stage ran out of time
             left = max(0.0, policy.time_limit_seconds - (time.perf_counter() - t0))
             model = MipModel(pats, n_rows, policy.backend)
-            sol = model.solve(left, policy.workers, policy.seed, best_flow, placed_bound, pricing)
+            sol = model.solve(left, policy.workers, policy.seed, best_flow, placed_bound, pricing, grow)
         if tiers_proven_at is not None and sol.proven_at and "tiers_1_2" in sol.proven_at:
             sol = dataclasses.replace(sol, proven_at={**sol.proven_at, "tiers_1_2": tiers_proven_at})
     else:
@@ -162,6 +162,7 @@ def match(
     policy: Policy | None = None,
     whole_cohort: bool = False,
     settled: Mapping[str, str] | None = None,
+    grow_bounds: bool = True,
 ) -> MatchResult:
     """Propose the best lawful home for every child needing one (or every child, ``whole_cohort``).
 
@@ -177,6 +178,10 @@ def match(
     match, those named in ``settled``, child id -> the home they live in and may keep) are matched
     under ``policy.stability``: by default none is left without a home or moved to a home worse for
     them, and each move costs ``weights.moves_settled_child`` (``Eligibility.protected``).
+
+    ``grow_bounds``: with ``candidates_per_setting``, grow the LPs by column generation so the bounds
+    over every admissible pair are strong (``MipModel.solve``'s ``grow``); ``decompose`` turns it off
+    for the pieces and the repair, whose joined score has no whole-instance bound to report.
     """
     policy = policy or Policy()
     as_of = policy.as_of_date()
@@ -186,7 +191,7 @@ def match(
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort, settled)
     elig = Eligibility(instance, policy, scope, as_of)
-    pats, sol, build_seconds = _solve(elig, policy, t0)
+    pats, sol, build_seconds = _solve(elig, policy, t0, grow_bounds)
     t_pairs = time.perf_counter() - t0 - build_seconds - sum(s.solve_seconds for s in sol.stages)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}

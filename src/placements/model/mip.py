@@ -616,6 +616,7 @@ class MipModel:
         start: np.ndarray | None = None,
         placed_bound: tuple[int, int] | None = None,
         pricing: tuple[Eligibility, FullPairs] | None = None,
+        grow: bool = True,
     ) -> Solution:
         """Three lexicographic stages; ``start`` is a lawful proposal (pattern indices) to improve on.
 
@@ -629,6 +630,8 @@ class MipModel:
         only some of them (``candidates_per_setting``); the proofs and the score's bound then hold
         over every admissible pair (``pricing.lagrangian_bound``), not only the model's, priced from the
         duals of the homes and score LPs grown by the columns that price out (``_ColumnGeneration``).
+        ``grow``: False prices them from the pruned LPs' duals only, and the score's stage keeps all its
+        time (a match in pieces: its joined score has no whole-instance bound for the growth to serve).
 
         Each later stage holds each earlier tier with its own row, which for integer solutions is
         the same as holding their weighted sum and gives a tighter LP. Every stage also carries
@@ -677,9 +680,12 @@ class MipModel:
             elig, full = pricing
             t_priced = time.perf_counter()
             pruned_h = lagrangian_bound(elig, pats, full, "homes", self.multipliers("homes"), (e_a, p_a, 0.0))
-            cg = self.column_generation("homes", False, elig, full, share(COLGEN_SHARE))
-            assert cg.multipliers is not None
-            grown_h = lagrangian_bound(elig, pats, full, "homes", cg.multipliers, (e_a, p_a, 0.0))
+            cg: ColgenStats | str = "no growth (not asked for)"
+            grown_h = -np.inf
+            if grow:
+                cg = self.column_generation("homes", False, elig, full, share(COLGEN_SHARE))
+                assert cg.multipliers is not None
+                grown_h = lagrangian_bound(elig, pats, full, "homes", cg.multipliers, (e_a, p_a, 0.0))
             homes_bound = max(pruned_h, grown_h)  # each is a bound; the grown LP's is the stronger as a rule
             proven_h = bool(x_a <= np.ceil(homes_bound - 1e-6))
             log.debug(
@@ -701,7 +707,7 @@ class MipModel:
         # when that share cannot hold two such rounds (region-6k: a round of 6.7 s and 9 s left) the
         # stage keeps the whole of its time and the bound is priced from the pruned LP's duals.
         grow_score, stage_deadline = False, deadline
-        if self.colgen is not None:
+        if self.colgen is not None and isinstance(cg, ColgenStats):
             self.colgen.grow(False)
             per_round = cg.seconds / max(cg.rounds, 1)
             left = deadline - time.perf_counter()
