@@ -304,15 +304,22 @@ def fewest_homes(pats: Patterns, by_multi_group: dict[int, list[int]]) -> dict[i
         rows = pats.groups[g]
         bit = {r: 1 << k for k, r in enumerate(rows)}
         subsets = sorted({sum(bit[r] for r in pats.members[i]) for i in idx})
-        full = (1 << len(rows)) - 1
-        inf = len(rows) + 1
-        best = [inf] * (full + 1)
-        best[0] = 0
-        for mask in range(1, full + 1):
-            low = mask & -mask  # the lowest member still to house must be in some subset
-            for s in subsets:
-                if s & low and s & mask == s and best[mask ^ s] + 1 < best[mask]:
-                    best[mask] = best[mask ^ s] + 1
-        if best[full] < inf:
-            out[g] = best[full]
+        fewest = fewest_parts(subsets, len(rows))
+        if fewest is not None:
+            out[g] = fewest
     return out
+
+
+def fewest_parts(subsets: list[int], k: int) -> int | None:
+    """The fewest of ``subsets`` (bitmasks over ``k`` members) that partition all ``k``, or None when
+    none do: a recursion over bitmasks, each step housing the lowest member still to house."""
+    full = (1 << k) - 1
+    inf = k + 1
+    best = [inf] * (full + 1)
+    best[0] = 0
+    for mask in range(1, full + 1):
+        low = mask & -mask  # the lowest member still to house must be in some subset
+        for s in subsets:
+            if s & low and s & mask == s and best[mask ^ s] + 1 < best[mask]:
+                best[mask] = best[mask ^ s] + 1
+    return best[full] if best[full] < inf else None

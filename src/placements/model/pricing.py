@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placements.eligibility import Eligibility
-from placements.model.patterns import Patterns, group_rows
+from placements.model.patterns import Patterns, fewest_parts, group_rows
 
 
 @dataclass(frozen=True)
@@ -371,15 +371,7 @@ def fewest_homes_full(elig: Eligibility, full: FullPairs, welfare: Welfare) -> d
             if elig.protected[list(subset)].any() and not stable_homes(elig, subset, k, welfare)[homes].any():
                 continue
             lawful.append(mask)
-        whole = (1 << k) - 1
-        inf = k + 1
-        best = [inf] * (whole + 1)
-        best[0] = 0
-        for mask in range(1, whole + 1):
-            low = mask & -mask
-            for s in lawful:
-                if s & low and s & mask == s and best[mask ^ s] + 1 < best[mask]:
-                    best[mask] = best[mask ^ s] + 1
-        if best[whole] < inf:
-            out[gi] = best[whole]
+        fewest = fewest_parts(lawful, k)
+        if fewest is not None:
+            out[gi] = fewest
     return out
