@@ -32,6 +32,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from placements.areas import upper_tier
+from placements.domain import Place
 from placements.instance import Instance, Piece, sub_instance
 from placements.match import match
 from placements.parallel import parallel_map
@@ -343,6 +345,30 @@ REPAIRED_SCOPE = (
 )
 
 
+def _homes_with_room(
+    instance: Instance, scope: Any, placed: dict[str, str], named: set[str], only: set[str] | None = None
+) -> list[Place]:
+    """Every home (of ``only``, when given) with room left after the children ``placed`` (child id ->
+    home id), as a place of its own: its vacancies are that room, and those children count as living
+    there (the fostering limit and living alone see them). A home given to a child who must live alone
+    is closed, and a connected-person carer keeps only the children of ``named`` it is named for
+    (closed when none)."""
+    by_id = {c.child_id: c for c in instance.children}
+    count = Counter(placed.values())
+    closed = {pid for cid, pid in placed.items() if not by_id[cid].lives_with_others}
+    places = []
+    for j, p in enumerate(instance.places):
+        if only is not None and p.place_id not in only:
+            continue
+        room = int(scope.capacity[j]) - count.get(p.place_id, 0)
+        kin = p.kinship_for & named
+        if room <= 0 or p.place_id in closed or (p.kinship_for and not kin):
+            continue
+        living = int(scope.others[j]) + count.get(p.place_id, 0)
+        places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
+    return places
+
+
 def repair_across_pieces(
     instance: Instance,
     policy: Policy,
@@ -380,18 +406,7 @@ def repair_across_pieces(
         return joined
     waiting_ids = {c.child_id for c in waiting}
     by_id = {c.child_id: c for c in instance.children}
-    count: dict[str, int] = {}
-    for pid in placed.values():
-        count[pid] = count.get(pid, 0) + 1
-    closed = {pid for cid, pid in placed.items() if not by_id[cid].lives_with_others}
-    places = []
-    for j, p in enumerate(instance.places):
-        room = int(scope.capacity[j]) - count.get(p.place_id, 0)
-        kin = p.kinship_for & waiting_ids
-        if room <= 0 or p.place_id in closed or (p.kinship_for and not kin):
-            continue
-        living = int(scope.others[j]) + count.get(p.place_id, 0)
-        places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
+    places = _homes_with_room(instance, scope, placed, waiting_ids)
     kids = [c.model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None}) for c in waiting]
     kept = {p.place_id for p in places}
     # Brothers and sisters the pieces placed in a home with room left come too, as living there (not
@@ -533,23 +548,11 @@ def augmenting_moves(instance: Instance, policy: Policy, whole_cohort: bool, joi
 def _room_left(instance: Instance, scope: Any, placed: dict[str, str], movable: set[str], homes: set[str]) -> Instance:
     """``homes`` with the room the placed children outside ``movable`` leave (as ``repair_across_pieces``
     counts it), and the ``movable`` children waiting: the flow's instance in ``augmenting_moves``."""
-    from collections import Counter
-
     from placements.codes import Status
 
     by_id = {c.child_id: c for c in instance.children}
-    count = Counter(pid for cid, pid in placed.items() if cid not in movable)
-    closed = {pid for cid, pid in placed.items() if cid not in movable and not by_id[cid].lives_with_others}
-    places = []
-    for j, p in enumerate(instance.places):
-        if p.place_id not in homes:
-            continue
-        room = int(scope.capacity[j]) - count.get(p.place_id, 0)
-        kin = p.kinship_for & movable
-        if room <= 0 or p.place_id in closed or (p.kinship_for and not kin):
-            continue
-        living = int(scope.others[j]) + count.get(p.place_id, 0)
-        places.append(p.model_copy(update={"vacancies": room, "children_in_placement": living, "kinship_for": kin}))
+    staying = {cid: pid for cid, pid in placed.items() if cid not in movable}
+    places = _homes_with_room(instance, scope, staying, movable, homes)
     kids = [
         by_id[c].model_copy(update={"status": Status.NEEDS_PLACEMENT, "current_place_id": None})
         for c in sorted(movable)
