@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,19 @@ from ortools.linear_solver import linear_solver_pb2, pywraplp
 BRANCH_PARAMS = "use_preprocessing: false use_dual_simplex: true"
 #: A column within this of 0 or 1 counts as whole (GLOP's tolerances, and the 1e-6 slack of the hold rows).
 WHOLE_TOL = 1e-5
+
+
+Node = tuple[float, int, list[tuple[int, float]], np.ndarray]  # (-sign * LP value, order, fixes, values)
+
+
+@contextmanager
+def _glop_params(solver: pywraplp.Solver, params: str) -> Iterator[None]:
+    """GLOP's parameters ``params`` while inside, its defaults again after (whatever happens)."""
+    solver.SetSolverSpecificParametersAsString(params)
+    try:
+        yield
+    finally:
+        solver.SetSolverSpecificParametersAsString("")
 
 
 @dataclass
@@ -61,75 +76,55 @@ def branch(
     again on return, so the solver holds the root LP again (its last solution is a branch's: the caller
     solves it again when it needs the root's duals).
     """
-    solver.SetSolverSpecificParametersAsString(BRANCH_PARAMS)
-    try:
-        return _search(solver, w, must_be_whole, maximise, root, incumbent, margin, max_solves, deadline)
-    finally:
-        solver.SetSolverSpecificParametersAsString("")
-
-
-Node = tuple[float, int, list[tuple[int, float]], np.ndarray]  # (-sign * LP value, order, fixes, values)
-
-
-def _search(
-    solver: pywraplp.Solver,
-    w: list[pywraplp.Variable],
-    must_be_whole: np.ndarray,
-    maximise: bool,
-    root: tuple[float, np.ndarray],
-    incumbent: float,
-    margin: float,
-    max_solves: int,
-    deadline: float,
-) -> Branched:
-    sign = 1.0 if maximise else -1.0
-    enough = incumbent + sign * margin  # an open node no better than this cannot beat the incumbent by a unit
-    whole: np.ndarray | None = None
-    closed = -np.inf  # best value times sign over the leaves closed so far
-    counter = 0  # ties broken by order of creation, so the search is deterministic
-    heap: list[Node] = [(-sign * root[0], counter, [], root[1])]
-    solves = 0
-    while heap:
-        key, _, fixes, x = heap[0]
-        if -key <= sign * enough:
-            break  # the best open node cannot beat the incumbent by a unit, nor can any other
-        frac = np.abs(x - np.round(x))
-        frac[~must_be_whole] = 0.0
-        j = int(np.argmax(frac))  # the most fractional column (the first of equals)
-        if frac[j] <= WHOLE_TOL:
+    with _glop_params(solver, BRANCH_PARAMS):
+        sign = 1.0 if maximise else -1.0
+        enough = incumbent + sign * margin  # an open node no better than this cannot beat the incumbent by a unit
+        whole: np.ndarray | None = None
+        closed = -np.inf  # best value times sign over the leaves closed so far
+        counter = 0  # ties broken by order of creation, so the search is deterministic
+        heap: list[Node] = [(-sign * root[0], counter, [], root[1])]
+        solves = 0
+        while heap:
+            key, _, fixes, x = heap[0]
+            if -key <= sign * enough:
+                break  # the best open node cannot beat the incumbent by a unit, nor can any other
+            frac = np.abs(x - np.round(x))
+            frac[~must_be_whole] = 0.0
+            j = int(np.argmax(frac))  # the most fractional column (the first of equals)
+            if frac[j] <= WHOLE_TOL:
+                heapq.heappop(heap)
+                closed = max(closed, -key)
+                if bool(np.all(np.abs(x - np.round(x)) <= WHOLE_TOL)):
+                    # A whole answer better than the incumbent by a unit: the caller takes it.
+                    whole = np.flatnonzero(x > 0.5).astype(np.int64)
+                    enough = sign * -key + sign * margin
+                continue
+            if solves + 2 > max_solves or time.perf_counter() > deadline - 0.05:
+                break
             heapq.heappop(heap)
-            closed = max(closed, -key)
-            if bool(np.all(np.abs(x - np.round(x)) <= WHOLE_TOL)):
-                # A whole answer better than the incumbent by a unit: the caller takes it.
-                whole = np.flatnonzero(x > 0.5).astype(np.int64)
-                enough = sign * -key + sign * margin
-            continue
-        if solves + 2 > max_solves or time.perf_counter() > deadline - 0.05:
-            break
-        heapq.heappop(heap)
-        for value in (1.0, 0.0):
-            child = [*fixes, (j, value)]
-            for k, v in child:
-                w[k].SetBounds(v, v)
-            solver.SetTimeLimit(max(1, int((deadline - time.perf_counter()) * 1000)))
-            code = solver.Solve()
-            solves += 1
-            response = linear_solver_pb2.MPSolutionResponse()
-            if code == pywraplp.Solver.OPTIMAL:  # read before the bounds change back (that discards it)
-                solver.FillSolutionResponseProto(response)
-            for k, _v in child:
-                w[k].SetBounds(0.0, 1.0)
-            if code == pywraplp.Solver.INFEASIBLE:
-                continue  # no lawful answer fixes the column so
-            counter += 1
-            if code != pywraplp.Solver.OPTIMAL:
-                # Out of time, or a numerical failure: this case is not known, so its parent's
-                # value stands for it (still a valid bound).
-                heapq.heappush(heap, (key, counter, child, np.zeros(0)))
-                return Branched(_bound(heap, closed, sign), whole, solves)
-            values = np.array(response.variable_value[: len(w)])
-            heapq.heappush(heap, (-sign * response.objective_value, counter, child, values))
-    return Branched(_bound(heap, closed, sign), whole, solves)
+            for value in (1.0, 0.0):
+                child = [*fixes, (j, value)]
+                for k, v in child:
+                    w[k].SetBounds(v, v)
+                solver.SetTimeLimit(max(1, int((deadline - time.perf_counter()) * 1000)))
+                code = solver.Solve()
+                solves += 1
+                response = linear_solver_pb2.MPSolutionResponse()
+                if code == pywraplp.Solver.OPTIMAL:  # read before the bounds change back (that discards it)
+                    solver.FillSolutionResponseProto(response)
+                for k, _v in child:
+                    w[k].SetBounds(0.0, 1.0)
+                if code == pywraplp.Solver.INFEASIBLE:
+                    continue  # no lawful answer fixes the column so
+                counter += 1
+                if code != pywraplp.Solver.OPTIMAL:
+                    # Out of time, or a numerical failure: this case is not known, so its parent's
+                    # value stands for it (still a valid bound).
+                    heapq.heappush(heap, (key, counter, child, np.zeros(0)))
+                    return Branched(_bound(heap, closed, sign), whole, solves)
+                values = np.array(response.variable_value[: len(w)])
+                heapq.heappush(heap, (-sign * response.objective_value, counter, child, values))
+        return Branched(_bound(heap, closed, sign), whole, solves)
 
 
 def _bound(heap: list[Node], closed: float, sign: float) -> float:
