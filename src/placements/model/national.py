@@ -57,7 +57,7 @@ from placements.codes import (
     Status,
     Urgency,
 )
-from placements.domain import Place
+from placements.domain import Child, Place
 from placements.eligibility import make_scope
 from placements.geo import ONS_LA, miles
 from placements.instance import Instance, Piece, sub_instance
@@ -186,6 +186,73 @@ def protected_moves(
     return home_today, reach
 
 
+def home_attributes(places: tuple[Place, ...] | list[Place], others: np.ndarray, policy: Policy | None) -> np.ndarray:
+    """Per home, what the rules compare a child with (columns: setting, lowest and highest age, sex, needs
+    bits, room under the fostering limit, nobody else there, open under the policy's Ofsted rule)."""
+    others = np.asarray(others, dtype=np.int64)
+    limit_applies = np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in places], dtype=bool)
+    rule = policy.ofsted if policy is not None else None
+    return np.stack(
+        [
+            np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64),
+            np.array([p.age_min for p in places], dtype=np.int64),
+            np.array([p.age_max for p in places], dtype=np.int64),
+            np.array([{PlaceSex.ANY: 0, PlaceSex.MALE: 1, PlaceSex.FEMALE: 2}[p.sex] for p in places], dtype=np.int64),
+            np.array([_bits(p.meets_needs) for p in places], dtype=np.int64),
+            ~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT),
+            others == 0,
+            np.array([rule is None or not rule.blocks(p.ofsted_rating, approved=False) for p in places], dtype=bool),
+        ],
+        axis=1,
+    ).astype(np.int64)
+
+
+def _suitable(kids: list[Child], as_of: dt.date) -> np.ndarray:
+    """Per child x setting: whether the setting is one of the child's suitable settings."""
+    suit = np.zeros((len(kids), len(_SETTINGS)), dtype=bool)
+    for i, c in enumerate(kids):
+        for s in c.suitable_settings(as_of):
+            suit[i, _SETTINGS.index(s)] = True
+    return suit
+
+
+def child_attributes(kids: list[Child], as_of: dt.date, suit: np.ndarray | None = None) -> np.ndarray:
+    """Per child, what the rules compare with a home (columns: suitable settings' bits, age, sex, needs bits,
+    emergency, must live alone); ``suit`` (child x setting) in place of the child's own suitable settings."""
+    suit = _suitable(kids, as_of) if suit is None else suit
+    return np.stack(
+        [
+            suit.astype(np.int64) @ (1 << np.arange(len(_SETTINGS))),
+            np.array([c.age_on(as_of) for c in kids], dtype=np.int64),
+            np.array([1 if c.sex.value == PlaceSex.MALE.value else 2 for c in kids], dtype=np.int64),
+            np.array([_bits(c.needs) for c in kids], dtype=np.int64),
+            np.array([c.urgency is Urgency.EMERGENCY for c in kids], dtype=np.int64),
+            np.array([not c.lives_with_others for c in kids], dtype=np.int64),
+        ],
+        axis=1,
+    )
+
+
+def admits(ck: np.ndarray, hk: np.ndarray) -> np.ndarray:
+    """Rule by rule, child attributes (rows, ``child_attributes``) x home attributes (columns,
+    ``home_attributes``): True where admissible."""
+    c_s, c_a, c_x, c_n, _c_e, c_al = (ck[:, k][:, None] for k in range(6))
+    hs, hlo, hhi, hx, hn, hlim, hal, hof = (hk[:, k][None, :] for k in range(8))
+    supported = hs == _SETTINGS.index(Setting.SUPPORTED)
+    admissible: np.ndarray = (
+        ((c_s >> hs) & 1).astype(bool)
+        & (hlo <= c_a)
+        & (c_a <= hhi)
+        & ((hx == 0) | (hx == c_x))
+        & ((c_n & ~hn) == 0)
+        & (~supported | ((c_a >= SUPPORTED_MIN_AGE) & (c_a <= SUPPORTED_MAX_AGE)))
+        & hlim.astype(bool)
+        & (~c_al.astype(bool) | hal.astype(bool))
+        & hof.astype(bool)
+    )
+    return admissible
+
+
 def whole_tier_bound(
     instance: Instance,
     as_of: dt.date,
@@ -210,36 +277,21 @@ def whole_tier_bound(
     limit_applies = np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in places], dtype=bool)
     limit = np.where(limit_applies, np.minimum(capacity, np.maximum(USUAL_FOSTERING_LIMIT - others, 0)), capacity)
     top = np.where(others == 0, capacity, limit)
-    # Homes by attributes (a carer named for children is never grouped).
-    h_set = np.array([_SETTINGS.index(p.setting) for p in places], dtype=np.int64)
-    h_lo = np.array([p.age_min for p in places], dtype=np.int64)
-    h_hi = np.array([p.age_max for p in places], dtype=np.int64)
-    h_sex = np.array([{PlaceSex.ANY: 0, PlaceSex.MALE: 1, PlaceSex.FEMALE: 2}[p.sex] for p in places], dtype=np.int64)
-    h_needs = np.array([_bits(p.meets_needs) for p in places], dtype=np.int64)
-    h_limit_ok = ~limit_applies | (others + 1 <= USUAL_FOSTERING_LIMIT)
-    h_alone_ok = others == 0
     kin = np.array([bool(p.kinship_for) for p in places], dtype=bool)
     usable = (top >= 1) & (capacity >= 1)
     # The Ofsted rule (``Eligibility``'s ``OFSTED`` mask): a home held back takes only the children living
     # there (their own home is exempt) and, where approval is enough, the children approved for it.
     rule = policy.ofsted if policy is not None else None
-    h_ofsted_ok = np.array([rule is None or not rule.blocks(p.ofsted_rating, approved=False) for p in places])
-    h_key = np.stack([h_set, h_lo, h_hi, h_sex, h_needs, h_limit_ok, h_alone_ok, h_ofsted_ok], axis=1)
+    h_key = home_attributes(places, others, policy)
+    h_ofsted_ok = h_key[:, 7].astype(bool)
     grouped = usable & ~kin
     h_types, h_type_of = np.unique(h_key[grouped], axis=0, return_inverse=True)
     h_type_of = np.asarray(h_type_of).ravel()
 
     kids = [instance.children[i] for i in scope.children]
     n = len(kids)
-    ages = np.array([c.age_on(as_of) for c in kids], dtype=np.int64)
-    suit = np.zeros((n, len(_SETTINGS)), dtype=bool)
-    for i, c in enumerate(kids):
-        for s in c.suitable_settings(as_of):
-            suit[i, _SETTINGS.index(s)] = True
-    c_sex = np.array([1 if c.sex.value == PlaceSex.MALE.value else 2 for c in kids], dtype=np.int64)
-    c_needs = np.array([_bits(c.needs) for c in kids], dtype=np.int64)
+    suit = _suitable(kids, as_of)
     emergency = np.array([c.urgency is Urgency.EMERGENCY for c in kids], dtype=bool)
-    alone = np.array([not c.lives_with_others for c in kids], dtype=bool)
     named: dict[str, list[int]] = {}
     for j, p in enumerate(places):
         for kid in p.kinship_for:
@@ -285,27 +337,8 @@ def whole_tier_bound(
     in_exempt = np.zeros(n, dtype=bool)
     in_exempt[list(exempt)] = True
     special = limited | avoiding | stays | in_exempt | np.array([c.child_id in named for c in kids], dtype=bool)
-    suit_bits = suit.astype(np.int64) @ (1 << np.arange(len(_SETTINGS)))
-    c_key = np.stack([suit_bits, ages, c_sex, c_needs, emergency, alone], axis=1)
+    c_key = child_attributes(kids, as_of, suit)
     c_types, _, c_count = np.unique(c_key[~special], axis=0, return_inverse=True, return_counts=True)
-
-    def admits(ck: np.ndarray, hk: np.ndarray) -> np.ndarray:
-        """Rule by rule, child attributes (rows) x home attributes (columns): True where admissible."""
-        c_s, c_a, c_x, c_n, _c_e, c_al = (ck[:, k][:, None] for k in range(6))
-        hs, hlo, hhi, hx, hn, hlim, hal, hof = (hk[:, k][None, :] for k in range(8))
-        supported = hs == _SETTINGS.index(Setting.SUPPORTED)
-        admissible: np.ndarray = (
-            ((c_s >> hs) & 1).astype(bool)
-            & (hlo <= c_a)
-            & (c_a <= hhi)
-            & ((hx == 0) | (hx == c_x))
-            & ((c_n & ~hn) == 0)
-            & (~supported | ((c_a >= SUPPORTED_MIN_AGE) & (c_a <= SUPPORTED_MAX_AGE)))
-            & hlim.astype(bool)
-            & (~c_al.astype(bool) | hal.astype(bool))
-            & hof.astype(bool)
-        )
-        return admissible
 
     # Nodes: source, sink, child types, special children, home types, individual homes.
     n_ct, n_ht = len(c_types), len(h_types)

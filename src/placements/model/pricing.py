@@ -27,6 +27,7 @@ duals the bound is priced from come from an LP that has seen the columns that ma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,9 +106,7 @@ def lagrangian_bound(
     alone = np.array([not c.lives_with_others for c in elig.kids], dtype=bool)
     cap_l, lim_l = np.maximum(mult.capacity, 0.0), np.maximum(mult.limit, 0.0)
     lim = pats.limit.astype(np.float64)
-    limit_int = pats.limit.astype(np.int64)
     groups = group_rows(elig)
-    apart = float(elig.policy.weights.sibling_apart)
     quality = stage == "quality"
     total = 0.0
     inf = np.inf
@@ -128,26 +127,12 @@ def lagrangian_bound(
     for rows in (g for g in groups if len(g) > 1):
         k = len(rows)
         r = np.array(rows, dtype=np.int64)
-        ok = full.admissible[r]  # k x m
-        pen = full.penalty[r].astype(np.float64)
-        best_of = np.full(1 << k, inf)
-        guard = bool(elig.protected[r].any())
-        for mask in range(1, 1 << k):
-            sel = [i for i in range(k) if mask >> i & 1]
-            size = len(sel)
-            homes = ok[sel].all(axis=0) & (full.top >= size)
-            if guard:
-                homes &= stable_homes(elig, tuple(rows[i] for i in sel), k, welfare)
-            if not homes.any():
-                continue
-            excl = bool(alone[r[sel]].any()) | (size > limit_int)
-            coef_lim = np.where(excl, lim, float(size))
-            cost = cap_l * size + lim_l * coef_lim + max(mult.extra, 0.0)
-            cost = cost + (pen[sel].sum(axis=0) + size * (k - size) * apart if quality else 1.0)
-            cost = (
-                cost - mult.emergency * float(emergency[r[sel]].sum()) - mult.placed * size - float(req[r[sel]].sum())
+        best_of = subset_costs(elig, full, rows, cap_l, lim_l, max(mult.extra, 0.0), quality, welfare, pats.limit)
+        for mask in range(1, 1 << k):  # the tiers' and the protected rows' multipliers, the same at every home
+            sel = r[[i for i in range(k) if mask >> i & 1]]
+            best_of[mask] -= (
+                mult.emergency * float(emergency[sel].sum()) + mult.placed * len(sel) + float(req[sel].sum())
             )
-            best_of[mask] = float(np.where(homes, cost, inf).min())
         # Best collection of disjoint subsets (members may stay unplaced): a DP over bitmasks.
         best = np.zeros(1 << k)
         for mask in range(1, 1 << k):
@@ -165,6 +150,48 @@ def lagrangian_bound(
     const = -float((cap_l * pats.capacity).sum()) - float((lim_l * lim).sum()) + float(req.sum())
     const += max(mult.emergency, 0.0) * e_level + max(mult.placed, 0.0) * p_level - max(mult.extra, 0.0) * x_level
     return total + const
+
+
+def subset_costs(
+    elig: Eligibility,
+    full: FullPairs,
+    rows: Sequence[int],
+    cap_l: np.ndarray,
+    lim_l: np.ndarray,
+    extra: float,
+    quality: bool,
+    welfare: Welfare,
+    limit: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per subset (bitmask over ``rows``, one sibling group): its least priced cost over the homes that
+    may lawfully take all of it (room, and the stability rule), inf where none may. The cost is the
+    score of the subset's children there ("quality": their penalties and ``sibling_apart`` per member
+    for each brother or sister not with them; otherwise 1 for the stage "homes"), plus the multipliers
+    ``cap_l`` and ``lim_l`` of the home's capacity and limit rows and ``extra`` (tier (3)'s row)."""
+    k = len(rows)
+    r = np.array(rows, dtype=np.int64)
+    alone = np.array([not elig.kids[x].lives_with_others for x in rows], dtype=bool)
+    limit_int = elig_limit(elig) if limit is None else limit
+    lim = limit_int.astype(np.float64)
+    apart = float(elig.policy.weights.sibling_apart)
+    ok = full.admissible[r]  # k x m
+    pen = full.penalty[r].astype(np.float64)
+    best_of = np.full(1 << k, np.inf)
+    guard = bool(elig.protected[r].any())
+    for mask in range(1, 1 << k):
+        sel = [i for i in range(k) if mask >> i & 1]
+        size = len(sel)
+        homes = ok[sel].all(axis=0) & (full.top >= size)
+        if guard and homes.any():
+            homes &= stable_homes(elig, tuple(rows[i] for i in sel), k, welfare)
+        if not homes.any():
+            continue
+        excl = bool(alone[sel].any()) | (size > limit_int)
+        coef_lim = np.where(excl, lim, float(size))
+        cost = cap_l * size + lim_l * coef_lim + extra
+        cost = cost + (pen[sel].sum(axis=0) + size * (k - size) * apart if quality else 1.0)
+        best_of[mask] = float(np.where(homes, cost, np.inf).min(initial=np.inf))
+    return best_of
 
 
 @dataclass(frozen=True)
