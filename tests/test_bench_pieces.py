@@ -55,7 +55,8 @@ def test_engine_in_pieces_gives_each_piece_tiers_and_the_lp_bounds_it_per_piece(
     eng = run("engine", instance, policy, False, None, piece_children=PIECE)
     q = eng["quality"]
     assert eng["violations"] == {}
-    assert q["pieces"] >= 2 and ("per piece" in q["bound_scope"] or "repair" in q["bound_scope"])
+    assert q["pieces"] >= 2 and q["bound_scope"] == "every admissible pair"  # the whole instance's score bound
+    assert q["bound"] is not None and q["bound"] <= q["objective"]
     assert q["tiers_bound"]["placed"] >= q["placed"]
     by_piece = eng["piece_tiers"]
     assert len(by_piece) == q["pieces"]

@@ -19,7 +19,9 @@ are matched near home in practice, so the instance splits along geography with l
 Each home belongs to exactly one piece, so the union of the pieces' lawful answers is lawful for
 the whole instance (the tests validate it). The pieces' bounds hold piece by piece only: a child
 might have been better off in a home of the next piece, so their sum is *not* a bound for the
-whole instance, and the joined summary says so (``bound_scope``).
+whole instance. The joined answer is judged against bounds of the whole instance instead: tiers
+(1)-(2) by ``model.national`` (``tiers_bound``), the score by ``model.score_bound`` from tables each
+piece prices with its own score LP's multipliers (``bound``, ``bound_scope`` "every admissible pair").
 
 Pieces run in a local process pool, or as Ray tasks (``engine="ray"``, with ``placements[ray]``);
 each piece is solved single-threaded with the policy's seed, so the answer is the same whatever
@@ -40,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from placements.areas import upper_tier
+from placements.codes import Urgency
 from placements.domain import Place
 from placements.instance import Instance, Piece, sub_instance
 from placements.match import match
@@ -175,14 +178,17 @@ def _match_piece(args: tuple[Instance, Policy, bool, float]) -> MatchResult:
     left = max(MIN_PIECE_SECONDS, end - time.time())
     if left < policy.time_limit_seconds:
         policy = policy.replace(time_limit_seconds=left)
-    # No column generation: the joined score has no whole-instance bound for it to serve; the time goes to the answer.
-    return match(instance, policy, whole_cohort=whole_cohort, grow_bounds=False)
+    # No column generation: the time goes to the answer. The piece prices its part of the whole score bound.
+    return match(instance, policy, whole_cohort=whole_cohort, grow_bounds=False, score_table=True)
 
 
 #: The least time a piece is given, however many pieces share the run's limit.
 MIN_PIECE_SECONDS = 5.0
 #: The share of the time limit kept for the repair across pieces (at least ``MIN_PIECE_SECONDS``).
 REPAIR_SHARE = 0.05
+#: The share of the time limit kept for the pieces' tables of the whole-instance score bound (``model.score_bound``):
+#: about 1 s per piece of 5,000 children after its solver's limit, in ``ceil(pieces / workers)`` rounds.
+BOUND_SHARE = 0.03
 #: The share of the time limit kept after the repair, for joining the answers and counting them whole.
 FINISH_SHARE = 0.01
 
@@ -209,7 +215,8 @@ def match_in_pieces(
     piece's preparation, and sending it to its process, are outside a piece's own solver limit).
 
     ``whole_bound``: also bound tiers (1)-(2) over the whole instance (``placements.model.national``,
-    in the summary's ``tiers_bound``). ``repair``: match the children the pieces left without a home
+    in the summary's ``tiers_bound``), and the score of every lawful answer for the whole instance that
+    places as many (``placements.model.score_bound``, the summary's ``bound`` and ``gap``). ``repair``: match the children the pieces left without a home
     against the room every piece left (``repair_across_pieces``): a child whose suitable homes are all
     in another piece is not disadvantaged by where the border runs. With fewer workers each piece has
     less time; an answer whose tiers were proven in every piece is the same on any number of workers.
@@ -227,11 +234,14 @@ def match_in_pieces(
         # it costs about 5 s at England's size and lowered the bound by nothing there (docs/solvers.md).
         e, p = whole_tier_bound(instance, policy.as_of_date(), whole_cohort, policy, moves="free")
         tiers_bound = {"emergency_placed": e, "placed": p}
+        away = _away_from_pieces(instance, policy, whole_cohort, pieces)
     subs = [sub_instance(instance, pc) for pc in pieces]
     workers = workers or os.cpu_count() or 1
     slots = 1 if engine == "serial" else min(workers, len(pieces))
     rounds = -(-len(pieces) // max(1, slots))
     reserve = max(MIN_PIECE_SECONDS, REPAIR_SHARE * policy.time_limit_seconds) if repair else 0.0
+    # Each piece prices its table of the score bound after its solver's limit: kept back too.
+    reserve += BOUND_SHARE * policy.time_limit_seconds if whole_bound else 0.0
     left = policy.time_limit_seconds - (time.perf_counter() - t0) - reserve
     piece_seconds = max(MIN_PIECE_SECONDS, left / max(rounds, 1))
     log.debug(
@@ -260,9 +270,72 @@ def match_in_pieces(
         left = max(MIN_PIECE_SECONDS, (1.0 - FINISH_SHARE) * policy.time_limit_seconds - (time.perf_counter() - t0))
         joined = repair_by_moves(instance, policy.replace(time_limit_seconds=left), whole_cohort, joined)
     joined = count_groups_whole(instance, whole_cohort, joined)
+    if whole_bound:
+        joined = _with_score_bound(instance, policy, whole_cohort, pieces, results, joined, away)
     summary = joined.summary.replace(seconds=round(time.perf_counter() - t0, 3))
     if tiers_bound is not None:
         summary = summary.replace(tiers_bound=tiers_bound)
+    return dataclasses.replace(joined, summary=summary)
+
+
+#: ``bound_scope`` of a joined answer's score bound (``model.score_bound``): the bench's "every admissible pair".
+WHOLE_SCORE_SCOPE = "every admissible pair"
+
+
+def _away_from_pieces(instance: Instance, policy: Policy, whole_cohort: bool, pieces: list[Piece]) -> Any:
+    """What a home of another piece costs each child at least, but for the homes' prices (``OutOfPiece``):
+    built before the pieces run, so its seconds come out of the time limit like the rest."""
+    from placements.model.score_bound import OutOfPiece
+
+    piece_of_home = np.full(len(instance.places), -1, dtype=np.int64)
+    piece_of_child: dict[str, int] = {}
+    for k, pc in enumerate(pieces):
+        piece_of_home[pc.places] = k
+        for i in pc.children.tolist():
+            piece_of_child[instance.children[i].child_id] = k
+    return OutOfPiece(instance, policy, whole_cohort, piece_of_child, piece_of_home)
+
+
+def _with_score_bound(
+    instance: Instance,
+    policy: Policy,
+    whole_cohort: bool,
+    pieces: list[Piece],
+    results: list[MatchResult],
+    joined: MatchResult,
+    away: Any,
+) -> MatchResult:
+    """The joined answer with a bound on its score over the whole instance (``model.score_bound``) for its
+    own tiers (1)-(2), or unchanged when a piece priced no table or saw a home's room otherwise than
+    the whole instance does (then the bound would not hold). ``away``: ``_away_from_pieces``."""
+    from placements.model.score_bound import budgets, home_prices, whole_score_bound
+
+    per_piece = [r.score_table for r in results]
+    if any(not t for t in per_piece):
+        return joined
+    for pc, ts in zip(pieces, per_piece, strict=True):
+        assert ts is not None
+        t = ts[0]
+        if not (
+            np.array_equal(away.capacity[pc.places], t.capacity) and np.array_equal(away.others[pc.places], t.others)
+        ):
+            log.warning("a piece saw a home's room otherwise than the whole instance: no score bound")
+            return joined
+    started = time.perf_counter()
+    by_theta = [list(x) for x in zip(*[ts for ts in per_piece if ts is not None], strict=True)]
+    budget = budgets(instance, policy, by_theta[0])
+    emergency = {c.child_id: c.urgency is Urgency.EMERGENCY for c in instance.children}
+    s = joined.summary
+    best = -np.inf
+    for tables in by_theta:
+        price = home_prices(instance, policy, [pc.places for pc in pieces], tables)
+        out = away.costs(price, budget)
+        value, mu_e, mu_p = whole_score_bound(tables, emergency, out, (s.emergency_placed, s.placed))
+        log.debug("whole-instance score bound %.0f (mu_e %.1f, mu_p %.1f)", value, mu_e, mu_p)
+        best = max(best, value)
+    bound = max(0, int(np.ceil(best - 1e-6 * max(1.0, abs(best)))))
+    log.debug("whole-instance score bound %d in %.2f s", bound, time.perf_counter() - started)
+    summary = s.replace(bound=bound, gap=relative_gap(s.objective, bound), bound_scope=WHOLE_SCORE_SCOPE)
     return dataclasses.replace(joined, summary=summary)
 
 

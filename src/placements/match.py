@@ -16,7 +16,8 @@ from placements.model.flows import bundled_flow, children_first, groups_first, g
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns, expresses
-from placements.model.pricing import full_pairs
+from placements.model.pricing import FullPairs, Multipliers, full_pairs
+from placements.model.score_bound import score_tables
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult, SolverStats, build_result
@@ -35,7 +36,9 @@ PRUNED_SCOPE = "the model's pairs only (the K nearest homes per setting and the 
 SMALL_MODEL = 2000
 
 
-def _solve(elig: Eligibility, policy: Policy, t0: float, grow: bool = True) -> tuple[Patterns, Solution, float]:
+def _solve(
+    elig: Eligibility, policy: Policy, t0: float, grow: bool = True, keep_multipliers: bool = False
+) -> tuple[Patterns, Solution, float, FullPairs | None]:
     """Build the model, run the chosen back end from the best lawful start; with no pattern the empty
     proposal is optimal.
 
@@ -72,7 +75,7 @@ def _solve(elig: Eligibility, policy: Policy, t0: float, grow: bool = True) -> t
         sol = make_solution(pats, np.zeros(0, dtype=np.int64), True, True, 0, (), policy.backend)
         now = time.perf_counter()
         proven = {"tiers_1_2": now, "tier_3": now, "score": now}
-        return pats, dataclasses.replace(sol, proven_at=proven, tiers_bound=placed_bound), 0.0
+        return pats, dataclasses.replace(sol, proven_at=proven, tiers_bound=placed_bound), 0.0, full
     # A flow start counts only when the model can express it and it keeps every protected settled
     # child in a home (the stability rule; the flows know neither rule). Pruned (region, pieces): the
     # flow starts over every admissible pair are among the proposals.
@@ -116,11 +119,13 @@ def _solve(elig: Eligibility, policy: Policy, t0: float, grow: bool = True) -> t
             sol = model.solve(left, policy.workers, policy.seed, best_flow, placed_bound, pricing, grow)
         if tiers_proven_at is not None and sol.proven_at and "tiers_1_2" in sol.proven_at:
             sol = dataclasses.replace(sol, proven_at={**sol.proven_at, "tiers_1_2": tiers_proven_at})
+        if keep_multipliers:  # for a piece's table of the whole instance's score bound (``match``'s ``score_table``)
+            sol = dataclasses.replace(sol, score_multipliers=model.multipliers("quality"))
     else:
         sol = model.solve(remaining, policy.workers, policy.seed, start)
         if pruned:  # CP-SAT's bounds are not priced: they cover the model's pairs only
             sol = dataclasses.replace(sol, bound_scope=PRUNED_SCOPE)
-    return pats, dataclasses.replace(sol, tiers_bound=placed_bound), model.build_seconds
+    return pats, dataclasses.replace(sol, tiers_bound=placed_bound), model.build_seconds, full
 
 
 def _tiers(pats: Patterns, chosen: np.ndarray) -> tuple[int, int]:
@@ -163,6 +168,7 @@ def match(
     whole_cohort: bool = False,
     settled: Mapping[str, str] | None = None,
     grow_bounds: bool = True,
+    score_table: bool = False,
 ) -> MatchResult:
     """Propose the best lawful home for every child needing one (or every child, ``whole_cohort``).
 
@@ -181,7 +187,10 @@ def match(
 
     ``grow_bounds``: with ``candidates_per_setting``, grow the LPs by column generation so the bounds
     over every admissible pair are strong (``MipModel.solve``'s ``grow``); ``decompose`` turns it off
-    for the pieces and the repair, whose joined score has no whole-instance bound to report.
+    for the pieces and the repair, where the time goes to the answer.
+
+    ``score_table``: also price this instance's part of a whole instance's score bound (a piece of a
+    match in pieces: ``model.score_bound``), in the result's ``score_table``.
     """
     policy = policy or Policy()
     as_of = policy.as_of_date()
@@ -191,7 +200,7 @@ def match(
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort, settled)
     elig = Eligibility(instance, policy, scope, as_of)
-    pats, sol, build_seconds = _solve(elig, policy, t0, grow_bounds)
+    pats, sol, build_seconds, full = _solve(elig, policy, t0, grow_bounds, score_table)
     t_pairs = time.perf_counter() - t0 - build_seconds - sum(s.solve_seconds for s in sol.stages)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
@@ -215,4 +224,8 @@ def match(
     result = build_result(elig, home_of_row, solver, t0)
     if result.summary.placed != sol.placed or result.summary.objective != sol.penalty:
         raise RuntimeError("the result tables disagree with the solver's solution; this is a bug")
+    if score_table:
+        mult = sol.score_multipliers or Multipliers(np.zeros(len(instance.places)), np.zeros(len(instance.places)))
+        every = full if full is not None else full_pairs(elig, pruned=False)
+        result = dataclasses.replace(result, score_table=score_tables(elig, every, mult))
     return result

@@ -24,6 +24,7 @@ from placements.eligibility import PENALTY_PARTS, Eligibility
 from placements.explain import shortlist, unplaced_reasons
 from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
+from placements.model.score_bound import ScoreTable
 from placements.stability import moves
 
 #: The score's parts as matches.csv holds them: each pair's parts, and the sibling group's part.
@@ -163,6 +164,9 @@ class MatchResult:
     whole_cohort: bool = False
     #: Settled children who do not stay where they live: where to, and why (``placements.stability.moves``).
     moves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: A piece of a match in pieces only: its part of the whole instance's score bound (``model.score_bound``),
+    #: one table per scaling of its multipliers (``THETAS``).
+    score_table: tuple[ScoreTable, ...] | None = field(default=None, repr=False)
 
     @property
     def status(self) -> str:
