@@ -1,6 +1,6 @@
 """The city score's changes to SCIP's windows (``model/mip.py``, docs/solvers.md "The city score"):
 a complete hint (every column, the groups' z too), SCIP's parameters, and a whole-instance model going
-from the LP support's MIP straight to the proof window.
+straight to the proof window (past the LP support's MIP too, above ``BRANCH_COLUMNS``).
 
 The hint must be a lawful answer of the MIP *as it stands* (its rows, the holds at the answer's own
 levels), or SCIP would drop it; it is checked row by row against the exported model, not through SCIP.
@@ -105,9 +105,11 @@ def test_scip_takes_every_parameter() -> None:
 def test_straight_to_the_proof_window_finds_the_brute_force_optimum(
     monkeypatch: pytest.MonkeyPatch, inst: Instance, whole_cohort: bool
 ) -> None:
-    """No LP branched and no small-model shortcut, so every stage the LP does not prove runs SCIP: from the
-    support's MIP straight to the proof window (``DIRECT_PROOF_COLUMNS``) gives the brute-force optimum."""
+    """No LP branched and no small-model shortcut, so every stage the LP does not prove runs SCIP: straight to
+    the proof window (``DIRECT_PROOF_COLUMNS``), with the support's MIP skipped as in a model of more than
+    ``BRANCH_COLUMNS``, gives the brute-force optimum."""
     monkeypatch.setattr(mip, "BRANCH_SOLVES", 0)
+    monkeypatch.setattr(mip, "BRANCH_COLUMNS", 0)
     monkeypatch.setattr(mip, "PROOF_WINDOW_COLUMNS", 0)
     assert achieved(inst, whole_cohort) == brute_force(inst, whole_cohort)
 

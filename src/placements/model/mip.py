@@ -435,7 +435,7 @@ class MipModel:
         # from the incumbent, hinted whole, and the support's MIP (0.1-0.2 s a stage on the city) saves it
         # less than it costs (score proven 3.16 -> 2.90 s without it, medians of 6 interleaved runs). A
         # daily match keeps it: there it often finds the LP's value, so no proof window runs at all.
-        if support.sum() < len(d) and not (self.direct and len(d) > BRANCH_COLUMNS):
+        if support.sum() < len(d) and not (self.direct and chosen is not None and len(d) > BRANCH_COLUMNS):
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
             code, found, value, _ = self._solve_window(
