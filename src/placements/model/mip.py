@@ -11,6 +11,11 @@ score). Each stage runs:
    integers: once that bound is within one unit of ``z_inc`` the incumbent is optimal for the full
    model; otherwise tau is widened (four times, at most to exactly what fixing needs) and solved again.
 
+A model over every admissible pair of at most ``DIRECT_PROOF_COLUMNS`` columns (the city's whole cohort)
+skips the narrower windows, and above ``BRANCH_COLUMNS`` columns the support's MIP too: it goes from the LP
+straight to the proof window. Every window gets a complete hint (``_hint``) and ``SCIP_PARAMS``, and each
+proof window on the city closes at its root (docs/solvers.md, "The city score").
+
 Before step 2, a model of at most ``BRANCH_COLUMNS`` columns (a daily match) branches on its LP by hand
 (``branch``: a few GLOP solves with sibling-group columns fixed at 0 or 1), which proves every daily bench
 instance without a MIP; such a model's SCIP copy is made only when a window needs it (``MipModel.mip``).
