@@ -13,8 +13,9 @@ score). Each stage runs:
 
 A model over every admissible pair of at most ``DIRECT_PROOF_COLUMNS`` columns (the city's whole cohort)
 skips the narrower windows, and above ``BRANCH_COLUMNS`` columns the support's MIP too: it goes from the LP
-straight to the proof window. Every window gets a complete hint (``_hint``) and ``SCIP_PARAMS``, and each
-proof window on the city closes at its root (docs/solvers.md, "The city score").
+straight to the proof window. Its windows get a complete hint (``_hint``) and ``SCIP_PARAMS``, and each
+proof window on the city closes at its root (docs/solvers.md, "The city score"). Larger and pruned models
+keep the hint of the pattern columns only and SCIP's defaults (on region-s1 they were not measured enough).
 
 Before step 2, a model of at most ``BRANCH_COLUMNS`` columns (a daily match) branches on its LP by hand
 (``branch``: a few GLOP solves with sibling-group columns fixed at 0 or 1), which proves every daily bench
@@ -78,7 +79,11 @@ BRANCH_COLUMNS = 2000
 BRANCH_SOLVES = 16
 #: A window holding more than this share of the columns is widened to the proof window at once.
 WIDE_WINDOW = 0.15
-#: SCIP's parameters in every window. Probing in presolve (a trial fixing of each binary) found a
+#: SCIP's parameters in the windows of a model that goes straight to the proof window (``MipModel.direct``:
+#: the city's whole cohort). On region-s1's whole cohort (461,577 columns, 120 s, one run each) they and
+#: the complete hint left the score's gap at 6.3% against 23.7%, but the placed stage's proof window,
+#: cut short by its time, ended 8 children lower (3,297 against 3,305): tier (2) comes first, so larger
+#: models keep SCIP's defaults until an A/B over several runs says otherwise. Probing in presolve (a trial fixing of each binary) found a
 #: handful of fixings on the city's whole cohort and took about 1 s of the score's proof window and
 #: 0.5 s of the homes stage's; the root's cut rounds stop after 2 that do not move the bound (SCIP's
 #: default 10), as the homes window's bound is 37 from its first LP and its answer comes from the
@@ -571,10 +576,15 @@ class MipModel:
         if self.backend == "scip":
             mip.solver.SetSolverSpecificParametersAsString(
                 f"randomization/randomseedshift = {seed % 2**31}\nlimits/absgap = {max(absgap, 0.0):.6f}\n"
-                + SCIP_PARAMS
+                + (SCIP_PARAMS if self.direct else "")
             )
         if hint is not None and self.backend in HINTED:
-            mip.solver.SetHint(mip.variables, self._hint(hint))
+            if self.direct:
+                mip.solver.SetHint(mip.variables, self._hint(hint))
+            else:
+                values = np.zeros(len(keep))
+                values[hint] = 1.0
+                mip.solver.SetHint(mip.w, values.tolist())
         code = mip.solver.Solve(exact_params()) if exact else mip.solver.Solve()
         log.debug(
             "stage %s: %s, %d of %d columns, %s (bound %.1f) in %.2f s",
