@@ -63,12 +63,12 @@ FIRST_TAU = 1.0
 MAX_WINDOWS = 8
 #: A proof window of at most this many columns (or four times the first window) is tried first.
 PROOF_WINDOW_COLUMNS = 2000
-#: A model over every admissible pair of at most this many columns goes straight to the proof window
-#: (past the MIP on the LP's support too, above ``BRANCH_COLUMNS``). With SCIP's hint complete and
-#: probing off, the four narrower windows before it on the city's score (tau 1, 4, 16, 64: about 1 s
-#: together) cost more than the better incumbents they find save the proof window: the city's whole cohort (20,208 columns) proves
-#: its score in 3.4 s against 4.3 s through them (medians of 3 interleaved runs, docs/solvers.md "The
-#: city score"). Pruned and larger models (a region's, where no proof window ends in time) keep the
+#: A model over every admissible pair of at most this many columns goes straight to the proof window (past
+#: the MIP on the LP's support too, above ``BRANCH_COLUMNS``). With SCIP's hint complete and probing off,
+#: the four narrower windows before it on the city's score (tau 1, 4, 16, 64: about 1 s together) cost more
+#: than the better incumbents they find save the proof window: the city's whole cohort (20,208 columns)
+#: proves its score in 3.4 s against 4.3 s through them (medians of 3 interleaved runs, docs/solvers.md
+#: "The city score"). Pruned and larger models (a region's, where no proof window ends in time) keep the
 #: widening windows, whose incumbents are what such a match returns; that path was not re-measured.
 DIRECT_PROOF_COLUMNS = 30_000
 #: A model of at most this many columns (a daily match) branches on its LP before any proof window (``branch``).
@@ -81,14 +81,15 @@ BRANCH_SOLVES = 16
 WIDE_WINDOW = 0.15
 #: SCIP's parameters in the windows of a model that goes straight to the proof window (``MipModel.direct``:
 #: the city's whole cohort). On region-s1's whole cohort (461,577 columns, 120 s, one run each) they and
-#: the complete hint left the score's gap at 6.3% against 23.7%, but the placed stage's proof window,
-#: cut short by its time, ended 8 children lower (3,297 against 3,305): tier (2) comes first, so larger
-#: models keep SCIP's defaults until an A/B over several runs says otherwise.
+#: the complete hint left the score's gap at 6.3% against 23.7%, but the placed stage's proof window, cut
+#: short by its time, ended 8 children lower (3,297 against 3,305): tier (2) comes first, so larger models
+#: keep SCIP's defaults until an A/B over several runs says otherwise.
 #: Probing in presolve (a trial fixing of each binary) found a handful of fixings on the city's whole
-#: cohort and took about 1 s of the score's proof window and 0.5 s of the homes stage's; the root's cut rounds stop after 2 that do not move the bound (SCIP's
-#: default 10), as the homes window's bound is 37 from its first LP and its answer comes from the
-#: feasibility pump after the cuts. Whole cohort, medians of 3 interleaved runs (docs/solvers.md,
-#: "The city score"): score proven 4.3 s with probing off against 7.0 s with it, then 2.9 s against 3.4 s.
+#: cohort and took about 1 s of the score's proof window and 0.5 s of the homes stage's; the root's cut
+#: rounds stop after 2 that do not move the bound (SCIP's default 10), as the homes window's bound is 37
+#: from its first LP and its answer comes from the feasibility pump after the cuts. Whole cohort, medians
+#: of 3 interleaved runs (docs/solvers.md, "The city score"): score proven 4.3 s with probing off against
+#: 7.0 s with it, then 2.9 s against 3.4 s.
 SCIP_PARAMS = "propagating/probing/maxprerounds = 0\nseparating/maxstallroundsroot = 2\n"
 #: Safety margin on reduced-cost comparisons, relative to the objective's size (LP tolerances).
 REL_EPS = 1e-7
