@@ -11,6 +11,12 @@ score). Each stage runs:
    integers: once that bound is within one unit of ``z_inc`` the incumbent is optimal for the full
    model; otherwise tau is widened (four times, at most to exactly what fixing needs) and solved again.
 
+A model over every admissible pair of at most ``DIRECT_PROOF_COLUMNS`` columns (the city's whole cohort)
+skips the narrower windows, and above ``BRANCH_COLUMNS`` columns the support's MIP too: it goes from the LP
+straight to the proof window. Its windows get a complete hint (``_hint``) and ``SCIP_PARAMS``, and each
+proof window on the city closes at its root (docs/solvers.md, "The city score"). Larger and pruned models
+keep the hint of the pattern columns only and SCIP's defaults (on region-s1 they were not measured enough).
+
 Before step 2, a model of at most ``BRANCH_COLUMNS`` columns (a daily match) branches on its LP by hand
 (``branch``: a few GLOP solves with sibling-group columns fixed at 0 or 1), which proves every daily bench
 instance without a MIP; such a model's SCIP copy is made only when a window needs it (``MipModel.mip``).
@@ -57,6 +63,14 @@ FIRST_TAU = 1.0
 MAX_WINDOWS = 8
 #: A proof window of at most this many columns (or four times the first window) is tried first.
 PROOF_WINDOW_COLUMNS = 2000
+#: A model over every admissible pair of at most this many columns goes straight to the proof window (past
+#: the MIP on the LP's support too, above ``BRANCH_COLUMNS``). With SCIP's hint complete and probing off,
+#: the four narrower windows before it on the city's score (tau 1, 4, 16, 64: about 1 s together) cost more
+#: than the better incumbents they find save the proof window: the city's whole cohort (20,208 columns)
+#: proves its score in 3.4 s against 4.3 s through them (medians of 3 interleaved runs, docs/solvers.md
+#: "The city score"). Pruned and larger models (a region's, where no proof window ends in time) keep the
+#: widening windows, whose incumbents are what such a match returns; that path was not re-measured.
+DIRECT_PROOF_COLUMNS = 30_000
 #: A model of at most this many columns (a daily match) branches on its LP before any proof window (``branch``).
 BRANCH_COLUMNS = 2000
 #: LPs solved by that branching at most. On 16 more daily instances (``synth --profile nottingham``, seeds
@@ -65,6 +79,18 @@ BRANCH_COLUMNS = 2000
 BRANCH_SOLVES = 16
 #: A window holding more than this share of the columns is widened to the proof window at once.
 WIDE_WINDOW = 0.15
+#: SCIP's parameters in the windows of a model that goes straight to the proof window (``MipModel.direct``:
+#: the city's whole cohort). On region-s1's whole cohort (461,577 columns, 120 s, one run each) they and
+#: the complete hint left the score's gap at 6.3% against 23.7%, but the placed stage's proof window, cut
+#: short by its time, ended 8 children lower (3,297 against 3,305): tier (2) comes first, so larger models
+#: keep SCIP's defaults until an A/B over several runs says otherwise.
+#: Probing in presolve (a trial fixing of each binary) found a handful of fixings on the city's whole
+#: cohort and took about 1 s of the score's proof window and 0.5 s of the homes stage's; the root's cut
+#: rounds stop after 2 that do not move the bound (SCIP's default 10), as the homes window's bound is 37
+#: from its first LP and its answer comes from the feasibility pump after the cuts. Whole cohort, medians
+#: of 3 interleaved runs (docs/solvers.md, "The city score"): score proven 4.3 s with probing off against
+#: 7.0 s with it, then 2.9 s against 3.4 s.
+SCIP_PARAMS = "propagating/probing/maxprerounds = 0\nseparating/maxstallroundsroot = 2\n"
 #: Safety margin on reduced-cost comparisons, relative to the objective's size (LP tolerances).
 REL_EPS = 1e-7
 
@@ -81,6 +107,8 @@ class _Built:
     place_cons: list[tuple[int, str, pywraplp.Constraint]]  # (home, "capacity" or "limit", row)
     #: The objective the solver holds: minimise "quality" as loaded from the proto (``_proto``).
     objective: tuple[str, bool] = ("quality", False)
+    #: Every column as loaded: ``w``, then each sibling group's z (``_Proto.z_at``).
+    variables: list[pywraplp.Variable] = dataclasses.field(default_factory=list)
 
     def set_objective(self, name: str, maximise: bool) -> None:
         if self.objective == (name, maximise):
@@ -224,7 +252,7 @@ def _load(model: _Proto, pats: Patterns, n_rows: int, name: str, relax: bool) ->
     }
     holds = {k: constraints[v] for k, v in model.holds_at.items()}
     place_cons = [(p, kind, constraints[k]) for p, kind, k in model.place_at]
-    return _Built(s, w, objectives, holds, place_cons)
+    return _Built(s, w, objectives, holds, place_cons, variables=variables)
 
 
 def _response(solver: pywraplp.Solver) -> linear_solver_pb2.MPSolutionResponse:
@@ -257,6 +285,9 @@ class MipModel:
         self.window = np.ones(len(pats), dtype=bool)  # the MIP's columns with upper bound 1 (the last window)
         self.lp_solved_for: str | None = None  # the stage whose LP ``self.lp`` holds a solution of
         self.objective = ("quality", False)  # the stage's objective, the MIP copy's in ``_solve_window``
+        #: Straight to the proof window, with the complete hint and ``SCIP_PARAMS`` (``DIRECT_PROOF_COLUMNS``);
+        #: ``solve`` sets it.
+        self.direct = False
         self.build_seconds = time.perf_counter() - t0
 
     @property
@@ -412,7 +443,11 @@ class MipModel:
         # match the LP is nearly whole (a handful of fractional columns), so this MIP of a few dozen
         # columns often finds the optimum and the proof window below shrinks to a few columns or none.
         support = (x_lp > 1e-6) | kept
-        if support.sum() < len(d):
+        # Not for a larger model that goes straight to the proof window (``direct``): that window starts
+        # from the incumbent, hinted whole, and the support's MIP (0.1-0.2 s a stage on the city) saves it
+        # less than it costs (score proven 3.16 -> 2.90 s without it, medians of 6 interleaved runs). A
+        # daily match keeps it: there it often finds the LP's value, so no proof window runs at all.
+        if support.sum() < len(d) and not (self.direct and chosen is not None and len(d) > BRANCH_COLUMNS):
             # Only an incumbent is wanted here (its bound proves nothing for the full model), so
             # this MIP may stop within OR-Tools' default 0.01% instead of proving its own optimum.
             code, found, value, _ = self._solve_window(
@@ -430,7 +465,7 @@ class MipModel:
             # columns): the window of the first tau would cost a MIP solve and prove nothing.
             proof_tau = sign * (z_lp - z_inc) - 1.0 + 2 * eps
             small = max(PROOF_WINDOW_COLUMNS, 4 * int(np.count_nonzero(d >= -tau - eps)))
-            if proof_tau > tau and np.count_nonzero(d >= -proof_tau - eps) <= small:
+            if proof_tau > tau and (self.direct or np.count_nonzero(d >= -proof_tau - eps) <= small):
                 tau = proof_tau
         for _attempt in range(MAX_WINDOWS):
             keep = (d >= -tau - eps) | kept
@@ -543,11 +578,15 @@ class MipModel:
         if self.backend == "scip":
             mip.solver.SetSolverSpecificParametersAsString(
                 f"randomization/randomseedshift = {seed % 2**31}\nlimits/absgap = {max(absgap, 0.0):.6f}\n"
+                + (SCIP_PARAMS if self.direct else "")
             )
         if hint is not None and self.backend in HINTED:
-            values = np.zeros(len(keep))
-            values[hint] = 1.0
-            mip.solver.SetHint(mip.w, values.tolist())
+            if self.direct:
+                mip.solver.SetHint(mip.variables, self._hint(hint))
+            else:
+                values = np.zeros(len(keep))
+                values[hint] = 1.0
+                mip.solver.SetHint(mip.w, values.tolist())
         code = mip.solver.Solve(exact_params()) if exact else mip.solver.Solve()
         log.debug(
             "stage %s: %s, %d of %d columns, %s (bound %.1f) in %.2f s",
@@ -576,6 +615,25 @@ class MipModel:
         chosen = np.flatnonzero(values > 0.5).astype(np.int64)
         value = self._value(name, chosen)
         return code, chosen, value, bound
+
+    def _hint(self, chosen: np.ndarray) -> list[float]:
+        """The values of every MIP column for the answer ``chosen``: its patterns at 1, and each group's
+        "placed at all" variable z at 1 when the answer houses one of its members.
+
+        A hint that leaves a variable out is a partial solution to SCIP, which runs its completion
+        heuristic (a sub-MIP) before presolving; on the city's whole cohort that took about 1.2 s of the
+        score's proof window, and every window paid it. With every variable given, SCIP checks the
+        hint and takes it (docs/solvers.md, "The city score"). z at 1 is lawful whenever the group has a
+        pattern in the answer (z <= sum of its patterns) and keeps the held extra homes where they are.
+        """
+        values = np.zeros(len(self.proto.proto.variable))
+        values[chosen] = 1.0
+        used = np.zeros(len(self.pats.groups), dtype=bool)
+        used[self.pats.group[chosen]] = True
+        for g, (z, _) in self.proto.z_at.items():
+            values[z] = 1.0 if used[g] else 0.0
+        result: list[float] = values.tolist()
+        return result
 
     def _whole(self, values: np.ndarray, keep: np.ndarray) -> np.ndarray | None:
         """A whole answer at least as good as ``values``, whose relaxed columns may be fractional
@@ -654,6 +712,7 @@ class MipModel:
             now = time.perf_counter()
             return now + fraction * max(deadline - now, 0.0)
 
+        self.direct = pricing is None and len(pats) <= DIRECT_PROOF_COLUMNS
         self._add_cover_rows()
         if placed_bound is not None and (int(pats.emergency[start].sum()), int(pats.size[start].sum())) == tuple(
             placed_bound
