@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,10 @@ from placements.eligibility import PENALTY_PARTS, Eligibility
 from placements.explain import shortlist, unplaced_reasons
 from placements.io.writers import csv_text, json_text
 from placements.model.patterns import group_rows
-from placements.model.score_bound import ScoreTable
 from placements.stability import moves
+
+if TYPE_CHECKING:
+    from placements.model.score_bound import ScoreTable
 
 #: The score's parts as matches.csv holds them: each pair's parts, and the sibling group's part.
 SCORE_PARTS: tuple[str, ...] = (*PENALTY_PARTS, "siblings_apart")

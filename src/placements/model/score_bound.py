@@ -39,7 +39,6 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from placements.codes import USUAL_FOSTERING_LIMIT, Setting
 from placements.domain import Place
@@ -222,6 +221,8 @@ class OutOfPiece:
         piece_of_child: dict[str, int],
         piece_of_home: np.ndarray,
     ):
+        from scipy.spatial import cKDTree  # imported here: 0.18 s, which a daily match should not pay
+
         w = policy.weights
         as_of = policy.as_of_date()
         scope = make_scope(instance, whole_cohort)
