@@ -182,8 +182,9 @@ def markdown(result: dict[str, Any]) -> str:
                 f"Every method ran on the same {n or 'N'} geographic pieces of at most {d['piece_children']:,} "
                 "children (`placements.decompose.plan_pieces`), two pieces at a time; the figures are the "
                 "pieces' joined, and sibling groups (split, extra homes) are counted over the whole "
-                "instance, every member of a group wherever they were matched. **Bounds and gaps are per piece**: the sum of the pieces' bounds, not a bound "
-                "for the whole instance (a child might do better in a home of the next piece). Seconds for "
+                "instance, every member of a group wherever they were matched. The engine's bound and gap are "
+                "over the whole instance (`model.score_bound`; tiers (1)-(2) in the targets above); any other "
+                "method's would be the sum of the pieces' bounds, not a bound for the whole instance. Seconds for "
                 "pairs/build/solve are summed over the pieces; total seconds are wall time.",
                 "",
             ]
