@@ -22,8 +22,8 @@ from placements.model.score_bound import (
     OutOfPiece,
     budgets,
     home_prices,
+    piece_table,
     score_table,
-    score_tables,
     whole_score_bound,
 )
 from placements.validate import validate
@@ -64,7 +64,7 @@ def test_the_bound_holds_for_any_multipliers(inst: Instance, whole: bool, data: 
         required = np.array(data.draw(st.lists(st.floats(0, 500), min_size=n, max_size=n)))
         mult = Multipliers(np.array(data.draw(draw)), np.array(data.draw(draw)), required=required)
         tables.append(
-            score_table(elig, full_pairs(elig, pruned=True), mult, score_tables(elig, full_pairs(elig), mult)[0].budget)
+            score_table(elig, full_pairs(elig, pruned=True), mult, piece_table(elig, full_pairs(elig)).budget)
         )
     piece_of_home = np.full(len(inst.places), -1)
     piece_of_child = {}

@@ -20,8 +20,8 @@ Each home belongs to exactly one piece, so the union of the pieces' lawful answe
 the whole instance (the tests validate it). The pieces' bounds hold piece by piece only: a child
 might have been better off in a home of the next piece, so their sum is *not* a bound for the
 whole instance. The joined answer is judged against bounds of the whole instance instead: tiers
-(1)-(2) by ``model.national`` (``tiers_bound``), the score by ``model.score_bound`` from tables each
-piece prices with its own score LP's multipliers (``bound``, ``bound_scope`` "every admissible pair").
+(1)-(2) by ``model.national`` (``tiers_bound``), the score by ``model.score_bound`` from a table each
+piece prices over its admissible pairs (``bound``, ``bound_scope`` "every admissible pair").
 
 Pieces run in a local process pool, or as Ray tasks (``engine="ray"``, with ``placements[ray]``);
 each piece is solved single-threaded with the policy's seed, so the answer is the same whatever
@@ -310,31 +310,32 @@ def _with_score_bound(
     the whole instance does (then the bound would not hold). ``away``: ``_away_from_pieces``."""
     from placements.model.score_bound import budgets, home_prices, whole_score_bound
 
-    per_piece = [r.score_table for r in results]
-    if any(not t for t in per_piece):
+    tables = [r.score_table for r in results]
+    if any(t is None for t in tables):
         return joined
-    for pc, ts in zip(pieces, per_piece, strict=True):
-        assert ts is not None
-        t = ts[0]
+    for pc, t in zip(pieces, tables, strict=True):
+        assert t is not None
         if not (
             np.array_equal(away.capacity[pc.places], t.capacity) and np.array_equal(away.others[pc.places], t.others)
         ):
             log.warning("a piece saw a home's room otherwise than the whole instance: no score bound")
             return joined
     started = time.perf_counter()
-    by_theta = [list(x) for x in zip(*[ts for ts in per_piece if ts is not None], strict=True)]
-    budget = budgets(instance, policy, by_theta[0])
+    priced = [t for t in tables if t is not None]
     emergency = {c.child_id: c.urgency is Urgency.EMERGENCY for c in instance.children}
     s = joined.summary
-    best = -np.inf
-    for tables in by_theta:
-        price = home_prices(instance, policy, [pc.places for pc in pieces], tables)
-        out = away.costs(price, budget)
-        value, mu_e, mu_p = whole_score_bound(tables, emergency, out, (s.emergency_placed, s.placed))
-        log.debug("whole-instance score bound %.0f (mu_e %.1f, mu_p %.1f)", value, mu_e, mu_p)
-        best = max(best, value)
-    bound = max(0, int(np.ceil(best - 1e-6 * max(1.0, abs(best)))))
-    log.debug("whole-instance score bound %d in %.2f s", bound, time.perf_counter() - started)
+    out = away.costs(
+        home_prices(instance, policy, [pc.places for pc in pieces], priced), budgets(instance, policy, priced)
+    )
+    value, mu_e, mu_p = whole_score_bound(priced, emergency, out, (s.emergency_placed, s.placed))
+    bound = max(0, int(np.ceil(value - 1e-6 * max(1.0, abs(value)))))
+    log.debug(
+        "whole-instance score bound %d (mu_e %.1f, mu_p %.1f) in %.2f s",
+        bound,
+        mu_e,
+        mu_p,
+        time.perf_counter() - started,
+    )
     summary = s.replace(bound=bound, gap=relative_gap(s.objective, bound), bound_scope=WHOLE_SCORE_SCOPE)
     return dataclasses.replace(joined, summary=summary)
 

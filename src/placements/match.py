@@ -16,8 +16,8 @@ from placements.model.flows import bundled_flow, children_first, groups_first, g
 from placements.model.greedy import greedy_rows, group_greedy, rows_to_patterns
 from placements.model.mip import MipModel
 from placements.model.patterns import Patterns, build_patterns, expresses
-from placements.model.pricing import FullPairs, Multipliers, full_pairs
-from placements.model.score_bound import score_tables
+from placements.model.pricing import FullPairs, full_pairs
+from placements.model.score_bound import piece_table
 from placements.model.solution import Solution, extra_homes, make_solution
 from placements.policy import Policy
 from placements.result import MatchResult, SolverStats, build_result
@@ -37,7 +37,7 @@ SMALL_MODEL = 2000
 
 
 def _solve(
-    elig: Eligibility, policy: Policy, t0: float, grow: bool = True, keep_multipliers: bool = False
+    elig: Eligibility, policy: Policy, t0: float, grow: bool = True
 ) -> tuple[Patterns, Solution, float, FullPairs | None]:
     """Build the model, run the chosen back end from the best lawful start; with no pattern the empty
     proposal is optimal.
@@ -119,8 +119,6 @@ def _solve(
             sol = model.solve(left, policy.workers, policy.seed, best_flow, placed_bound, pricing, grow)
         if tiers_proven_at is not None and sol.proven_at and "tiers_1_2" in sol.proven_at:
             sol = dataclasses.replace(sol, proven_at={**sol.proven_at, "tiers_1_2": tiers_proven_at})
-        if keep_multipliers:  # for a piece's table of the whole instance's score bound (``match``'s ``score_table``)
-            sol = dataclasses.replace(sol, score_multipliers=model.multipliers("quality"))
     else:
         sol = model.solve(remaining, policy.workers, policy.seed, start)
         if pruned:  # CP-SAT's bounds are not priced: they cover the model's pairs only
@@ -200,7 +198,7 @@ def match(
     t0 = time.perf_counter()
     scope = make_scope(instance, whole_cohort, settled)
     elig = Eligibility(instance, policy, scope, as_of)
-    pats, sol, build_seconds, full = _solve(elig, policy, t0, grow_bounds, score_table)
+    pats, sol, build_seconds, full = _solve(elig, policy, t0, grow_bounds)
     t_pairs = time.perf_counter() - t0 - build_seconds - sum(s.solve_seconds for s in sol.stages)
 
     home_of_row = {r: int(pats.place[i]) for i in sol.chosen for r in pats.members[i]}
@@ -225,7 +223,6 @@ def match(
     if result.summary.placed != sol.placed or result.summary.objective != sol.penalty:
         raise RuntimeError("the result tables disagree with the solver's solution; this is a bug")
     if score_table:
-        mult = sol.score_multipliers or Multipliers(np.zeros(len(instance.places)), np.zeros(len(instance.places)))
         every = full if full is not None else full_pairs(elig, pruned=False)
-        result = dataclasses.replace(result, score_table=score_tables(elig, every, mult))
+        result = dataclasses.replace(result, score_table=piece_table(elig, every))
     return result

@@ -166,9 +166,8 @@ class MatchResult:
     whole_cohort: bool = False
     #: Settled children who do not stay where they live: where to, and why (``placements.stability.moves``).
     moves: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    #: A piece of a match in pieces only: its part of the whole instance's score bound (``model.score_bound``),
-    #: one table per scaling of its multipliers (``THETAS``).
-    score_table: tuple[ScoreTable, ...] | None = field(default=None, repr=False)
+    #: A piece of a match in pieces only: its part of the whole instance's score bound (``model.score_bound``).
+    score_table: ScoreTable | None = field(default=None, repr=False)
 
     @property
     def status(self) -> str:

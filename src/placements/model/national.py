@@ -186,6 +186,17 @@ def protected_moves(
     return home_today, reach
 
 
+def fostering_room(
+    places: tuple[Place, ...] | list[Place], capacity: np.ndarray, others: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per home: new children allowed alongside others (``limit``: the fostering limit, where it applies), and
+    the most any lawful answer puts there (``top``: a whole sibling group may fill a home nobody else lives in),
+    as ``patterns._room`` has them from an ``Eligibility``."""
+    applies = np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in places], dtype=bool)
+    limit = np.where(applies, np.minimum(capacity, np.maximum(USUAL_FOSTERING_LIMIT - others, 0)), capacity)
+    return limit, np.where(others == 0, capacity, limit)
+
+
 def home_attributes(places: tuple[Place, ...] | list[Place], others: np.ndarray, policy: Policy | None) -> np.ndarray:
     """Per home, what the rules compare a child with (columns: setting, lowest and highest age, sex, needs
     bits, room under the fostering limit, nobody else there, open under the policy's Ofsted rule)."""
@@ -274,9 +285,7 @@ def whole_tier_bound(
     places = instance.places
     m = len(places)
     capacity, others = scope.capacity.astype(np.int64), scope.others.astype(np.int64)
-    limit_applies = np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in places], dtype=bool)
-    limit = np.where(limit_applies, np.minimum(capacity, np.maximum(USUAL_FOSTERING_LIMIT - others, 0)), capacity)
-    top = np.where(others == 0, capacity, limit)
+    _, top = fostering_room(places, capacity, others)
     kin = np.array([bool(p.kinship_for) for p in places], dtype=bool)
     usable = (top >= 1) & (capacity >= 1)
     # The Ofsted rule (``Eligibility``'s ``OFSTED`` mask): a home held back takes only the children living

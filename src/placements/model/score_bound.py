@@ -6,10 +6,11 @@ score stage of the *whole* instance: a lower bound on the score of every lawful 
 instance that places at least ``E`` emergency children and ``P`` children (the joined answer's tiers
 (1)-(2)), over every admissible pair.
 
-- Each home's capacity and limit rows are dualised with the multipliers of its own piece's score LP
-  (``MipModel.multipliers("quality")``; every home is in exactly one piece). The rows holding tier
-  (3), the protected settled children's rows and the one-pattern-per-home rows are dropped: dropping
-  a row only lowers a minimum, so the bound stays valid (and holds whatever the extra homes).
+- Each home's capacity and limit rows, and each protected settled child's row "keeps a home", may be
+  dualised with any multipliers >= 0 (``score_table``); a match in pieces prices them at 0
+  (``piece_table``: its pieces' own score LPs' duals, scaled, gave lower bounds, measured in
+  docs/solvers.md). The rows holding tier (3) and the one-pattern-per-home rows are dropped: dropping a
+  row only lowers a minimum, so the bound stays valid (and holds whatever the extra homes).
 - The two rows "emergency children placed >= E" and "children placed >= P" are dualised with one pair
   of multipliers for the whole instance (``mu_e``, ``mu_p``), chosen here to make the bound highest.
 - What is left splits by sibling group (a lone child is a group of one). For a group's members in one
@@ -40,12 +41,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placements.codes import USUAL_FOSTERING_LIMIT, Setting
-from placements.domain import Place
+from placements.codes import Setting
 from placements.eligibility import Eligibility, make_scope
 from placements.geo import KM_PER_MILE, METRES_PER_KM
 from placements.instance import Instance
-from placements.model.national import admits, child_attributes, home_attributes
+from placements.model.national import admits, child_attributes, fostering_room, home_attributes
 from placements.model.patterns import group_rows
 from placements.model.pricing import FullPairs, Multipliers, elig_limit, protected_welfare, subset_costs
 from placements.policy import Policy
@@ -83,14 +83,9 @@ class ScoreTable:
     budget: dict[str, float]
 
 
-#: The multipliers of each piece's score LP are priced scaled by each of these: any scaling is still a
-#: set of multipliers, and the whole instance's homes are priced better by smaller ones where children
-#: may go to the next piece (``whole_score_bound`` keeps the best).
-THETAS = (0.0,)
-
-
-def score_tables(elig: Eligibility, full: FullPairs, mult: Multipliers) -> tuple[ScoreTable, ...]:
-    """``score_table`` for the multipliers scaled by each of ``THETAS``."""
+def piece_table(elig: Eligibility, full: FullPairs) -> ScoreTable:
+    """The piece's ``ScoreTable`` as a match in pieces prices it: with every multiplier 0 (the pieces' own
+    score LPs' duals, scaled, gave lower bounds: docs/solvers.md), and the protected children's budgets."""
     from placements.eligibility import WELFARE_PARTS
 
     w = elig.policy.weights
@@ -100,16 +95,8 @@ def score_tables(elig: Eligibility, full: FullPairs, mult: Multipliers) -> tuple
         now = elig.penalty_parts(rows, elig.settled_at[rows])[list(WELFARE_PARTS)].to_numpy().sum(axis=1)
         slack = w.not_kinship + w.apart_from_placed_sibling - w.moves_settled_child
         budget = {elig.kids[r].child_id: float(v) + slack for r, v in zip(rows.tolist(), now.tolist(), strict=True)}
-    req = None if mult.required is None else mult.required
-    return tuple(
-        score_table(
-            elig,
-            full,
-            Multipliers(theta * mult.capacity, theta * mult.limit, required=None if req is None else theta * req),
-            budget,
-        )
-        for theta in THETAS
-    )
+    m = elig.admissible.shape[1]
+    return score_table(elig, full, Multipliers(np.zeros(m), np.zeros(m)), budget)
 
 
 def score_table(
@@ -232,8 +219,7 @@ class OutOfPiece:
         n = np.array([np.nan if p.northing is None else p.northing for p in places], dtype=float)
         known = np.isfinite(e) & np.isfinite(n)
         h_key = home_attributes(places, scope.others, None)
-        limit = elig_limit_whole(places, scope.capacity, scope.others)
-        room = np.where(scope.others == 0, scope.capacity, limit)
+        _, room = fostering_room(places, scope.capacity, scope.others)
         self.usable = (room >= 1) & (scope.capacity >= 1) & (piece_of_home >= 0)
         self.h_types, h_type_of = np.unique(h_key, axis=0, return_inverse=True)
         self.h_type_of = np.asarray(h_type_of).ravel()
@@ -339,13 +325,6 @@ def home_prices(
         price[places] = t.cap_l + t.lim_l
     cost = np.array([np.rint(p.weekly_cost / 100.0 * w.per_100_gbp_week) for p in instance.places], dtype=float)
     out: np.ndarray = price + cost
-    return out
-
-
-def elig_limit_whole(places: tuple[Place, ...], capacity: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Per home: new children allowed alongside others (``pricing.elig_limit``, from the home's attributes)."""
-    applies = np.array([p.setting is Setting.FOSTER and not p.sibling_exemption for p in places], dtype=bool)
-    out: np.ndarray = np.where(applies, np.minimum(capacity, np.maximum(USUAL_FOSTERING_LIMIT - others, 0)), capacity)
     return out
 
 

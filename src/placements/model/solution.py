@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from placements.model.patterns import Patterns
-from placements.model.pricing import Multipliers
 
 
 @dataclass(frozen=True)
@@ -36,9 +35,6 @@ class Solution:
     bound_scope: str = "every admissible pair"  # which answers the bound and the proofs cover
     proven_at: dict[str, float] | None = None  # perf_counter time of each proof ("tiers_1_2", "tier_3", "score")
     tiers_bound: tuple[int, int] | None = None  # (emergency, placed) no lawful answer exceeds (``flows.tier_bound``)
-    #: The score LP's multipliers (``MipModel.multipliers("quality")``): a match in pieces prices its part
-    #: of the whole instance's score bound with them (``model.score_bound``).
-    score_multipliers: Multipliers | None = None
 
 
 def extra_homes(pats: Patterns, chosen: np.ndarray) -> int:
