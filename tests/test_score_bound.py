@@ -64,7 +64,7 @@ def test_the_bound_holds_for_any_multipliers(inst: Instance, whole: bool, data: 
         required = np.array(data.draw(st.lists(st.floats(0, 500), min_size=n, max_size=n)))
         mult = Multipliers(np.array(data.draw(draw)), np.array(data.draw(draw)), required=required)
         tables.append(
-            score_table(elig, full_pairs(elig, pruned=True), mult, piece_table(elig, full_pairs(elig)).budget)
+            score_table(elig, full_pairs(elig, pruned=True), mult, piece_table(elig, full_pairs(elig)).welfare)
         )
     piece_of_home = np.full(len(inst.places), -1)
     piece_of_child = {}

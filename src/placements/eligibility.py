@@ -9,7 +9,7 @@ here *and* constraints in the model.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -408,11 +408,7 @@ class Eligibility:
     @cached_property
     def _rank_of(self) -> np.ndarray:
         """Child in scope x setting -> the setting's place in the child's list (the list's length if absent)."""
-        out = np.zeros((len(self._kids), len(_SETTINGS)), dtype=np.int64)
-        for i, c in enumerate(self._kids):
-            s = c.suitable_settings(self.as_of)
-            out[i] = [s.index(x) if x in s else len(s) for x in _SETTINGS]
-        return out
+        return setting_ranks(self._kids, self.as_of)
 
     def _decision_masks(self) -> tuple[np.ndarray, np.ndarray]:
         """The team's decisions as pair masks (children in scope x places).
@@ -644,6 +640,16 @@ class Eligibility:
 
     def emergency(self) -> np.ndarray:
         return np.array([c.urgency is Urgency.EMERGENCY for c in self._kids], dtype=bool)
+
+
+def setting_ranks(kids: Sequence[Child], as_of: dt.date) -> np.ndarray:
+    """Child x setting -> the setting's place in the child's list of suitable settings (the list's length
+    if absent): ``setting_rank`` points per step."""
+    out = np.zeros((len(kids), len(_SETTINGS)), dtype=np.int64)
+    for i, c in enumerate(kids):
+        s = c.suitable_settings(as_of)
+        out[i] = [s.index(x) if x in s else len(s) for x in _SETTINGS]
+    return out
 
 
 def _nearest(dist: np.ndarray, k: int) -> np.ndarray:

@@ -654,7 +654,8 @@ class MipModel:
         mip.solver.SetHint([], [])
         mip.solver.SetTimeLimit(60_000)  # one LP with whole vertices; the limit is only a guard
         code = mip.solver.Solve(exact_params())
-        whole = np.array([v.solution_value() for v in mip.w]) if code in (0, 1) else None
+        solved = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+        whole = np.array([v.solution_value() for v in mip.w]) if solved else None
         for v, r, k in zip(mip.w, self.relaxed.tolist(), keep.tolist(), strict=True):
             if r:
                 v.SetInteger(False)

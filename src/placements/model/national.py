@@ -61,7 +61,7 @@ from placements.domain import Child, Place
 from placements.eligibility import make_scope
 from placements.geo import ONS_LA, miles
 from placements.instance import Instance, Piece, sub_instance
-from placements.policy import Policy
+from placements.policy import Policy, Weights
 
 _SETTINGS = list(Setting)
 _NEED_BIT = {need: 1 << i for i, need in enumerate(Need)}
@@ -163,12 +163,9 @@ def protected_moves(
         welfare = elig.penalty_parts(rows, at)[list(WELFARE_PARTS)].to_numpy().sum(axis=1)
         for r, p, wel in zip(rows.tolist(), at.tolist(), welfare.tolist(), strict=True):
             c = elig.kids[r]
-            g = c.sibling_group
-            slack = (w.not_kinship if c.child_id in named else 0) + (w.apart_from_placed_sibling if g else 0)
-            slack += w.sibling_apart * max(size.get(g, 1) - 1, 0) if g else 0
             whole_row = row_of[c.child_id]
             home_today[whole_row] = batch[p]
-            budget[whole_row] = int(wel) + slack - w.moves_settled_child
+            budget[whole_row] = move_budget(int(wel), c, named, size, w)
     capped = int(np.rint(w.distance_cap_miles * w.per_mile))
     reach = np.full(n, np.inf)
     on = home_today >= 0
@@ -262,6 +259,16 @@ def admits(ck: np.ndarray, hk: np.ndarray) -> np.ndarray:
         & hof.astype(bool)
     )
     return admissible
+
+
+def move_budget(welfare_now: float, child: Child, named: set[str], size: dict[str, int], w: Weights) -> float:
+    """``protected_moves``'s ``B`` for a protected settled child: their welfare parts where they live, plus
+    what a move may also gain (a connected-person carer, ``named``; a brother or sister placed elsewhere;
+    brothers and sisters joined, ``size`` per group), less the gain a move must bring."""
+    g = child.sibling_group
+    slack = (w.not_kinship if child.child_id in named else 0) + (w.apart_from_placed_sibling if g else 0)
+    slack += w.sibling_apart * max(size.get(g, 1) - 1, 0) if g else 0
+    return welfare_now + slack - w.moves_settled_child
 
 
 def whole_tier_bound(

@@ -133,23 +133,32 @@ def lagrangian_bound(
             best_of[mask] -= (
                 mult.emergency * float(emergency[sel].sum()) + mult.placed * len(sel) + float(req[sel].sum())
             )
-        # Best collection of disjoint subsets (members may stay unplaced): a DP over bitmasks.
-        best = np.zeros(1 << k)
-        for mask in range(1, 1 << k):
-            low = mask & -mask
-            value = best[mask ^ low]  # the lowest member left without a home
-            sub = mask
-            while sub:
-                if sub & low and best_of[sub] < inf:
-                    value = min(value, best[mask ^ sub] + best_of[sub])
-                sub = (sub - 1) & mask
-            best[mask] = value
-        nonempty = min(best[-1] if best[-1] < 0 else inf, float(best_of[1:].min(initial=inf)))
+        # Best collection of disjoint subsets (members may stay unplaced): the least over every set placed.
+        best_all = float(exact_partitions(best_of).min())
+        nonempty = min(best_all if best_all < 0 else inf, float(best_of[1:].min(initial=inf)))
         total += min(0.0, nonempty + z_cost) if nonempty < inf else 0.0
     e_level, p_level, x_level = levels
     const = -float((cap_l * pats.capacity).sum()) - float((lim_l * lim).sum()) + float(req.sum())
     const += max(mult.emergency, 0.0) * e_level + max(mult.placed, 0.0) * p_level - max(mult.extra, 0.0) * x_level
     return total + const
+
+
+def exact_partitions(best_of: np.ndarray) -> np.ndarray:
+    """Per set of a sibling group's members (bitmask): the least cost of placing exactly them, split into
+    disjoint subsets each at its own price ``best_of`` (per bitmask, inf where no home may take it); 0 for
+    the empty set. A DP over bitmasks: the lowest member of a set is in one of its subsets."""
+    placed = np.full(len(best_of), np.inf)
+    placed[0] = 0.0
+    for mask in range(1, len(best_of)):
+        low = mask & -mask
+        sub = mask
+        value = np.inf
+        while sub:
+            if sub & low and best_of[sub] < np.inf:
+                value = min(value, placed[mask ^ sub] + best_of[sub])
+            sub = (sub - 1) & mask
+        placed[mask] = value
+    return placed
 
 
 def subset_costs(

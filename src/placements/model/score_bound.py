@@ -42,12 +42,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from placements.codes import Setting
-from placements.eligibility import Eligibility, make_scope
-from placements.geo import KM_PER_MILE, METRES_PER_KM
+from placements.eligibility import Eligibility, make_scope, setting_ranks
+from placements.geo import miles
 from placements.instance import Instance
-from placements.model.national import admits, child_attributes, fostering_room, home_attributes
+from placements.model.national import admits, child_attributes, fostering_room, home_attributes, move_budget
 from placements.model.patterns import group_rows
-from placements.model.pricing import FullPairs, Multipliers, elig_limit, protected_welfare, subset_costs
+from placements.model.pricing import (
+    FullPairs,
+    Multipliers,
+    elig_limit,
+    exact_partitions,
+    protected_welfare,
+    subset_costs,
+)
 from placements.policy import Policy
 
 _SETTINGS_LIST = list(Setting)
@@ -77,30 +84,27 @@ class ScoreTable:
     #: Per protected settled child (id) of the piece: the multiplier of their row "keeps a home", taken
     #: off each entry that places them and added to ``constant``.
     required: dict[str, float]
-    #: Per protected settled child (id): their welfare parts where they live, less the gain a move must
-    #: bring, plus what a connected-person carer or a placed sibling elsewhere may add to it (the
-    #: siblings' part is added over the whole instance: ``budgets``).
-    budget: dict[str, float]
+    #: Per protected settled child (id): their welfare parts where they live (``budgets`` turns them into
+    #: ``national.move_budget``'s room for a move, over the whole instance).
+    welfare: dict[str, float]
 
 
 def piece_table(elig: Eligibility, full: FullPairs) -> ScoreTable:
     """The piece's ``ScoreTable`` as a match in pieces prices it: with every multiplier 0 (the pieces' own
-    score LPs' duals, scaled, gave lower bounds: docs/solvers.md), and the protected children's budgets."""
+    score LPs' duals, scaled, gave lower bounds: docs/solvers.md), and the protected children's welfare."""
     from placements.eligibility import WELFARE_PARTS
 
-    w = elig.policy.weights
     rows = np.flatnonzero(elig.protected)
-    budget: dict[str, float] = {}
+    welfare: dict[str, float] = {}
     if len(rows):
         now = elig.penalty_parts(rows, elig.settled_at[rows])[list(WELFARE_PARTS)].to_numpy().sum(axis=1)
-        slack = w.not_kinship + w.apart_from_placed_sibling - w.moves_settled_child
-        budget = {elig.kids[r].child_id: float(v) + slack for r, v in zip(rows.tolist(), now.tolist(), strict=True)}
+        welfare = {elig.kids[r].child_id: float(v) for r, v in zip(rows.tolist(), now.tolist(), strict=True)}
     m = elig.admissible.shape[1]
-    return score_table(elig, full, Multipliers(np.zeros(m), np.zeros(m)), budget)
+    return score_table(elig, full, Multipliers(np.zeros(m), np.zeros(m)), welfare)
 
 
 def score_table(
-    elig: Eligibility, full: FullPairs, mult: Multipliers, budget: dict[str, float] | None = None
+    elig: Eligibility, full: FullPairs, mult: Multipliers, welfare_now: dict[str, float] | None = None
 ) -> ScoreTable:
     """The piece's ``ScoreTable`` from its score LP's multipliers (only ``capacity`` and ``limit`` are used)."""
     cap_l, lim_l = np.maximum(mult.capacity, 0.0), np.maximum(mult.limit, 0.0)
@@ -143,17 +147,7 @@ def score_table(
         best_of = subset_costs(elig, full, rows, cap_l, lim_l, 0.0, True, welfare, limit)
         for mask in range(1, 1 << k):
             best_of[mask] -= float(req[[rows[i] for i in range(k) if mask >> i & 1]].sum())
-        placed = np.full(1 << k, np.inf)  # the least cost of placing exactly these members
-        placed[0] = 0.0
-        for mask in range(1, 1 << k):
-            low = mask & -mask
-            sub = mask
-            value = np.inf
-            while sub:
-                if sub & low and best_of[sub] < np.inf:
-                    value = min(value, placed[mask ^ sub] + best_of[sub])
-                sub = (sub - 1) & mask
-            placed[mask] = value
+        placed = exact_partitions(best_of)  # the least cost of placing exactly these members
         table: dict[tuple[int, int], float] = {}
         for mask in range(1, 1 << k):
             if placed[mask] < np.inf:
@@ -178,7 +172,7 @@ def score_table(
         cap_l,
         lim_l,
         {ids[r]: float(req[r]) for r in np.flatnonzero(req > 0).tolist()},
-        dict(budget or {}),
+        dict(welfare_now or {}),
     )
 
 
@@ -229,11 +223,7 @@ class OutOfPiece:
         # Children by what the kinds of home see of them (their attributes and the rank of each setting in
         # their list), and per such type x kind of home: the parts of the score the kind decides (the
         # setting's rank, an under-12 outside a foster family); inf where the kind does not admit them.
-        rank = np.zeros((len(self.kids), len(_SETTINGS_LIST)), dtype=np.int64)
-        for i, c in enumerate(self.kids):
-            mine = c.suitable_settings(as_of)
-            rank[i] = [mine.index(x) if x in mine else len(mine) for x in _SETTINGS_LIST]
-        c_key = np.concatenate([child_attributes(self.kids, as_of), rank], axis=1)
+        c_key = np.concatenate([child_attributes(self.kids, as_of), setting_ranks(self.kids, as_of)], axis=1)
         c_types, c_type_of = np.unique(c_key, axis=0, return_inverse=True)
         self.c_type_of = np.asarray(c_type_of).ravel()
         h_setting = self.h_types[:, 0]
@@ -269,7 +259,8 @@ class OutOfPiece:
                 if tree is not None and len(at):
                     metres, _ = tree.query(xy[at], k=1)
                     # The DfE formula (``geo.miles``) rounds to 0.1 mile; 0.05 less for the rounding.
-                    d = np.maximum(np.round(np.asarray(metres) / METRES_PER_KM / KM_PER_MILE, 1) - 0.05, 0.0)
+                    flat = np.zeros(len(at))
+                    d = np.maximum(miles(flat, flat, np.asarray(metres, dtype=float), flat) - 0.05, 0.0)
                     part[at] = np.rint(np.minimum(d, w.distance_cap_miles) * per)
                 parts.append(part)
             self.family[rows] = parts[0]
@@ -298,27 +289,24 @@ class OutOfPiece:
 
 
 def budgets(instance: Instance, policy: Policy, tables: list[ScoreTable]) -> dict[str, float]:
-    """Per protected settled child (id): ``ScoreTable.budget`` plus ``sibling_apart`` for each brother or
-    sister in the whole instance (``national.protected_moves``'s slack: a move may bring them together)."""
+    """Per protected settled child (id): the room their welfare where they live leaves for a move
+    (``national.move_budget``, as ``protected_moves`` finds it, over the children the pieces match)."""
+    kids = {cid for t in tables for m in t.members for cid in m}
     size: dict[str, int] = {}
     for c in instance.children:
-        if c.sibling_group is not None:
+        if c.child_id in kids and c.sibling_group is not None:
             size[c.sibling_group] = size.get(c.sibling_group, 0) + 1
-    group = {c.child_id: c.sibling_group for c in instance.children}
-    apart = policy.weights.sibling_apart
-    out: dict[str, float] = {}
-    for t in tables:
-        for cid, b in t.budget.items():
-            g = group.get(cid)
-            out[cid] = b + (apart * (size[g] - 1) if g is not None else 0)
-    return out
+    named = {kid for p in instance.places for kid in p.kinship_for}
+    child = {c.child_id: c for c in instance.children}
+    w = policy.weights
+    return {cid: move_budget(v, child[cid], named, size, w) for t in tables for cid, v in t.welfare.items()}
 
 
 def home_prices(
     instance: Instance, policy: Policy, pieces_places: list[np.ndarray], tables: list[ScoreTable]
 ) -> np.ndarray:
     """Per home of the instance: its piece's capacity and limit multipliers plus the score's cost part
-    (``out_of_piece``'s ``price``); inf for a home in no piece."""
+    (``OutOfPiece.costs``'s ``price``); inf for a home in no piece."""
     w = policy.weights
     price = np.full(len(instance.places), np.inf)
     for places, t in zip(pieces_places, tables, strict=True):
